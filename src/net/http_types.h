@@ -1,0 +1,58 @@
+#pragma once
+// Transport-neutral HTTP request/response values shared by net/ (which owns the sockets) and
+// the route handlers in api/ and deliver/. Handlers never see sockets.
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/buffer.h"
+
+namespace steadycast::net {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // raw request target: "/v1/live-streams?limit=5"
+  std::string path;    // percent-decoded path without the query: "/v1/live-streams"
+  std::map<std::string, std::string> query;    // decoded query parameters (last one wins)
+  std::map<std::string, std::string> headers;  // header names lower-cased
+  std::map<std::string, std::string> params;   // route parameters: "{id}" → params["id"]
+  std::string body;
+  std::string remote_address;  // "ip:port" of the peer
+  bool keep_alive = true;
+
+  // Header value or "" (name must be lower-case).
+  std::string_view Header(std::string_view name) const;
+  std::string_view Query(std::string_view name) const;
+  std::string_view Param(std::string_view name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  base::Buffer body;  // shared, immutable (segments are served without copying)
+
+  HttpResponse& Header(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+    return *this;
+  }
+  // Sets the body and the Content-Type header.
+  HttpResponse& Body(base::Buffer bytes, std::string content_type);
+  HttpResponse& Text(std::string_view text, std::string content_type = "text/plain; charset=utf-8");
+  bool HasHeader(std::string_view name) const;  // case-insensitive
+
+  static HttpResponse Status(int status) {
+    HttpResponse r;
+    r.status = status;
+    return r;
+  }
+};
+
+// Sends the response. Call exactly once, from any thread, possibly later (long polls).
+using HttpResponder = std::function<void(HttpResponse)>;
+using HttpHandler = std::function<void(const HttpRequest& request, HttpResponder respond)>;
+
+}  // namespace steadycast::net

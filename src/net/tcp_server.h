@@ -1,0 +1,71 @@
+#pragma once
+// TCP (and later TLS) listener for stream protocols such as RTMP. Protocol glue (ingest/rtmp)
+// implements TcpConnectionHandler; it never touches a socket. Only net/ includes Asio socket
+// code on behalf of other modules.
+//
+// Threading: every handler callback of one connection runs on that connection's strand, never
+// concurrently. TcpConnection::Send/Close may be called from any thread.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "base/buffer.h"
+#include "base/status.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace steadycast::net {
+
+class TcpConnection {
+ public:
+  virtual ~TcpConnection() = default;
+  // Queues bytes for sending. If the queue exceeds the configured limit (a peer that does not
+  // read), the connection is closed instead of growing memory.
+  virtual void Send(base::Buffer bytes) = 0;
+  // Flushes what is queued (bounded by a short linger), then closes. Idempotent.
+  virtual void Close() = 0;
+  virtual const std::string& remote_address() const = 0;  // "ip:port"
+};
+
+class TcpConnectionHandler {
+ public:
+  virtual ~TcpConnectionHandler() = default;
+  // Bytes received, in order; the span is valid only during the call.
+  virtual void OnData(std::span<const uint8_t> bytes) = 0;
+  // The connection ended (peer closed, error, idle timeout, or Close()). Called once; the
+  // handler is destroyed right after.
+  virtual void OnClosed() = 0;
+};
+
+using TcpHandlerFactory =
+    std::function<std::unique_ptr<TcpConnectionHandler>(std::shared_ptr<TcpConnection>)>;
+
+struct TcpServerOptions {
+  std::chrono::milliseconds idle_timeout{30'000};  // no bytes received for this long → close
+  size_t max_send_queue_bytes = 8 * 1024 * 1024;
+  size_t read_buffer_bytes = 64 * 1024;
+  size_t max_connections = 1024;
+};
+
+class TcpServer {
+ public:
+  TcpServer(boost::asio::io_context& io, TcpServerOptions options, TcpHandlerFactory factory);
+  ~TcpServer();
+  // Binds and starts accepting. Port 0 picks a free port. Returns the bound "ip:port".
+  base::Result<std::string> Listen(const std::string& host, uint16_t port);
+  // Stops accepting and closes every connection.
+  void Stop();
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace steadycast::net

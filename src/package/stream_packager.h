@@ -1,0 +1,66 @@
+#pragma once
+// StreamPackager: turns one live stream's access units into CMAF segments and HLS playlists,
+// kept in an in-memory sliding window (ARCHITECTURE.md "package"). One instance per stream;
+// it outlives publishers (the reconnect window keeps it) and is shared with deliver/.
+//
+// Threading: the On* writer methods are called from one thread at a time (the publisher's
+// strand); the reader methods may be called from any thread concurrently (internally locked;
+// returned buffers are immutable and shared).
+//
+// URL layout (relative to /hls/): master "{pb}.m3u8" references "{pb}/{rendition}/index.m3u8";
+// a media playlist references "init.mp4" (EXT-X-MAP) and "seg{N}.m4s" beside it.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/buffer.h"
+#include "base/clock.h"
+#include "media/access_unit.h"
+#include "media/track.h"
+
+namespace steadycast::package {
+
+struct PackagerOptions {
+  double target_segment_seconds = 2.0;  // a segment closes at the first keyframe ≥ target
+  int playlist_segments = 6;            // segments listed in the media playlist
+  // Segments that left the playlist stay downloadable for this long (≥ 1 target duration).
+  int extra_retained_segments = 2;
+  // Hard caps that keep memory bounded when a publisher misbehaves (no keyframes).
+  size_t max_segment_bytes = 64 * 1024 * 1024;
+  double max_segment_seconds = 12.0;
+};
+
+// What deliver/ serves for a path below /hls/{pb}/.
+struct Resource {
+  base::Buffer body;
+  std::string content_type;
+  bool immutable = false;  // segments and init: cacheable for a day; playlists: ≤ 1 s
+};
+
+class StreamPackager {
+ public:
+  StreamPackager(PackagerOptions options, base::Clock& clock);
+  ~StreamPackager();
+
+  // Writer side (one publisher strand at a time).
+  void OnVideoConfig(const media::VideoTrackConfig& config);
+  void OnAudioConfig(const media::AudioTrackConfig& config);
+  void OnAccessUnit(const media::AccessUnit& unit);
+  // Publisher gone for good or broadcast completed: flush the open segment, add ENDLIST.
+  void OnEndOfStream();
+
+  // Reader side (any thread).
+  bool HasSegments() const;
+  // Master playlist text referencing "{playback_id}/..." (nullopt before the first segment).
+  std::optional<std::string> MasterPlaylist(std::string_view playback_id) const;
+  // `subpath` is what follows "/hls/{pb}/": "src/index.m3u8", "src/init.mp4", "src/seg7.m4s".
+  std::optional<Resource> Lookup(std::string_view subpath) const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace steadycast::package
