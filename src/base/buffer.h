@@ -26,9 +26,7 @@ class Buffer {
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   std::span<const uint8_t> span() const { return {data_, size_}; }
-  std::string_view AsStringView() const {
-    return {reinterpret_cast<const char*>(data_), size_};
-  }
+  std::string_view AsStringView() const { return {reinterpret_cast<const char*>(data_), size_}; }
   const uint8_t& operator[](size_t i) const { return data_[i]; }
 
   // A view of [offset, offset+length) sharing the same storage. Clamped to the buffer.

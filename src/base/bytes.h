@@ -3,8 +3,8 @@
 // network byte order). ByteReader never reads past its span: every read reports failure
 // instead, so parsers can turn a short read into an error value.
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -48,7 +48,9 @@ class ByteWriter {
   void U32(uint32_t v);
   void U64(uint64_t v);
   void U32LittleEndian(uint32_t v);
-  void Bytes(std::span<const uint8_t> bytes) { out_.insert(out_.end(), bytes.begin(), bytes.end()); }
+  void Bytes(std::span<const uint8_t> bytes) {
+    out_.insert(out_.end(), bytes.begin(), bytes.end());
+  }
   void Text(std::string_view text) { out_.insert(out_.end(), text.begin(), text.end()); }
   void Zeros(size_t n) { out_.insert(out_.end(), n, 0); }
   size_t size() const { return out_.size(); }

@@ -14,8 +14,8 @@ namespace steadycast::base {
 
 enum class ErrorCode {
   kOk = 0,
-  kInvalidArgument,     // malformed input from a peer or a user
-  kOutOfRange,          // a value beyond a configured limit
+  kInvalidArgument,  // malformed input from a peer or a user
+  kOutOfRange,       // a value beyond a configured limit
   kNotFound,
   kAlreadyExists,
   kPermissionDenied,
@@ -60,7 +60,9 @@ class [[nodiscard]] Status {
 inline Status Error(ErrorCode code, std::string message) {
   return Status(code, std::move(message));
 }
-inline Status InvalidArgument(std::string m) { return Status(ErrorCode::kInvalidArgument, std::move(m)); }
+inline Status InvalidArgument(std::string m) {
+  return Status(ErrorCode::kInvalidArgument, std::move(m));
+}
 inline Status OutOfRange(std::string m) { return Status(ErrorCode::kOutOfRange, std::move(m)); }
 inline Status NotFound(std::string m) { return Status(ErrorCode::kNotFound, std::move(m)); }
 inline Status ResourceExhausted(std::string m) {
@@ -69,7 +71,9 @@ inline Status ResourceExhausted(std::string m) {
 inline Status FailedPrecondition(std::string m) {
   return Status(ErrorCode::kFailedPrecondition, std::move(m));
 }
-inline Status Unimplemented(std::string m) { return Status(ErrorCode::kUnimplemented, std::move(m)); }
+inline Status Unimplemented(std::string m) {
+  return Status(ErrorCode::kUnimplemented, std::move(m));
+}
 inline Status Internal(std::string m) { return Status(ErrorCode::kInternal, std::move(m)); }
 inline Status Unavailable(std::string m) { return Status(ErrorCode::kUnavailable, std::move(m)); }
 
@@ -77,7 +81,7 @@ inline Status Unavailable(std::string m) { return Status(ErrorCode::kUnavailable
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}        // NOLINT: implicit
   Result(Status status) : state_(std::in_place_index<1>, std::move(status)) {  // NOLINT: implicit
     assert(!std::get<1>(state_).ok() && "Result constructed from an OK status");
   }
@@ -89,9 +93,18 @@ class [[nodiscard]] Result {
   }
   Status status() && { return ok() ? Status() : std::get<1>(std::move(state_)); }
 
-  T& value() & { assert(ok()); return std::get<0>(state_); }
-  const T& value() const& { assert(ok()); return std::get<0>(state_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(state_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(state_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(state_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(state_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
@@ -115,10 +128,10 @@ class [[nodiscard]] Result {
 #define SC_STATUS_CONCAT(a, b) SC_STATUS_CONCAT_INNER(a, b)
 
 // Returns the status from the enclosing function if `expr` is not OK.
-#define SC_RETURN_IF_ERROR(expr)                                 \
-  do {                                                           \
-    ::steadycast::base::Status sc_status_tmp_ = (expr);          \
-    if (!sc_status_tmp_.ok()) return sc_status_tmp_;             \
+#define SC_RETURN_IF_ERROR(expr)                        \
+  do {                                                  \
+    ::steadycast::base::Status sc_status_tmp_ = (expr); \
+    if (!sc_status_tmp_.ok()) return sc_status_tmp_;    \
   } while (0)
 
 // `SC_ASSIGN_OR_RETURN(auto x, Foo());` declares x from a Result or returns its status.

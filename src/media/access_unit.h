@@ -16,9 +16,9 @@ enum class Codec { kH264, kH265, kAac };
 struct AccessUnit {
   TrackKind kind = TrackKind::kVideo;
   Codec codec = Codec::kH264;
-  int64_t pts = 0;  // 90 kHz, monotonic-ish, may start anywhere (not rebased)
-  int64_t dts = 0;  // 90 kHz; equals pts for audio
-  bool keyframe = false;      // IDR for video; always true for audio
+  int64_t pts = 0;             // 90 kHz, monotonic-ish, may start anywhere (not rebased)
+  int64_t dts = 0;             // 90 kHz; equals pts for audio
+  bool keyframe = false;       // IDR for video; always true for audio
   bool maybe_corrupt = false;  // set by ingest when input loss was detected inside this unit
   // Video: NAL units, each prefixed with a 4-byte big-endian length (AVCC/HVCC sample form).
   // Audio: one raw AAC frame (no ADTS header).

@@ -20,7 +20,7 @@ struct SpsInfo {
   uint8_t constraint_flags = 0;
   uint8_t level_idc = 0;
   uint32_t seq_parameter_set_id = 0;
-  int width = 0;   // after frame cropping
+  int width = 0;  // after frame cropping
   int height = 0;
   std::optional<double> frame_rate;  // from VUI timing (time_scale / (2 * num_units_in_tick))
   int sar_num = 1;
@@ -35,7 +35,7 @@ struct AvcDecoderConfig {
   uint8_t profile_idc = 0;
   uint8_t constraint_flags = 0;
   uint8_t level_idc = 0;
-  int nal_length_size = 4;  // lengthSizeMinusOne + 1: must be 1, 2 or 4
+  int nal_length_size = 4;        // lengthSizeMinusOne + 1: must be 1, 2 or 4
   std::vector<base::Buffer> sps;  // NAL units without length prefix
   std::vector<base::Buffer> pps;
 };

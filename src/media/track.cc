@@ -8,8 +8,6 @@ std::string VideoTrackConfig::CodecString() const {
   return fmt::format("avc1.{:02x}{:02x}{:02x}", profile_idc, constraint_flags, level_idc);
 }
 
-std::string AudioTrackConfig::CodecString() const {
-  return fmt::format("mp4a.40.{}", object_type);
-}
+std::string AudioTrackConfig::CodecString() const { return fmt::format("mp4a.40.{}", object_type); }
 
 }  // namespace steadycast::media

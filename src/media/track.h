@@ -16,7 +16,7 @@ struct VideoTrackConfig {
   // AVCDecoderConfigurationRecord (ISO/IEC 14496-15 §5.3.3.1), normalised so that
   // lengthSizeMinusOne = 3 (access units always carry 4-byte NAL lengths).
   base::Buffer avcc;
-  int width = 0;   // display size after cropping, from the SPS
+  int width = 0;  // display size after cropping, from the SPS
   int height = 0;
   uint8_t profile_idc = 0;
   uint8_t constraint_flags = 0;  // constraint_set0..5 flags byte
@@ -34,7 +34,7 @@ struct VideoTrackConfig {
 
 struct AudioTrackConfig {
   Codec codec = Codec::kAac;
-  base::Buffer asc;  // AudioSpecificConfig (ISO/IEC 14496-3 §1.6.2.1)
+  base::Buffer asc;     // AudioSpecificConfig (ISO/IEC 14496-3 §1.6.2.1)
   int object_type = 2;  // 2 = AAC-LC, 5 = SBR (HE-AAC), 29 = PS
   int sample_rate = 0;  // Hz
   int channels = 0;

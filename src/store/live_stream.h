@@ -15,15 +15,15 @@ std::string_view StreamStatusName(StreamStatus status);  // "idle", "active", ..
 std::optional<StreamStatus> ParseStreamStatus(std::string_view name);
 
 struct PlaybackId {
-  std::string id;                // "pb_..."
+  std::string id;                 // "pb_..."
   std::string policy = "public";  // "public" | "signed"
   bool operator==(const PlaybackId&) const = default;
 };
 
 struct LiveStream {
-  std::string id;          // "ls_..."
+  std::string id;  // "ls_..."
   StreamStatus status = StreamStatus::kIdle;
-  std::string stream_key;  // secret
+  std::string stream_key;                     // secret
   std::optional<std::string> srt_passphrase;  // secret
   int reconnect_window = 60;
   std::string latency_mode = "standard";

@@ -38,7 +38,7 @@ class LiveStreamRepository {
 };
 
 struct AccessToken {
-  std::string id;      // "tok_..."
+  std::string id;  // "tok_..."
   std::string name;
   std::string secret;  // only set when just created; never stored in clear
   int64_t created_at_ms = 0;

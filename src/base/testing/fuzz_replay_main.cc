@@ -2,8 +2,8 @@
 // every corpus file and every former crash as a regression test (ctest label fuzz-regression).
 // Usage: NAME_regression DIR_OR_FILE...
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -17,7 +17,8 @@ namespace {
 
 int RunFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
   // Copy into an exact-size heap buffer so ASan builds catch overreads.
   auto* exact = new uint8_t[bytes.size() + (bytes.empty() ? 1 : 0)];
   std::copy(bytes.begin(), bytes.end(), exact);

@@ -14,8 +14,8 @@
 namespace steadycast::base::testing {
 
 struct SplitPlan {
-  std::string name;             // "whole", "byte-by-byte", "random-seed-N"
-  std::vector<size_t> chunks;   // chunk sizes summing to the input size
+  std::string name;            // "whole", "byte-by-byte", "random-seed-N"
+  std::vector<size_t> chunks;  // chunk sizes summing to the input size
 };
 
 inline std::vector<SplitPlan> SplitPlans(size_t size, int random_plans = 8) {

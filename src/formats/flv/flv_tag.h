@@ -18,7 +18,13 @@ enum class VideoFrameType : uint8_t {
   kVideoInfo = 5,  // command frame, carries no picture
 };
 
-enum class VideoCodecId : uint8_t { kSorensonH263 = 2, kScreen = 3, kVp6 = 4, kAvc = 7, kHevc = 12 };
+enum class VideoCodecId : uint8_t {
+  kSorensonH263 = 2,
+  kScreen = 3,
+  kVp6 = 4,
+  kAvc = 7,
+  kHevc = 12
+};
 
 enum class AvcPacketType : uint8_t { kSequenceHeader = 0, kNalu = 1, kEndOfSequence = 2 };
 
@@ -26,8 +32,8 @@ struct VideoTag {
   VideoFrameType frame_type = VideoFrameType::kInterframe;
   uint8_t codec_id = 0;  // VideoCodecId value; anything but kAvc is reported, not decoded
   AvcPacketType packet_type = AvcPacketType::kNalu;  // only meaningful for AVC
-  int32_t composition_time_ms = 0;                  // signed 24-bit (pts - dts), AVC only
-  std::span<const uint8_t> payload;  // avcC record or length-prefixed NAL units
+  int32_t composition_time_ms = 0;                   // signed 24-bit (pts - dts), AVC only
+  std::span<const uint8_t> payload;                  // avcC record or length-prefixed NAL units
 };
 
 // Fails on an empty body, a truncated AVC header, or an unknown AVC packet type.
@@ -42,7 +48,7 @@ struct AudioTag {
   bool sample_size_16bit = false;
   bool stereo = false;
   AacPacketType aac_packet_type = AacPacketType::kRaw;  // only meaningful for AAC
-  std::span<const uint8_t> payload;  // AudioSpecificConfig or one raw AAC frame
+  std::span<const uint8_t> payload;                     // AudioSpecificConfig or one raw AAC frame
 };
 
 // Fails on an empty body or a truncated AAC header.
