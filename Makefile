@@ -1,0 +1,63 @@
+# steadycast — the two commands a new user needs are `make run` and `make test`.
+# Both install missing system packages first (Debian 12, apt-get, idempotent).
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= Release
+JOBS ?= $(shell nproc)
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+ARGS ?=
+
+CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+.PHONY: all deps test-deps build run test unit integration format format-check tidy fuzz bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh build
+
+test-deps:
+	@scripts/install-deps.sh build test
+	@scripts/install-node-deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	./$(BUILD_DIR)/steadycast serve $(ARGS)
+
+test: test-deps $(BUILD_DIR)/build.ninja format-check
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 300
+
+unit: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) -L 'unit|fuzz-regression'
+
+integration: test-deps build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -L integration
+
+format:
+	@git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+format-check:
+	@scripts/check-format.sh
+
+tidy: $(BUILD_DIR)/build.ninja
+	@git ls-files 'src/*.cc' | grep -v '_fuzz.cc' | xargs -P $(JOBS) -n 4 clang-tidy -p $(BUILD_DIR) --quiet
+
+fuzz:
+	@scripts/install-deps.sh build
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSTEADYCAST_FUZZ=ON
+	cmake --build $(FUZZ_DIR) -j $(JOBS)
+	@scripts/run-fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+bench: build
+	@scripts/install-deps.sh build test bench
+	@bench/run-all.sh $(BUILD_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR) $(FUZZ_DIR)

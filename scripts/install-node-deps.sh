@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs the pinned npm packages (hls.js, playwright-core) used by browser tests and the web
+# player, from package-lock.json, only when node_modules is missing or stale.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[[ -f package-lock.json ]] || exit 0
+stamp=node_modules/.steadycast-lock
+if [[ -f $stamp ]] && cmp -s package-lock.json "$stamp"; then exit 0; fi
+npm ci --no-audit --no-fund --loglevel=error
+cp package-lock.json "$stamp"
