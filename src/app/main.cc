@@ -1,0 +1,77 @@
+// steadycast: command-line entry point (CONTRACT.md "Binary and command line").
+//   steadycast serve [--config FILE] [--data-dir DIR] [--http-addr H:P] [--rtmp-addr H:P] ...
+//   steadycast token create [--data-dir DIR] [--name NAME]
+//   steadycast --version
+
+#include <exception>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "app/server.h"
+#include "app/settings.h"
+#include "app/version.h"
+
+namespace {
+
+using steadycast::app::FlagName;
+using steadycast::app::ServeSettingSpecs;
+using steadycast::app::Settings;
+using steadycast::app::SteadycastEnvironment;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"steadycast: a live-streaming server that keeps streams alive on bad networks"};
+  cli.set_version_flag("--version", std::string("steadycast ") + steadycast::app::kVersion);
+  cli.require_subcommand(1);
+
+  // serve: one flag per setting, named after it (settings.h).
+  auto* serve = cli.add_subcommand("serve", "run the server");
+  std::string config_file;
+  serve->add_option("--config", config_file, "TOML configuration file")->check(CLI::ExistingFile);
+  std::map<std::string, std::string> flag_values;
+  for (const auto& spec : ServeSettingSpecs()) {
+    serve->add_option_function<std::string>(
+        FlagName(spec.name),
+        [&flag_values, name = spec.name](const std::string& v) { flag_values[name] = v; },
+        spec.help + " (default " + (spec.default_value.empty() ? "\"\"" : spec.default_value) +
+            ", env " + steadycast::app::EnvName(spec.name) + ")");
+  }
+
+  auto* token = cli.add_subcommand("token", "manage API access tokens");
+  token->require_subcommand(1);
+  auto* token_create = token->add_subcommand("create", "create an API access token; prints JSON");
+  std::string token_data_dir;
+  std::string token_name = "cli";
+  token_create->add_option("--data-dir", token_data_dir, "data directory (default ./data)");
+  token_create->add_option("--name", token_name, "a label for the token");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  try {
+    if (serve->parsed()) {
+      const auto settings = Settings::Resolve(
+          config_file.empty() ? std::nullopt : std::optional<std::string>(config_file),
+          flag_values, SteadycastEnvironment());
+      return steadycast::app::RunServe(settings);
+    }
+    if (token_create->parsed()) {
+      std::string dir = token_data_dir;
+      if (dir.empty()) {
+        const auto env = SteadycastEnvironment();
+        auto it = env.find("STEADYCAST_DATA_DIR");
+        dir = it != env.end() ? it->second : "./data";
+      }
+      return steadycast::app::RunTokenCreate(dir, token_name);
+    }
+  } catch (const std::exception& e) {
+    // Start-up errors only (configuration); the data path never throws.
+    std::cerr << "steadycast: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}

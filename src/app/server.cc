@@ -1,0 +1,201 @@
+#include "app/server.h"
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
+
+#include "api/api_routes.h"
+#include "app/address.h"
+#include "app/metrics.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "deliver/playback_routes.h"
+#include "ingest/rtmp/rtmp_connection.h"
+#include "net/http_router.h"
+#include "net/http_server.h"
+#include "net/tcp_server.h"
+#include "session/stream_registry.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace steadycast::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Writes `text` to `path` atomically (temp file + rename) with the given mode.
+base::Status WriteFileAtomically(const fs::path& path, const std::string& text, mode_t mode) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return base::Internal("cannot write " + tmp.string());
+    out << text;
+    if (!out.flush()) return base::Internal("cannot write " + tmp.string());
+  }
+  ::chmod(tmp.c_str(), mode);
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return base::Internal("cannot rename " + tmp.string() + ": " + ec.message());
+  return base::Status::Ok();
+}
+
+base::Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir) {
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  if (ec) return base::Internal("cannot create data dir " + data_dir + ": " + ec.message());
+  return store::sqlite::OpenSqliteStore((fs::path(data_dir) / "steadycast.db").string());
+}
+
+// On the first start with an empty data dir: create an admin token, log it once and keep it
+// in DATA_DIR/admin-token.json (mode 0600) for scripts.
+base::Status EnsureAdminToken(store::Store& store, base::Clock& clock, const std::string& data_dir) {
+  SC_ASSIGN_OR_RETURN(int64_t count, store.tokens().Count());
+  if (count > 0) return base::Status::Ok();
+  SC_ASSIGN_OR_RETURN(auto token, store.tokens().Create("admin", base::ToUnixMillis(clock.WallNow())));
+  const nlohmann::json j = {{"id", token.id}, {"secret", token.secret}};
+  const fs::path path = fs::path(data_dir) / "admin-token.json";
+  SC_RETURN_IF_ERROR(WriteFileAtomically(path, j.dump() + "\n", 0600));
+  SC_LOG_INFO("created admin API token (also in {}): {}", path.string(), j.dump());
+  return base::Status::Ok();
+}
+
+std::string PortOf(const std::string& bound) { return bound.substr(bound.rfind(':') + 1); }
+
+}  // namespace
+
+int RunServe(const Settings& settings) {
+  if (!base::SetLogLevel(settings.String("log_level"))) {
+    SC_LOG_ERROR("unknown log level '{}'", settings.String("log_level"));
+    return 2;
+  }
+  base::Clock& clock = base::Clock::Real();
+  const std::string data_dir = settings.String("data_dir");
+
+  auto http_addr = ParseHostPort(settings.String("http_addr"));
+  auto rtmp_addr = ParseHostPort(settings.String("rtmp_addr"));
+  for (const auto* a : {&http_addr, &rtmp_addr}) {
+    if (!a->ok()) {
+      SC_LOG_ERROR("{}", a->status().message());
+      return 2;
+    }
+  }
+
+  auto opened = OpenStore(data_dir);
+  if (!opened.ok()) {
+    SC_LOG_ERROR("store: {}", opened.status().ToString());
+    return 1;
+  }
+  std::unique_ptr<store::Store> store = std::move(opened).value();
+  if (auto s = EnsureAdminToken(*store, clock, data_dir); !s.ok()) {
+    SC_LOG_ERROR("admin token: {}", s.ToString());
+    return 1;
+  }
+
+  session::RegistryOptions registry_options;
+  registry_options.packager.target_segment_seconds = settings.Double("hls.segment_seconds");
+  registry_options.packager.playlist_segments = static_cast<int>(settings.Int("hls.playlist_segments"));
+  session::StreamRegistry registry(*store, clock, registry_options);
+
+  boost::asio::io_context io;
+  std::atomic<bool> listeners_ready{false};
+  Metrics metrics(registry, clock);
+
+  net::HttpRouter router;
+  api::ApiContext api_context{.store = *store, .clock = clock};
+  api_context.public_host = settings.String("public_host");
+  api_context.on_stream_deleted = [&registry](const std::string& id) { registry.Kick(id); };
+  api_context.listeners_ready = [&listeners_ready] { return listeners_ready.load(); };
+  deliver::RegisterPlaybackRoutes(router, [&registry](std::string_view playback_id) {
+    auto target = registry.LookupPlayback(playback_id);
+    return deliver::PlaybackTarget{target.exists, target.packager};
+  });
+  metrics.Register(router);
+
+  net::HttpServerOptions http_options;
+  http_options.max_body_bytes = static_cast<size_t>(settings.Int("http.max_body_bytes"));
+  net::HttpServer http(io, http_options, router);
+
+  ingest::rtmp::RtmpOptions rtmp_options;
+  rtmp_options.max_message_bytes = static_cast<size_t>(settings.Int("rtmp.max_message_bytes"));
+  net::TcpServerOptions tcp_options;
+  tcp_options.idle_timeout = std::chrono::milliseconds(settings.Int("rtmp.idle_timeout_ms"));
+  net::TcpServer rtmp(io, tcp_options,
+                      ingest::rtmp::MakeRtmpHandlerFactory(
+                          rtmp_options, [&registry](const media::PublishRequest& request) {
+                            return registry.Authorize(request);
+                          }));
+
+  auto rtmp_bound = rtmp.Listen(rtmp_addr->host, rtmp_addr->port);
+  if (!rtmp_bound.ok()) {
+    SC_LOG_ERROR("rtmp listen on {}: {}", settings.String("rtmp_addr"), rtmp_bound.status().ToString());
+    return 1;
+  }
+  api_context.rtmp_port = static_cast<uint16_t>(std::stoi(PortOf(*rtmp_bound)));
+  api::RegisterApiRoutes(router, api_context);
+
+  auto http_bound = http.Listen(http_addr->host, http_addr->port);
+  if (!http_bound.ok()) {
+    SC_LOG_ERROR("http listen on {}: {}", settings.String("http_addr"), http_bound.status().ToString());
+    return 1;
+  }
+
+  const nlohmann::json listen = {{"http", *http_bound}, {"rtmp", *rtmp_bound}};
+  if (auto s = WriteFileAtomically(fs::path(data_dir) / "listen.json", listen.dump() + "\n", 0644);
+      !s.ok()) {
+    SC_LOG_ERROR("listen.json: {}", s.ToString());
+    return 1;
+  }
+  listeners_ready = true;
+  SC_LOG_INFO("steadycast serving: http://{} (API, HLS at /hls/PLAYBACK_ID.m3u8), rtmp://{}/live",
+              *http_bound, *rtmp_bound);
+
+  boost::asio::steady_timer shutdown_timer(io);
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    SC_LOG_INFO("signal {}: shutting down", signal);
+    listeners_ready = false;
+    rtmp.Stop();
+    http.Stop();
+    // Give in-flight responses a moment, then stop the loop regardless (bounded < 10 s).
+    shutdown_timer.expires_after(std::chrono::milliseconds(300));
+    shutdown_timer.async_wait([&io](const boost::system::error_code&) { io.stop(); });
+  });
+
+  unsigned threads = static_cast<unsigned>(settings.Int("http.threads"));
+  if (threads == 0) threads = std::max(2u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  SC_LOG_INFO("stopped");
+  return 0;
+}
+
+int RunTokenCreate(const std::string& data_dir, const std::string& name) {
+  auto opened = OpenStore(data_dir);
+  if (!opened.ok()) {
+    std::cerr << "steadycast: store: " << opened.status().ToString() << "\n";
+    return 1;
+  }
+  auto token = (*opened)->tokens().Create(name, base::ToUnixMillis(base::Clock::Real().WallNow()));
+  if (!token.ok()) {
+    std::cerr << "steadycast: token: " << token.status().ToString() << "\n";
+    return 1;
+  }
+  std::cout << nlohmann::json{{"id", token->id}, {"secret", token->secret}}.dump() << "\n";
+  return 0;
+}
+
+}  // namespace steadycast::app

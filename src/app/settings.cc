@@ -1,0 +1,170 @@
+#include "app/settings.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+extern char** environ;
+
+namespace steadycast::app {
+namespace {
+
+const SettingSpec* FindSpec(const std::string& name) {
+  for (const auto& spec : ServeSettingSpecs()) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+std::string Trim(std::string s) {
+  const auto not_space = [](unsigned char c) { return !std::isspace(c); };
+  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
+  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
+  return s;
+}
+
+// Flattens a TOML table into "table.key" → text, refusing unknown keys.
+void FlattenToml(const toml::table& table, const std::string& prefix,
+                 std::map<std::string, std::string>& out, const std::string& file) {
+  for (const auto& [key, node] : table) {
+    const std::string name = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+    if (const auto* sub = node.as_table()) {
+      FlattenToml(*sub, name, out, file);
+      continue;
+    }
+    if (!FindSpec(name)) throw std::runtime_error(fmt::format("{}: unknown setting '{}'", file, name));
+    if (auto s = node.value<std::string>(); s && node.is_string()) {
+      out[name] = *s;
+    } else if (node.is_integer()) {
+      out[name] = std::to_string(*node.value<int64_t>());
+    } else if (node.is_floating_point()) {
+      out[name] = fmt::format("{}", *node.value<double>());
+    } else if (node.is_boolean()) {
+      out[name] = *node.value<bool>() ? "true" : "false";
+    } else {
+      throw std::runtime_error(fmt::format("{}: setting '{}' has an unsupported type", file, name));
+    }
+  }
+}
+
+}  // namespace
+
+const std::vector<SettingSpec>& ServeSettingSpecs() {
+  static const std::vector<SettingSpec> kSpecs = {
+      {"data_dir", SettingType::kString, "./data", "directory for the database and state files"},
+      {"http_addr", SettingType::kString, "0.0.0.0:8080", "HTTP listen address (API + playback)"},
+      {"rtmp_addr", SettingType::kString, "0.0.0.0:1935", "RTMP listen address"},
+      {"srt_addr", SettingType::kString, "0.0.0.0:9000",
+       "SRT listen address (UDP; SRT ingest arrives in a later release)"},
+      {"log_level", SettingType::kString, "info", "trace|debug|info|warn|error|off"},
+      {"public_host", SettingType::kString, "",
+       "host name shown in ingest URLs (default: the Host header of the API request)"},
+      {"http.threads", SettingType::kInt, "0", "I/O threads (0 = one per core)", 0, 256},
+      {"http.max_body_bytes", SettingType::kInt, "65536", "API request body limit", 1024,
+       16 * 1024 * 1024},
+      {"hls.segment_seconds", SettingType::kDouble, "2", "target segment duration", 0.5, 10},
+      {"hls.playlist_segments", SettingType::kInt, "6", "segments listed in a media playlist", 3,
+       60},
+      {"rtmp.max_message_bytes", SettingType::kInt, "16777216",
+       "largest RTMP message accepted (bigger chunk sizes/messages close the connection)", 4096,
+       256 * 1024 * 1024},
+      {"rtmp.idle_timeout_ms", SettingType::kInt, "10000",
+       "close an RTMP connection that sends nothing for this long", 1000, 600000},
+  };
+  return kSpecs;
+}
+
+std::string EnvName(const std::string& setting) {
+  std::string out = "STEADYCAST_";
+  for (char c : setting) out.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(c)));
+  return out;
+}
+
+std::string FlagName(const std::string& setting) {
+  std::string out = "--";
+  for (char c : setting) out.push_back(c == '.' || c == '_' ? '-' : c);
+  return out;
+}
+
+Settings Settings::Resolve(const std::optional<std::string>& config_file,
+                           const std::map<std::string, std::string>& flags,
+                           const std::map<std::string, std::string>& environment) {
+  Settings s;
+  for (const auto& spec : ServeSettingSpecs()) s.Set(spec, spec.default_value, "default");
+  if (config_file) {
+    toml::table table;
+    try {
+      table = toml::parse_file(*config_file);
+    } catch (const toml::parse_error& e) {
+      throw std::runtime_error(fmt::format("{}: {}", *config_file, e.description()));
+    }
+    std::map<std::string, std::string> from_file;
+    FlattenToml(table, "", from_file, *config_file);
+    for (const auto& [name, value] : from_file) s.Set(*FindSpec(name), value, "file");
+  }
+  for (const auto& spec : ServeSettingSpecs()) {
+    if (auto it = environment.find(EnvName(spec.name)); it != environment.end()) {
+      s.Set(spec, it->second, "env");
+    }
+  }
+  for (const auto& [name, value] : flags) {
+    const SettingSpec* spec = FindSpec(name);
+    if (!spec) throw std::runtime_error(fmt::format("unknown setting '{}'", name));
+    s.Set(*spec, value, "flag");
+  }
+  return s;
+}
+
+void Settings::Set(const SettingSpec& spec, const std::string& raw, const std::string& source) {
+  const std::string value = Trim(raw);
+  const auto fail = [&](const std::string& why) {
+    throw std::runtime_error(
+        fmt::format("setting '{}' (from {}): {}: '{}'", spec.name, source, why, value));
+  };
+  double number = 0;
+  switch (spec.type) {
+    case SettingType::kString:
+      break;
+    case SettingType::kBool:
+      if (value != "true" && value != "false") fail("expected true or false");
+      break;
+    case SettingType::kInt:
+    case SettingType::kDouble: {
+      char* end = nullptr;
+      number = std::strtod(value.c_str(), &end);
+      if (value.empty() || *end != '\0') fail("expected a number");
+      if (spec.type == SettingType::kInt && number != static_cast<double>(static_cast<long long>(number))) {
+        fail("expected an integer");
+      }
+      if (spec.min < spec.max && (number < spec.min || number > spec.max)) {
+        fail(fmt::format("out of range {}..{}", spec.min, spec.max));
+      }
+      break;
+    }
+  }
+  values_[spec.name] = {value, source};
+}
+
+std::string Settings::String(const std::string& name) const { return values_.at(name).first; }
+long long Settings::Int(const std::string& name) const {
+  return std::stoll(values_.at(name).first);
+}
+double Settings::Double(const std::string& name) const { return std::stod(values_.at(name).first); }
+bool Settings::Bool(const std::string& name) const { return values_.at(name).first == "true"; }
+std::string Settings::Source(const std::string& name) const { return values_.at(name).second; }
+
+std::map<std::string, std::string> SteadycastEnvironment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string entry(*e);
+    if (entry.rfind("STEADYCAST_", 0) != 0) continue;
+    const auto eq = entry.find('=');
+    if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  return env;
+}
+
+}  // namespace steadycast::app
