@@ -17,7 +17,7 @@ build_pkgs=(
 )
 test_pkgs=(
   ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-  gstreamer1.0-plugins-bad gstreamer1.0-libav chromium curl python3
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav chromium curl python3
 )
 bench_pkgs=(nginx-light wrk)
 
