@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/buffer.h"
+#include "base/status.h"
 
 namespace steadycast::net {
 
@@ -50,6 +51,29 @@ struct HttpResponse {
     return r;
   }
 };
+
+// Percent-decodes `in` (RFC 3986 §2.1). With `plus_as_space` ('+' → ' ', for query components
+// in application/x-www-form-urlencoded style). Malformed escapes ("%4", "%zz") and NUL bytes
+// (raw or "%00") are errors: they are never legitimate in a path or a parameter and NUL would
+// truncate strings in C APIs further down.
+base::Result<std::string> PercentDecode(std::string_view in, bool plus_as_space = false);
+
+// Splits a request target (RFC 9112 §3.2 origin-form "/p?q", or absolute-form
+// "http://host/p?q") into the decoded path and the decoded query parameters (the last value
+// of a repeated name wins; "a&b=" gives {"a":"", "b":""}). Errors for anything else
+// (asterisk/authority form, malformed escapes, NUL bytes, control characters).
+base::Status ParseTarget(std::string_view target, std::string& path,
+                         std::map<std::string, std::string>& query);
+
+// Standard reason phrase for a status code ("Not Found"), "Unknown" for unlisted codes.
+std::string_view StatusReason(int status);
+
+// An RFC 9457 problem response: Content-Type application/problem+json, body
+// {"type":"about:blank","title":<reason phrase>,"status":N,"detail":<detail>}.
+HttpResponse ProblemResponse(int status, std::string_view detail);
+
+// Appends `text` to `out` as the inside of a JSON string literal (quotes not included).
+void AppendJsonEscaped(std::string& out, std::string_view text);
 
 // Sends the response. Call exactly once, from any thread, possibly later (long polls).
 using HttpResponder = std::function<void(HttpResponse)>;
