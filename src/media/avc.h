@@ -25,6 +25,21 @@ struct SpsInfo {
   std::optional<double> frame_rate;  // from VUI timing (time_scale / (2 * num_units_in_tick))
   int sar_num = 1;
   int sar_den = 1;
+  // Fields later stages need (slice header parsing, transcoder set-up). Added after the
+  // seam fields above so existing designated initialisers keep compiling.
+  uint32_t chroma_format_idc = 1;  // 0 = monochrome, 1 = 4:2:0, 2 = 4:2:2, 3 = 4:4:4
+  bool separate_colour_plane = false;
+  int bit_depth_luma = 8;
+  int bit_depth_chroma = 8;
+  int log2_max_frame_num = 4;
+  uint32_t pic_order_cnt_type = 0;
+  int log2_max_pic_order_cnt_lsb = 0;  // only for pic_order_cnt_type 0
+  uint32_t max_num_ref_frames = 0;
+  bool frame_mbs_only = true;
+  int coded_width = 0;  // before cropping, in luma samples
+  int coded_height = 0;
+  bool fixed_frame_rate = false;
+  bool full_range = false;  // video_full_range_flag from the VUI
 };
 
 // Parses one SPS NAL unit (starting with the NAL header byte 0x67 / type 7), removing

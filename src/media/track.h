@@ -39,6 +39,9 @@ struct AudioTrackConfig {
   int sample_rate = 0;  // Hz
   int channels = 0;
   int samples_per_frame = 1024;
+  // Output rate of the SBR tool when HE-AAC is signalled (usually 2 × sample_rate), else 0.
+  // sample_rate stays the core rate, so 1024 samples per frame keep timestamps right.
+  int sbr_sample_rate = 0;
 
   // RFC 6381 codec string: "mp4a.40.2".
   std::string CodecString() const;
