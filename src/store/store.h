@@ -30,7 +30,11 @@ class LiveStreamRepository {
   // Newest first (created_at, then id, descending). `cursor` from a previous page or empty.
   // kInvalidArgument on a malformed cursor.
   virtual base::Result<Page> List(int limit, const std::string& cursor) = 0;
-  // Replaces every mutable field of the stream with the same id; bumps updated_at.
+  // Replaces every mutable setting of the stream with the same id (stream key, passphrase,
+  // settings, metadata, playback id set) and sets updated_at_ms from `stream`. Leaves
+  // `status` and `created_at_ms` alone: status belongs to the session state machine and only
+  // changes through SetStatus, so an API edit never overwrites a concurrent status change.
+  // kNotFound when the id is unknown; kAlreadyExists when the key or a playback id is taken.
   virtual base::Status Update(const LiveStream& stream) = 0;
   virtual base::Status SetStatus(const std::string& id, StreamStatus status,
                                  int64_t updated_at_ms) = 0;

@@ -1,0 +1,33 @@
+#include "store/live_stream.h"
+
+#include <array>
+#include <utility>
+
+namespace steadycast::store {
+namespace {
+
+// One table for both directions so a new status cannot be named one way only.
+constexpr std::array<std::pair<StreamStatus, std::string_view>, 4> kStatusNames = {{
+    {StreamStatus::kIdle, "idle"},
+    {StreamStatus::kActive, "active"},
+    {StreamStatus::kReconnecting, "reconnecting"},
+    {StreamStatus::kDisabled, "disabled"},
+}};
+
+}  // namespace
+
+std::string_view StreamStatusName(StreamStatus status) {
+  for (const auto& [value, name] : kStatusNames) {
+    if (value == status) return name;
+  }
+  return "unknown";
+}
+
+std::optional<StreamStatus> ParseStreamStatus(std::string_view name) {
+  for (const auto& [value, text] : kStatusNames) {
+    if (text == name) return value;
+  }
+  return std::nullopt;
+}
+
+}  // namespace steadycast::store

@@ -1,0 +1,112 @@
+#include "store/sqlite/migrations.h"
+
+#include <string>
+
+#include <fmt/format.h>
+
+namespace steadycast::store::sqlite {
+namespace {
+
+// Version 1: live streams, their playback ids, API access tokens.
+// STRICT tables make SQLite enforce column types like the PostgreSQL port will.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE live_streams (
+  id               TEXT PRIMARY KEY,
+  status           TEXT NOT NULL
+                   CHECK (status IN ('idle', 'active', 'reconnecting', 'disabled')),
+  stream_key       TEXT NOT NULL UNIQUE,
+  srt_passphrase   TEXT,
+  reconnect_window INTEGER NOT NULL,
+  latency_mode     TEXT NOT NULL,
+  ladder_json      TEXT NOT NULL,
+  slate            INTEGER NOT NULL,
+  takeover         TEXT NOT NULL,
+  metadata_json    TEXT NOT NULL,
+  created_at_ms    INTEGER NOT NULL,
+  updated_at_ms    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX live_streams_newest ON live_streams (created_at_ms DESC, id DESC);
+
+CREATE TABLE playback_ids (
+  id             TEXT PRIMARY KEY,
+  live_stream_id TEXT NOT NULL REFERENCES live_streams (id) ON DELETE CASCADE,
+  policy         TEXT NOT NULL CHECK (policy IN ('public', 'signed')),
+  position       INTEGER NOT NULL
+) STRICT;
+CREATE INDEX playback_ids_by_stream ON playback_ids (live_stream_id, position);
+
+CREATE TABLE access_tokens (
+  id            TEXT PRIMARY KEY,
+  name          TEXT NOT NULL,
+  secret_hash   TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL
+) STRICT;
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, kV1},
+};
+
+base::Status EnsureMigrationTable(Connection& connection) {
+  return connection.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER PRIMARY KEY,"
+      " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+      ") STRICT");
+}
+
+base::Status CheckNotNewer(int current, std::span<const Migration> migrations) {
+  const int latest = migrations.empty() ? 0 : migrations.back().version;
+  if (current <= latest) return base::Status::Ok();
+  return base::FailedPrecondition(
+      fmt::format("database schema version {} is newer than this binary supports ({}); "
+                  "upgrade steadycast or use another data dir",
+                  current, latest));
+}
+
+// Applies one migration if still pending, under the write lock.
+base::Status ApplyOne(Connection& connection, const Migration& migration,
+                      std::span<const Migration> all) {
+  SC_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(connection, TransactionMode::kWrite));
+  SC_ASSIGN_OR_RETURN(int current, SchemaVersion(connection));
+  SC_RETURN_IF_ERROR(CheckNotNewer(current, all));
+  if (current >= migration.version) return base::Status::Ok();  // another process won
+  if (current != migration.version - 1) {
+    return base::Internal(
+        fmt::format("migration {} found schema version {} (gap)", migration.version, current));
+  }
+  SC_RETURN_IF_ERROR(
+      connection.Exec(migration.sql).WithContext(fmt::format("migration {}", migration.version)));
+  SC_ASSIGN_OR_RETURN(Statement insert,
+                      connection.Prepare("INSERT INTO schema_migrations (version) VALUES (?1)"));
+  insert.Bind(1, static_cast<int64_t>(migration.version));
+  SC_RETURN_IF_ERROR(insert.Run());
+  return tx.Commit();
+}
+
+}  // namespace
+
+std::span<const Migration> SchemaMigrations() { return kMigrations; }
+
+base::Result<int> SchemaVersion(Connection& connection) {
+  SC_ASSIGN_OR_RETURN(
+      Statement query,
+      connection.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  SC_ASSIGN_OR_RETURN(bool row, query.Step());
+  if (!row) return base::Internal("schema version: no row");
+  return static_cast<int>(query.Int(0));
+}
+
+base::Status ApplyMigrations(Connection& connection, std::span<const Migration> migrations) {
+  SC_RETURN_IF_ERROR(EnsureMigrationTable(connection).WithContext("schema_migrations"));
+  {
+    SC_ASSIGN_OR_RETURN(int current, SchemaVersion(connection));
+    SC_RETURN_IF_ERROR(CheckNotNewer(current, migrations));
+  }
+  for (const Migration& migration : migrations) {
+    SC_RETURN_IF_ERROR(ApplyOne(connection, migration, migrations));
+  }
+  return base::Status::Ok();
+}
+
+}  // namespace steadycast::store::sqlite

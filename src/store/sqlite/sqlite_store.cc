@@ -1,0 +1,60 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <memory>
+#include <utility>
+
+#include "store/sqlite/database.h"
+#include "store/sqlite/live_stream_repository.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/token_repository.h"
+
+namespace steadycast::store {
+namespace sqlite {
+namespace {
+
+// Owns the database and the repositories that borrow it (declared first, destroyed last).
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<Connection> connection, const SqliteOptions& options)
+      : db_(std::move(connection)),
+        live_streams_(db_),
+        tokens_(db_, options.token_hash_iterations) {}
+
+  LiveStreamRepository& live_streams() override { return live_streams_; }
+  TokenRepository& tokens() override { return tokens_; }
+
+  base::Status Ping() override {
+    return db_.WithConnection([](Connection& c) -> base::Status {
+      SC_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT 1"));
+      return s.Run().WithContext("store ping");
+    });
+  }
+
+ private:
+  Database db_;
+  SqliteLiveStreamRepository live_streams_;
+  SqliteTokenRepository tokens_;
+};
+
+}  // namespace
+}  // namespace sqlite
+
+base::Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+  return OpenSqliteStore(path, sqlite::SqliteOptions{});
+}
+
+base::Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                                     const sqlite::SqliteOptions& options) {
+  if (options.token_hash_iterations < 1 ||
+      options.token_hash_iterations > sqlite::kMaxSecretHashIterations) {
+    return base::InvalidArgument("sqlite store: token_hash_iterations out of range");
+  }
+  auto connection = sqlite::Connection::Open(path, options.busy_timeout_ms);
+  if (!connection.ok()) return std::move(connection).status().WithContext("sqlite store");
+  SC_RETURN_IF_ERROR(sqlite::ApplyMigrations(**connection, sqlite::SchemaMigrations())
+                         .WithContext("sqlite store: migrate"));
+  return std::unique_ptr<Store>(
+      std::make_unique<sqlite::SqliteStore>(std::move(*connection), options));
+}
+
+}  // namespace steadycast::store
