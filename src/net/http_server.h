@@ -2,6 +2,17 @@
 // HTTP/1.1 server (Boost.Beast) with keep-alive, serving one HttpRouter. Request bodies are
 // limited (413 beyond the limit), headers are limited, slow clients time out. Responses are
 // written from immutable shared buffers, so a slow viewer never blocks anyone else.
+//
+// RFC 9112 message framing, RFC 9110 semantics. Each connection lives on its own strand of the
+// io_context (which the app runs on a small thread pool); requests of one connection are
+// handled strictly one after another (pipelining-safe), connections in parallel, with no lock
+// on the request path. Handlers run on the connection's strand and must not block; they may
+// answer later from any thread through the HttpResponder (exactly once: extra calls are
+// dropped, a responder dropped without a call answers 500).
+//
+// Ownership: the server owns its acceptors; connections are shared and may outlive the
+// HttpServer object while they finish in-flight responses after Stop(). `router` must outlive
+// every connection, i.e. keep it until the io_context has stopped running.
 
 #include <chrono>
 #include <cstddef>
@@ -24,17 +35,23 @@ struct HttpServerOptions {
   std::chrono::milliseconds read_timeout{30'000};  // per request, incl. idle keep-alive
   size_t max_connections = 4096;
   std::string server_header = "steadycast";
+  // Writing one response (a viewer that stops reading is disconnected after this).
+  std::chrono::milliseconds write_timeout{60'000};
 };
 
 class HttpServer {
  public:
   // `router` must outlive the server.
   HttpServer(boost::asio::io_context& io, HttpServerOptions options, const HttpRouter& router);
-  ~HttpServer();
+  ~HttpServer();  // Stop()s
   // Binds and starts accepting. Port 0 picks a free port. Returns the bound "ip:port".
+  // May be called more than once (several addresses). Thread-safe.
   base::Result<std::string> Listen(const std::string& host, uint16_t port);
-  // Stops accepting; in-flight responses are finished, idle connections closed.
+  // Stops accepting; in-flight responses are finished, idle connections closed. Returns at
+  // once (the closing happens on the io_context); idempotent; thread-safe.
   void Stop();
+  // Open connections (for tests and metrics).
+  size_t ConnectionCount() const;
 
  private:
   class Impl;

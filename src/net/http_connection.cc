@@ -1,0 +1,349 @@
+#include "net/http_connection.h"
+
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include "base/log.h"
+#include "net/http_wire.h"
+
+namespace steadycast::net::internal {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::system::error_code;
+
+// After the last response on a connection we half-close and read until the client closes, at
+// most this long: closing with unread request bytes would make the kernel send RST and could
+// destroy the response (e.g. a 413) before the client reads it (RFC 9112 §9.6).
+constexpr std::chrono::milliseconds kMaxLinger{2000};
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// Shared by every copy of one request's HttpResponder: the first call wins, later calls are
+// logged and dropped, and if every copy is dropped without a call the client gets a 500
+// instead of hanging until its timeout.
+class ResponderState {
+ public:
+  explicit ResponderState(std::shared_ptr<HttpConnection> connection)
+      : connection_(std::move(connection)) {}
+  ResponderState(const ResponderState&) = delete;
+  ResponderState& operator=(const ResponderState&) = delete;
+  ~ResponderState() {
+    if (done_.exchange(true)) return;
+    SC_LOG_ERROR("http: handler dropped its responder without responding; sending 500");
+    connection_->Respond(ProblemResponse(500, "the request was not answered"));
+  }
+
+  void Respond(HttpResponse response) {
+    if (done_.exchange(true)) {
+      SC_LOG_WARN("http: responder called more than once; extra response dropped");
+      return;
+    }
+    connection_->Respond(std::move(response));
+  }
+
+ private:
+  std::shared_ptr<HttpConnection> connection_;
+  std::atomic<bool> done_{false};
+};
+
+std::string_view View(beast::string_view text) { return {text.data(), text.size()}; }
+
+void AppendLower(std::string& out, std::string_view text) {
+  for (const char c : text) out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+}
+
+}  // namespace
+
+HttpConnection::HttpConnection(std::shared_ptr<HttpServerContext> context, Socket socket,
+                               std::string remote_address)
+    : context_(std::move(context)),
+      socket_(std::move(socket)),
+      timer_(socket_.get_executor()),
+      remote_address_(std::move(remote_address)) {}
+
+void HttpConnection::Start() {
+  {
+    std::lock_guard lock(context_->mu);
+    context_->connections.emplace(this, weak_from_this());
+  }
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+    if (self->context_->stopping.load()) {
+      self->Close();
+      return;
+    }
+    self->DoRead();
+  });
+}
+
+void HttpConnection::Stop() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->stopping_ = true;
+    if (self->state_ == State::kReading && self->IdleBetweenRequests()) {
+      error_code ignored;
+      self->socket_.cancel(ignored);  // the pending read completes and closes
+    }
+  });
+}
+
+void HttpConnection::Respond(HttpResponse response) {
+  asio::dispatch(socket_.get_executor(),
+                 [self = shared_from_this(), response = std::move(response)]() mutable {
+                   self->WriteResponse(std::move(response));
+                 });
+}
+
+bool HttpConnection::IdleBetweenRequests() const {
+  return (!parser_ || !parser_->got_some()) && buffer_.size() == 0;
+}
+
+void HttpConnection::DoRead() {
+  state_ = State::kReading;
+  timed_out_ = false;
+  parser_.emplace();
+  parser_->header_limit(
+      static_cast<uint32_t>(std::min<size_t>(context_->options.max_header_bytes, UINT32_MAX)));
+  parser_->body_limit(context_->options.max_body_bytes);
+  SetDeadline(Clock::now() + context_->options.read_timeout);
+  http::async_read_header(
+      socket_, buffer_, *parser_,
+      [self = shared_from_this()](error_code ec, size_t) { self->OnHeader(ec); });
+}
+
+void HttpConnection::OnHeader(error_code ec) {
+  if (state_ == State::kClosed) return;
+  if (ec) {
+    HandleReadError(ec);
+    return;
+  }
+  if (parser_->is_done()) {
+    HandleRequest();
+    return;
+  }
+  // RFC 9110 §10.1.1: a client that sent "Expect: 100-continue" waits for this before
+  // sending the body (curl waits a second otherwise). The body limit was already checked
+  // against Content-Length by the parser.
+  if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+    asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = shared_from_this()](error_code ec, size_t) {
+                        if (self->state_ == State::kClosed) return;
+                        if (ec) {
+                          self->Close();
+                          return;
+                        }
+                        self->ReadBody();
+                      });
+    return;
+  }
+  ReadBody();
+}
+
+void HttpConnection::ReadBody() {
+  http::async_read(socket_, buffer_, *parser_,
+                   [self = shared_from_this()](error_code ec, size_t) { self->OnRead(ec); });
+}
+
+void HttpConnection::OnRead(error_code ec) {
+  if (state_ == State::kClosed) return;
+  if (ec) {
+    HandleReadError(ec);
+    return;
+  }
+  HandleRequest();
+}
+
+void HttpConnection::HandleReadError(error_code ec) {
+  if (ec == asio::error::operation_aborted && timed_out_ && !IdleBetweenRequests()) {
+    RespondError(408, "the request was not received in time");
+    return;
+  }
+  if (ec.category() != make_error_code(http::error::end_of_stream).category() ||
+      ec == http::error::end_of_stream || ec == http::error::partial_message) {
+    Close();  // network error, peer closed, idle timeout, or Stop()
+    return;
+  }
+  if (ec == http::error::body_limit) {
+    RespondError(
+        413, fmt::format("the request body exceeds {} bytes", context_->options.max_body_bytes));
+  } else if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+    RespondError(431, fmt::format("the request header exceeds {} bytes",
+                                  context_->options.max_header_bytes));
+  } else {
+    RespondError(400, "malformed request: " + ec.message());
+  }
+}
+
+void HttpConnection::HandleRequest() {
+  state_ = State::kHandling;
+  SetDeadline(Clock::time_point::max());
+  auto& message = parser_->get();
+  HttpRequest request;
+  request.method = View(message.method_string());
+  request.target = View(message.target());
+  if (const base::Status status = ParseTarget(request.target, request.path, request.query);
+      !status.ok()) {
+    RespondError(400, "malformed request target: " + status.message());
+    return;
+  }
+  std::string name;
+  for (const auto& field : message) {
+    name.clear();
+    AppendLower(name, View(field.name_string()));
+    auto [it, inserted] = request.headers.try_emplace(name, View(field.value()));
+    if (!inserted) {  // RFC 9110 §5.3: repeated fields combine as a comma-separated list
+      it->second += ", ";
+      it->second += View(field.value());
+    }
+  }
+  request.body = std::move(message.body());
+  request.remote_address = remote_address_;
+  request.keep_alive = message.keep_alive();
+  head_request_ = message.method() == http::verb::head;
+  http10_request_ = message.version() < 11;
+  request_keep_alive_ = request.keep_alive;
+  parser_.reset();
+
+  auto state = std::make_shared<ResponderState>(shared_from_this());
+  context_->router.Dispatch(std::move(request), [state = std::move(state)](HttpResponse r) {
+    state->Respond(std::move(r));
+  });
+}
+
+void HttpConnection::WriteResponse(HttpResponse response) {
+  if (state_ != State::kHandling) return;  // closed while the handler worked
+  ResponseHeadParams params;
+  params.head_request = head_request_;
+  params.keep_alive = request_keep_alive_ && !close_after_response_ && !stopping_;
+  params.http10_request = http10_request_;
+  params.server_header = context_->options.server_header;
+  params.date = HttpDate();
+  const ResponseHead head = SerializeResponseHead(response, params, head_out_);
+  keep_alive_after_write_ = head.keep_alive;
+  body_out_ = head.send_body ? std::move(response.body) : base::Buffer();
+  state_ = State::kWriting;
+  SetDeadline(Clock::now() + context_->options.write_timeout);
+  const std::array<asio::const_buffer, 2> buffers = {
+      asio::buffer(head_out_), asio::buffer(body_out_.data(), body_out_.size())};
+  asio::async_write(socket_, buffers,
+                    [self = shared_from_this()](error_code ec, size_t) { self->OnWrite(ec); });
+}
+
+void HttpConnection::OnWrite(error_code ec) {
+  body_out_ = base::Buffer();  // release the segment as soon as it is written
+  if (state_ == State::kClosed) return;
+  if (ec) {
+    Close();
+    return;
+  }
+  if (keep_alive_after_write_ && !stopping_) {
+    DoRead();
+  } else {
+    Linger();
+  }
+}
+
+void HttpConnection::RespondError(int status, std::string_view detail) {
+  SC_LOG_DEBUG("http: {} from {}: {}", status, remote_address_, detail);
+  close_after_response_ = true;
+  head_request_ = false;
+  http10_request_ = false;
+  request_keep_alive_ = false;
+  parser_.reset();
+  state_ = State::kHandling;
+  WriteResponse(ProblemResponse(status, detail));
+}
+
+void HttpConnection::Linger() {
+  state_ = State::kLingering;
+  error_code ignored;
+  socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+  SetDeadline(Clock::now() +
+              std::min<std::chrono::milliseconds>(kMaxLinger, context_->options.read_timeout));
+  head_out_.resize(4096);  // reused as the drain buffer
+  Drain();
+}
+
+void HttpConnection::Drain() {
+  socket_.async_read_some(asio::buffer(head_out_.data(), head_out_.size()),
+                          [self = shared_from_this()](error_code ec, size_t) {
+                            if (self->state_ == State::kClosed) return;
+                            if (ec) {
+                              self->Close();
+                            } else {
+                              self->Drain();
+                            }
+                          });
+}
+
+void HttpConnection::Close() {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  ++timer_generation_;
+  timer_.cancel();
+  error_code ignored;
+  socket_.shutdown(asio::socket_base::shutdown_both, ignored);
+  socket_.close(ignored);
+  parser_.reset();
+  buffer_.clear();
+  buffer_.shrink_to_fit();
+  std::lock_guard lock(context_->mu);
+  context_->connections.erase(this);
+}
+
+// One timer per connection with a movable deadline: moving the deadline later (every
+// request) costs nothing; the timer wakes at the old expiry and re-arms. Only an earlier
+// deadline re-arms right away.
+void HttpConnection::SetDeadline(Clock::time_point deadline) {
+  deadline_ = deadline;
+  if (deadline < timer_expiry_) ArmTimer(deadline);
+}
+
+void HttpConnection::ArmTimer(Clock::time_point at) {
+  timer_expiry_ = at;
+  const uint64_t generation = ++timer_generation_;
+  timer_.expires_at(at);
+  timer_.async_wait([self = shared_from_this(), generation](error_code ec) {
+    if (ec || generation != self->timer_generation_) return;  // cancelled or superseded
+    self->OnTimer(ec);
+  });
+}
+
+void HttpConnection::OnTimer(error_code) {
+  if (state_ == State::kClosed) return;
+  timer_expiry_ = Clock::time_point::max();
+  const Clock::time_point now = Clock::now();
+  if (now < deadline_) {
+    ArmTimer(deadline_ == Clock::time_point::max() ? now + context_->options.read_timeout
+                                                   : deadline_);
+    return;
+  }
+  switch (state_) {
+    case State::kReading: {
+      timed_out_ = true;
+      error_code ignored;
+      socket_.cancel(ignored);  // the read completes with operation_aborted
+      deadline_ = now + context_->options.write_timeout;  // bounds the 408 that may follow
+      ArmTimer(deadline_);
+      break;
+    }
+    case State::kWriting:
+    case State::kLingering:
+      Close();
+      break;
+    case State::kHandling:
+    case State::kClosed:
+      break;
+  }
+}
+
+}  // namespace steadycast::net::internal

@@ -1,0 +1,107 @@
+#pragma once
+// Internal to net/: one HTTP/1.1 connection of HttpServer (RFC 9112). Requests are read with
+// Beast's parser, dispatched to the router, and answered strictly in order, one at a time, so
+// pipelined requests are safe: the next request is parsed only after the previous response is
+// written. Responses are written as header + shared body buffer in one gather write.
+//
+// Ownership: shared_ptr, kept alive by its pending socket/timer operations and by outstanding
+// HttpResponders of the request in flight. Threading: everything runs on the connection's
+// strand; Respond() and Stop() may be called from any thread (they post to the strand).
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "net/http_router.h"
+#include "net/http_server.h"
+
+namespace steadycast::net::internal {
+
+class HttpConnection;
+
+// State shared by an HttpServer and its connections (connections may outlive the server
+// object while they finish in-flight responses after Stop()).
+struct HttpServerContext {
+  HttpServerContext(HttpServerOptions o, const HttpRouter& r) : options(std::move(o)), router(r) {}
+
+  const HttpServerOptions options;
+  const HttpRouter& router;
+  std::atomic<bool> stopping{false};
+  std::mutex mu;  // guards `connections` (touched on connect/close only, never per request)
+  std::unordered_map<HttpConnection*, std::weak_ptr<HttpConnection>> connections;
+};
+
+class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+ public:
+  using Socket =
+      boost::asio::basic_stream_socket<boost::asio::ip::tcp,
+                                       boost::asio::strand<boost::asio::io_context::executor_type>>;
+
+  HttpConnection(std::shared_ptr<HttpServerContext> context, Socket socket,
+                 std::string remote_address);
+  // Registers with the context and starts reading. Call once, right after construction.
+  void Start();
+  // Server shutdown: an idle connection closes now, a busy one after its response.
+  void Stop();
+  // Delivers the response of the request in flight (from any thread).
+  void Respond(HttpResponse response);
+
+ private:
+  enum class State { kReading, kHandling, kWriting, kLingering, kClosed };
+  using Clock = std::chrono::steady_clock;
+
+  void DoRead();
+  void OnHeader(boost::system::error_code ec);
+  void ReadBody();
+  void OnRead(boost::system::error_code ec);
+  void HandleReadError(boost::system::error_code ec);
+  void HandleRequest();
+  void WriteResponse(HttpResponse response);
+  void OnWrite(boost::system::error_code ec);
+  void RespondError(int status, std::string_view detail);
+  void Linger();
+  void Drain();
+  void Close();
+  bool IdleBetweenRequests() const;
+  void SetDeadline(Clock::time_point deadline);
+  void ArmTimer(Clock::time_point at);
+  void OnTimer(boost::system::error_code ec);
+
+  std::shared_ptr<HttpServerContext> context_;
+  Socket socket_;
+  boost::asio::steady_timer timer_;
+  Clock::time_point timer_expiry_ = Clock::time_point::max();
+  Clock::time_point deadline_ = Clock::time_point::max();
+  std::string remote_address_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  State state_ = State::kReading;
+  bool stopping_ = false;
+  bool timed_out_ = false;
+  bool close_after_response_ = false;
+  // The request in flight, for the response head.
+  bool head_request_ = false;
+  bool http10_request_ = false;
+  bool request_keep_alive_ = true;
+  // The response being written: both must stay alive until the write completes.
+  std::string head_out_;
+  base::Buffer body_out_;
+  bool keep_alive_after_write_ = false;
+  uint64_t timer_generation_ = 0;
+};
+
+}  // namespace steadycast::net::internal
