@@ -1,0 +1,46 @@
+#pragma once
+// The REST API v1 (CONTRACT.md "REST API"): registers every /v1 route plus /healthz and
+// /readyz on an net::HttpRouter. Handlers are synchronous (they call the store and respond
+// before returning) and run on whichever thread the HTTP server dispatches from; everything
+// they share lives in ApiContext and is thread-safe.
+
+#include <cstddef>
+#include <functional>
+#include <string>
+
+#include "base/clock.h"
+#include "net/http_router.h"
+#include "store/store.h"
+
+namespace steadycast::api {
+
+struct ApiOptions {
+  size_t max_body_bytes = 64 * 1024;  // larger bodies → 413
+  int default_page_limit = 25;        // ?limit= when absent
+  int max_page_limit = 100;           // ?limit= above → 400
+  std::string realm = "steadycast";   // WWW-Authenticate: Basic realm="..."
+};
+
+// Everything the API handlers need, owned by app/ and borrowed by the routes: it must outlive
+// the router it was registered on.
+struct ApiContext {
+  store::Store& store;
+  base::Clock& clock;  // created_at/updated_at come from WallNow()
+  ApiOptions options;
+  // Public base URLs shown in each live stream's "ingest" object.
+  std::string rtmp_base;  // "rtmp://HOST:PORT/live"
+  std::string srt_base;   // "srt://HOST:PORT"; "?streamid=#!::r=KEY,m=publish" is appended
+  // Session hooks, called after the store change committed (may be empty in tests). Each must
+  // be cheap and thread-safe: post to the session's strand rather than work inline.
+  std::function<void(const std::string& stream_id)> on_stream_deleted;    // kick the publisher
+  std::function<void(const std::string& stream_id)> on_stream_key_reset;  // kick old-key publisher
+  std::function<void(const std::string& stream_id)> on_stream_disabled;   // kick the publisher
+  // /readyz: true once every listener accepts connections. Empty counts as ready.
+  std::function<bool()> listeners_ready;
+};
+
+// Registers /healthz, /readyz and the /v1 routes. Throws only on a programming error in the
+// route table (start-up).
+void RegisterApiRoutes(net::HttpRouter& router, ApiContext& ctx);
+
+}  // namespace steadycast::api

@@ -1,0 +1,207 @@
+#include "api/live_streams.h"
+
+#include <charconv>
+#include <string>
+#include <utility>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "api/live_stream_json.h"
+#include "api/live_stream_settings.h"
+#include "api/problem.h"
+#include "base/random.h"
+
+namespace steadycast::api {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kStreamKeyBytes = 24;  // 192 bits (contract: at least 128)
+constexpr int kCreateAttempts = 3;      // random id/key collisions are astronomically rare
+
+int64_t NowMs(const ApiContext& ctx) { return base::ToUnixMillis(ctx.clock.WallNow()); }
+
+IngestBases Ingest(const ApiContext& ctx) { return {ctx.rtmp_base, ctx.srt_base}; }
+
+net::HttpResponse StreamResponse(const ApiContext& ctx, int status,
+                                 const store::LiveStream& stream) {
+  return JsonResponse(status, json{{"data", LiveStreamToJson(stream, Ingest(ctx))}});
+}
+
+// 400 for a body that failed ParseLiveStreamSettings.
+net::HttpResponse SettingsProblem(const SettingsParseResult& parsed) {
+  if (parsed.json_error) {
+    return Problem(ProblemType::kInvalidJson, "the request body is not valid JSON");
+  }
+  return Problem(ProblemType::kInvalidRequest, "the request body has invalid fields",
+                 parsed.errors);
+}
+
+// Strict decimal integer in [min, max] from a query parameter.
+std::optional<int> ParseIntParam(std::string_view text, int min, int max) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  if (value < min || value > max) return std::nullopt;
+  return value;
+}
+
+void Create(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
+  const SettingsParseResult parsed =
+      ParseLiveStreamSettings(request.http.body, SettingsMode::kCreate);
+  if (!parsed.ok()) return respond(SettingsProblem(parsed));
+  store::LiveStream stream;
+  ApplySettings(parsed.settings, stream);
+  stream.created_at_ms = stream.updated_at_ms = NowMs(ctx);
+  const std::string policy = parsed.settings.playback_policy.value_or("public");
+  base::Status status;
+  for (int attempt = 0; attempt < kCreateAttempts; ++attempt) {
+    stream.id = base::RandomId("ls");
+    stream.stream_key = base::RandomUrlSafe(kStreamKeyBytes);
+    stream.playback_ids = {{base::RandomId("pb"), policy}};
+    status = ctx.store.live_streams().Create(stream);
+    if (status.code() != base::ErrorCode::kAlreadyExists) break;
+  }
+  if (!status.ok()) return respond(ProblemFromStatus(status));
+  net::HttpResponse response = StreamResponse(ctx, 201, stream);
+  response.Header("Location", "/v1/live-streams/" + stream.id);
+  respond(std::move(response));
+}
+
+void List(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
+  int limit = ctx.options.default_page_limit;
+  if (request.http.query.count("limit") != 0) {
+    auto parsed = ParseIntParam(request.http.Query("limit"), 1, ctx.options.max_page_limit);
+    if (!parsed) {
+      return respond(Problem(ProblemType::kInvalidRequest, "invalid query parameter",
+                             {{"limit", fmt::format("must be an integer between 1 and {}",
+                                                    ctx.options.max_page_limit)}}));
+    }
+    limit = *parsed;
+  }
+  auto page = ctx.store.live_streams().List(limit, std::string(request.http.Query("cursor")));
+  if (!page.ok()) {
+    if (page.status().code() == base::ErrorCode::kInvalidArgument) {
+      return respond(Problem(ProblemType::kInvalidRequest, "invalid query parameter",
+                             {{"cursor", "is not a cursor returned by this API"}}));
+    }
+    return respond(ProblemFromStatus(page.status()));
+  }
+  json data = json::array();
+  for (const store::LiveStream& stream : page->items) {
+    data.push_back(LiveStreamToJson(stream, Ingest(ctx)));
+  }
+  respond(JsonResponse(
+      200, json{{"data", std::move(data)},
+                {"next_cursor", page->next_cursor ? json(*page->next_cursor) : json(nullptr)}}));
+}
+
+// Loads {id} or answers 404/500; nullopt when it answered.
+std::optional<store::LiveStream> Load(ApiContext& ctx, ApiRequest& request,
+                                      const net::HttpResponder& respond) {
+  auto stream = ctx.store.live_streams().Get(std::string(request.http.Param("id")));
+  if (stream.ok()) return std::move(*stream);
+  if (stream.status().code() == base::ErrorCode::kNotFound) {
+    respond(Problem(ProblemType::kNotFound, "no live stream with this id"));
+  } else {
+    respond(ProblemFromStatus(stream.status()));
+  }
+  return std::nullopt;
+}
+
+// Writes `stream` back (bumping updated_at) and answers with it; 404 if it vanished meanwhile.
+bool Save(ApiContext& ctx, store::LiveStream& stream, const net::HttpResponder& respond) {
+  stream.updated_at_ms = std::max(NowMs(ctx), stream.updated_at_ms);
+  base::Status status = ctx.store.live_streams().Update(stream);
+  if (status.code() == base::ErrorCode::kNotFound) {
+    respond(Problem(ProblemType::kNotFound, "no live stream with this id"));
+    return false;
+  }
+  if (!status.ok()) {
+    respond(ProblemFromStatus(status));
+    return false;
+  }
+  return true;
+}
+
+void Get(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
+  auto stream = Load(ctx, request, respond);
+  if (stream) respond(StreamResponse(ctx, 200, *stream));
+}
+
+void Patch(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
+  const SettingsParseResult parsed =
+      ParseLiveStreamSettings(request.http.body, SettingsMode::kUpdate);
+  if (!parsed.ok()) return respond(SettingsProblem(parsed));
+  auto stream = Load(ctx, request, respond);
+  if (!stream) return;
+  ApplySettings(parsed.settings, *stream);
+  if (Save(ctx, *stream, respond)) respond(StreamResponse(ctx, 200, *stream));
+}
+
+void Delete(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
+  const std::string id(request.http.Param("id"));
+  base::Status status = ctx.store.live_streams().Delete(id);
+  if (status.code() == base::ErrorCode::kNotFound) {
+    return respond(Problem(ProblemType::kNotFound, "no live stream with this id"));
+  }
+  if (!status.ok()) return respond(ProblemFromStatus(status));
+  if (ctx.on_stream_deleted) ctx.on_stream_deleted(id);
+  respond(net::HttpResponse::Status(204));
+}
+
+void ResetStreamKey(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
+  auto stream = Load(ctx, request, respond);
+  if (!stream) return;
+  stream->stream_key = base::RandomUrlSafe(kStreamKeyBytes);
+  if (!Save(ctx, *stream, respond)) return;
+  if (ctx.on_stream_key_reset) ctx.on_stream_key_reset(stream->id);
+  respond(StreamResponse(ctx, 200, *stream));
+}
+
+// disable: any status → disabled (kicks a publisher). enable: disabled → idle; a stream that
+// is not disabled is left as it is. Both are idempotent.
+void SetEnabled(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond, bool enable) {
+  auto stream = Load(ctx, request, respond);
+  if (!stream) return;
+  const bool disabled = stream->status == store::StreamStatus::kDisabled;
+  if (enable == disabled) {
+    stream->status = enable ? store::StreamStatus::kIdle : store::StreamStatus::kDisabled;
+    stream->updated_at_ms = std::max(NowMs(ctx), stream->updated_at_ms);
+    base::Status status =
+        ctx.store.live_streams().SetStatus(stream->id, stream->status, stream->updated_at_ms);
+    if (!status.ok()) return respond(ProblemFromStatus(status));
+    if (!enable && ctx.on_stream_disabled) ctx.on_stream_disabled(stream->id);
+  }
+  respond(StreamResponse(ctx, 200, *stream));
+}
+
+}  // namespace
+
+void RegisterLiveStreamRoutes(net::HttpRouter& router, ApiContext& ctx,
+                              const std::vector<Middleware>& chain) {
+  auto add = [&](const char* method, const char* pattern,
+                 void (*handler)(ApiContext&, ApiRequest&, net::HttpResponder)) {
+    router.Add(method, pattern,
+               Chain(chain, [&ctx, handler](ApiRequest& request, net::HttpResponder respond) {
+                 handler(ctx, request, std::move(respond));
+               }));
+  };
+  add("POST", "/v1/live-streams", Create);
+  add("GET", "/v1/live-streams", List);
+  add("GET", "/v1/live-streams/{id}", Get);
+  add("PATCH", "/v1/live-streams/{id}", Patch);
+  add("DELETE", "/v1/live-streams/{id}", Delete);
+  add("POST", "/v1/live-streams/{id}/reset-stream-key", ResetStreamKey);
+  add("POST", "/v1/live-streams/{id}/disable",
+      [](ApiContext& c, ApiRequest& r, net::HttpResponder respond) {
+        SetEnabled(c, r, std::move(respond), false);
+      });
+  add("POST", "/v1/live-streams/{id}/enable",
+      [](ApiContext& c, ApiRequest& r, net::HttpResponder respond) {
+        SetEnabled(c, r, std::move(respond), true);
+      });
+}
+
+}  // namespace steadycast::api

@@ -1,0 +1,56 @@
+#pragma once
+// RFC 9457 problem details for every API error: Content-Type application/problem+json and
+// {"type":"https://steadycast.dev/problems/<slug>","title","status","detail"} plus
+// "errors":[{"field","message"}] for validation failures (CONTRACT.md "Errors"). The type URI
+// and title are fixed per ProblemType, so clients can switch on `type`; `detail` varies.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "net/http_types.h"
+
+namespace steadycast::api {
+
+enum class ProblemType {
+  kInvalidRequest,        // 400: validation failed (with "errors") or bad query parameter
+  kInvalidJson,           // 400: body is not JSON
+  kUnauthorized,          // 401
+  kNotFound,              // 404
+  kConflict,              // 409
+  kPayloadTooLarge,       // 413
+  kUnsupportedMediaType,  // 415
+  kRateLimited,           // 429 (next issue)
+  kInternal,              // 500
+  kUnavailable,           // 503
+};
+
+struct FieldError {
+  std::string field;  // "reconnect_window", "ladder[1].height", "metadata.team"
+  std::string message;
+  bool operator==(const FieldError&) const = default;
+};
+
+inline constexpr std::string_view kProblemTypeBase = "https://steadycast.dev/problems/";
+
+int ProblemStatus(ProblemType type);
+std::string_view ProblemSlug(ProblemType type);
+
+net::HttpResponse Problem(ProblemType type, std::string_view detail,
+                          const std::vector<FieldError>& errors = {});
+
+// Maps a store error to a problem: kNotFound → 404, kAlreadyExists → 409, kInvalidArgument →
+// 400, kUnavailable → 503, anything else → 500 whose detail hides the internal message (it is
+// logged instead).
+net::HttpResponse ProblemFromStatus(const base::Status& status);
+
+// A JSON success response with Cache-Control: no-store (bodies carry stream keys).
+net::HttpResponse JsonResponse(int status, const nlohmann::json& body);
+
+// json.dump() that cannot throw: invalid UTF-8 (never produced by our parser) is replaced.
+std::string DumpJson(const nlohmann::json& value);
+
+}  // namespace steadycast::api
