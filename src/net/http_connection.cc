@@ -69,10 +69,11 @@ HttpConnection::HttpConnection(std::shared_ptr<HttpServerContext> context, Socke
                                std::string remote_address)
     : context_(std::move(context)),
       socket_(std::move(socket)),
-      timer_(socket_.get_executor()),
+      deadline_(socket_.get_executor()),
       remote_address_(std::move(remote_address)) {}
 
 void HttpConnection::Start() {
+  deadline_.Bind(weak_from_this(), [this] { OnDeadline(); });
   {
     std::lock_guard lock(context_->mu);
     context_->connections.emplace(this, weak_from_this());
@@ -114,7 +115,7 @@ void HttpConnection::DoRead() {
   parser_->header_limit(
       static_cast<uint32_t>(std::min<size_t>(context_->options.max_header_bytes, UINT32_MAX)));
   parser_->body_limit(context_->options.max_body_bytes);
-  SetDeadline(Clock::now() + context_->options.read_timeout);
+  deadline_.Set(Clock::now() + context_->options.read_timeout);
   http::async_read_header(
       socket_, buffer_, *parser_,
       [self = shared_from_this()](error_code ec, size_t) { self->OnHeader(ec); });
@@ -185,7 +186,7 @@ void HttpConnection::HandleReadError(error_code ec) {
 
 void HttpConnection::HandleRequest() {
   state_ = State::kHandling;
-  SetDeadline(Clock::time_point::max());
+  deadline_.Set(Clock::time_point::max());
   auto& message = parser_->get();
   HttpRequest request;
   request.method = View(message.method_string());
@@ -231,7 +232,7 @@ void HttpConnection::WriteResponse(HttpResponse response) {
   keep_alive_after_write_ = head.keep_alive;
   body_out_ = head.send_body ? std::move(response.body) : base::Buffer();
   state_ = State::kWriting;
-  SetDeadline(Clock::now() + context_->options.write_timeout);
+  deadline_.Set(Clock::now() + context_->options.write_timeout);
   const std::array<asio::const_buffer, 2> buffers = {
       asio::buffer(head_out_), asio::buffer(body_out_.data(), body_out_.size())};
   asio::async_write(socket_, buffers,
@@ -267,8 +268,8 @@ void HttpConnection::Linger() {
   state_ = State::kLingering;
   error_code ignored;
   socket_.shutdown(asio::socket_base::shutdown_send, ignored);
-  SetDeadline(Clock::now() +
-              std::min<std::chrono::milliseconds>(kMaxLinger, context_->options.read_timeout));
+  deadline_.Set(Clock::now() +
+                std::min<std::chrono::milliseconds>(kMaxLinger, context_->options.read_timeout));
   head_out_.resize(4096);  // reused as the drain buffer
   Drain();
 }
@@ -288,8 +289,7 @@ void HttpConnection::Drain() {
 void HttpConnection::Close() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
-  ++timer_generation_;
-  timer_.cancel();
+  deadline_.Cancel();
   error_code ignored;
   socket_.shutdown(asio::socket_base::shutdown_both, ignored);
   socket_.close(ignored);
@@ -300,40 +300,14 @@ void HttpConnection::Close() {
   context_->connections.erase(this);
 }
 
-// One timer per connection with a movable deadline: moving the deadline later (every
-// request) costs nothing; the timer wakes at the old expiry and re-arms. Only an earlier
-// deadline re-arms right away.
-void HttpConnection::SetDeadline(Clock::time_point deadline) {
-  deadline_ = deadline;
-  if (deadline < timer_expiry_) ArmTimer(deadline);
-}
-
-void HttpConnection::ArmTimer(Clock::time_point at) {
-  timer_expiry_ = at;
-  const uint64_t generation = ++timer_generation_;
-  timer_.expires_at(at);
-  timer_.async_wait([self = shared_from_this(), generation](error_code ec) {
-    if (ec || generation != self->timer_generation_) return;  // cancelled or superseded
-    self->OnTimer(ec);
-  });
-}
-
-void HttpConnection::OnTimer(error_code) {
-  if (state_ == State::kClosed) return;
-  timer_expiry_ = Clock::time_point::max();
+void HttpConnection::OnDeadline() {
   const Clock::time_point now = Clock::now();
-  if (now < deadline_) {
-    ArmTimer(deadline_ == Clock::time_point::max() ? now + context_->options.read_timeout
-                                                   : deadline_);
-    return;
-  }
   switch (state_) {
     case State::kReading: {
       timed_out_ = true;
-      error_code ignored;
+      boost::system::error_code ignored;
       socket_.cancel(ignored);  // the read completes with operation_aborted
-      deadline_ = now + context_->options.write_timeout;  // bounds the 408 that may follow
-      ArmTimer(deadline_);
+      deadline_.Set(now + context_->options.write_timeout);  // bounds the 408 that may follow
       break;
     }
     case State::kWriting:

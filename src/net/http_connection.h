@@ -20,12 +20,12 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "net/deadline_timer.h"
 #include "net/http_router.h"
 #include "net/http_server.h"
 
@@ -77,15 +77,11 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void Drain();
   void Close();
   bool IdleBetweenRequests() const;
-  void SetDeadline(Clock::time_point deadline);
-  void ArmTimer(Clock::time_point at);
-  void OnTimer(boost::system::error_code ec);
+  void OnDeadline();
 
   std::shared_ptr<HttpServerContext> context_;
   Socket socket_;
-  boost::asio::steady_timer timer_;
-  Clock::time_point timer_expiry_ = Clock::time_point::max();
-  Clock::time_point deadline_ = Clock::time_point::max();
+  DeadlineTimer deadline_;
   std::string remote_address_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
@@ -101,7 +97,6 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::string head_out_;
   base::Buffer body_out_;
   bool keep_alive_after_write_ = false;
-  uint64_t timer_generation_ = 0;
 };
 
 }  // namespace steadycast::net::internal

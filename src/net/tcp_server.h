@@ -5,6 +5,13 @@
 //
 // Threading: every handler callback of one connection runs on that connection's strand, never
 // concurrently. TcpConnection::Send/Close may be called from any thread.
+//
+// Ownership: the handler owns a shared_ptr to its TcpConnection; the connection owns the
+// handler until OnClosed. Connections may outlive the TcpServer object while they flush after
+// Stop(); the factory is kept alive with them.
+//
+// TLS (RTMPS): set tls_certificate_file and tls_private_key_file (PEM) and every accepted
+// connection is TLS 1.2+; handlers see plaintext and cannot tell the difference.
 
 #include <chrono>
 #include <cstddef>
@@ -52,6 +59,11 @@ struct TcpServerOptions {
   size_t max_send_queue_bytes = 8 * 1024 * 1024;
   size_t read_buffer_bytes = 64 * 1024;
   size_t max_connections = 1024;
+  // Close(): how long queued bytes may take to flush and the peer to acknowledge the close.
+  std::chrono::milliseconds close_linger{2'000};
+  // PEM files; both set → TLS. Loaded (and checked) by the first Listen().
+  std::string tls_certificate_file;
+  std::string tls_private_key_file;
 };
 
 class TcpServer {
@@ -59,9 +71,13 @@ class TcpServer {
   TcpServer(boost::asio::io_context& io, TcpServerOptions options, TcpHandlerFactory factory);
   ~TcpServer();
   // Binds and starts accepting. Port 0 picks a free port. Returns the bound "ip:port".
+  // May be called more than once. Errors: address in use, bad TLS files.
   base::Result<std::string> Listen(const std::string& host, uint16_t port);
-  // Stops accepting and closes every connection.
+  // Stops accepting and Close()s every connection (queued bytes are flushed, bounded by
+  // close_linger). Returns at once; idempotent; thread-safe.
   void Stop();
+  // Open connections (for tests and metrics).
+  size_t ConnectionCount() const;
 
  private:
   class Impl;
