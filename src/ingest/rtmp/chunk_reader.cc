@@ -40,6 +40,7 @@ base::Status ChunkReader::FeedInternal(std::span<const uint8_t> input,
     const size_t n = std::min(input.size(), chunk_left_);
     current_->partial.insert(current_->partial.end(), input.begin(), input.begin() + n);
     input = input.subspan(n);
+    bytes_consumed_ += n;
     chunk_left_ -= n;
     if (chunk_left_ > 0) continue;
     ChunkStream& stream = *current_;
@@ -63,6 +64,7 @@ base::Result<size_t> ChunkReader::ConsumeHeader(std::span<const uint8_t> input,
   switch (ParseHeader(std::span(header_bytes_).first(had + take), header, error)) {
     case ParseResult::kNeedMoreData:
       header_have_ = had + take;
+      bytes_consumed_ += take;
       return take;
     case ParseResult::kError:
       return error;
@@ -70,6 +72,7 @@ base::Result<size_t> ChunkReader::ConsumeHeader(std::span<const uint8_t> input,
       break;
   }
   header_have_ = 0;
+  bytes_consumed_ += header.size - had;
   SC_RETURN_IF_ERROR(ApplyHeader(header));
   ChunkStream& stream = streams_.at(header.csid);
   if (stream.partial.size() == stream.length) {  // a zero-length message: no payload

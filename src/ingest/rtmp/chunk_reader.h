@@ -51,6 +51,9 @@ class ChunkReader {
   base::Status Feed(std::span<const uint8_t> input, const MessageHandler& on_message);
 
   uint32_t chunk_size() const { return chunk_size_; }  // the peer's current chunk size
+  // Bytes consumed so far. Inside the message handler this is exactly the end of the
+  // message's last chunk, whatever the split of the input (acknowledgements rely on that).
+  uint64_t bytes_consumed() const { return bytes_consumed_; }
   size_t buffered_bytes() const { return buffered_bytes_; }
   const ChunkReaderLimits& limits() const { return limits_; }
 
@@ -99,6 +102,7 @@ class ChunkReader {
   ChunkStream* current_ = nullptr;  // the chunk stream whose payload is being read
   size_t chunk_left_ = 0;           // payload bytes left in the current chunk
   size_t buffered_bytes_ = 0;
+  uint64_t bytes_consumed_ = 0;
   std::unordered_map<uint32_t, ChunkStream> streams_;
 };
 

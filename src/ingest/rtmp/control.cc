@@ -148,11 +148,12 @@ RtmpMessage MakeSetBufferLength(uint32_t stream_id, uint32_t buffer_length_ms) {
   return ControlMessage(MessageType::kUserControl, std::move(payload));
 }
 
-std::optional<uint32_t> AckCounter::OnBytesReceived(size_t bytes) {
-  total_ += bytes;
-  if (window_ == 0 || total_ - last_ack_ < window_) return std::nullopt;
-  last_ack_ = total_;
-  return static_cast<uint32_t>(total_);
+std::optional<uint32_t> AckCounter::OnTotalBytes(uint64_t total_bytes) {
+  if (window_ == 0 || total_bytes < last_ack_ || total_bytes - last_ack_ < window_) {
+    return std::nullopt;
+  }
+  last_ack_ = total_bytes;
+  return static_cast<uint32_t>(total_bytes);
 }
 
 }  // namespace steadycast::ingest::rtmp

@@ -57,21 +57,20 @@ RtmpMessage MakeSetPeerBandwidth(uint32_t window_size, PeerBandwidthLimit limit)
 RtmpMessage MakeUserControl(UserControlEvent event, uint32_t value);
 RtmpMessage MakeSetBufferLength(uint32_t stream_id, uint32_t buffer_length_ms);
 
-// Counts received bytes and says when to send an Acknowledgement (§5.4.3): each time the
-// bytes received since the last acknowledgement reach the peer's window (§5.4.4).
+// Says when to send an Acknowledgement (§5.4.3): each time the bytes received since the last
+// acknowledgement reach the peer's window (§5.4.4).
 class AckCounter {
  public:
   // The peer's Window Acknowledgement Size; 0 (the default) disables acknowledgements.
   void set_window(uint32_t window) { window_ = window; }
   uint32_t window() const { return window_; }
 
-  // Returns the sequence number to acknowledge (total bytes received, modulo 2^32), if due.
-  std::optional<uint32_t> OnBytesReceived(size_t bytes);
-  uint64_t total_bytes() const { return total_; }
+  // Given the total bytes received so far, returns the sequence number to acknowledge (that
+  // total modulo 2^32) if an acknowledgement is due.
+  std::optional<uint32_t> OnTotalBytes(uint64_t total_bytes);
 
  private:
   uint32_t window_ = 0;
-  uint64_t total_ = 0;
   uint64_t last_ack_ = 0;
 };
 

@@ -57,18 +57,17 @@ TEST(ControlTest, RefusesShortPayloadsAndBadChunkSizes) {
 
 TEST(ControlTest, AckCounterAcknowledgesEachWindow) {
   AckCounter counter;
-  EXPECT_EQ(counter.OnBytesReceived(10'000'000), std::nullopt);  // no window yet
+  EXPECT_EQ(counter.OnTotalBytes(10'000'000), std::nullopt);  // no window yet
   counter.set_window(1000);
-  EXPECT_EQ(counter.OnBytesReceived(1), 10'000'001u);  // the backlog crosses the window
-  EXPECT_EQ(counter.OnBytesReceived(999), std::nullopt);
-  EXPECT_EQ(counter.OnBytesReceived(1), 10'001'001u);
-  EXPECT_EQ(counter.OnBytesReceived(5000), 10'006'001u);
+  EXPECT_EQ(counter.OnTotalBytes(10'000'001), 10'000'001u);  // the backlog crosses the window
+  EXPECT_EQ(counter.OnTotalBytes(10'001'000), std::nullopt);
+  EXPECT_EQ(counter.OnTotalBytes(10'001'001), 10'001'001u);
+  EXPECT_EQ(counter.OnTotalBytes(10'006'001), 10'006'001u);
   // The sequence number wraps modulo 2^32.
   AckCounter wrap;
   wrap.set_window(1u << 31);
-  EXPECT_EQ(wrap.OnBytesReceived(size_t{1} << 31), 1u << 31);
-  EXPECT_EQ(wrap.OnBytesReceived(size_t{1} << 31), 0u);
-  EXPECT_EQ(wrap.total_bytes(), uint64_t{1} << 32);
+  EXPECT_EQ(wrap.OnTotalBytes(uint64_t{1} << 31), 1u << 31);
+  EXPECT_EQ(wrap.OnTotalBytes(uint64_t{1} << 32), 0u);
 }
 
 }  // namespace
