@@ -10,6 +10,7 @@
 // URL layout (relative to /hls/): master "{pb}.m3u8" references "{pb}/{rendition}/index.m3u8";
 // a media playlist references "init.mp4" (EXT-X-MAP) and "seg{N}.m4s" beside it.
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,15 @@ struct Resource {
   bool immutable = false;  // segments and init: cacheable for a day; playlists: ≤ 1 s
 };
 
+struct PackagerStats {
+  uint64_t segments = 0;          // media segments published
+  uint64_t init_segments = 0;     // init segments published (1 + configuration changes)
+  uint64_t forced_cuts = 0;       // segments closed by max_segment_seconds/bytes
+  uint64_t timeline_breaks = 0;   // dts jumps that forced a discontinuity
+  uint64_t dropped_units = 0;     // before the first keyframe, without config, too late
+  uint64_t rejected_configs = 0;  // configurations that cannot be packaged
+};
+
 class StreamPackager {
  public:
   StreamPackager(PackagerOptions options, base::Clock& clock);
@@ -50,6 +60,10 @@ class StreamPackager {
   void OnAccessUnit(const media::AccessUnit& unit);
   // Publisher gone for good or broadcast completed: flush the open segment, add ENDLIST.
   void OnEndOfStream();
+  // Publisher lost but the stream lives on (reconnect window): close the open segment now so
+  // viewers get everything received; the next segment starts at a keyframe after
+  // EXT-X-DISCONTINUITY. (Extension: a timeline break in the input does the same by itself.)
+  void OnDiscontinuity();
 
   // Reader side (any thread).
   bool HasSegments() const;
@@ -57,6 +71,8 @@ class StreamPackager {
   std::optional<std::string> MasterPlaylist(std::string_view playback_id) const;
   // `subpath` is what follows "/hls/{pb}/": "src/index.m3u8", "src/init.mp4", "src/seg7.m4s".
   std::optional<Resource> Lookup(std::string_view subpath) const;
+  // Counters for health/metrics (extension).
+  PackagerStats Stats() const;
 
  private:
   class Impl;

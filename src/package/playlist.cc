@@ -1,0 +1,51 @@
+#include "package/playlist.h"
+
+#include <fmt/format.h>
+
+#include "base/clock.h"
+
+namespace steadycast::package {
+
+std::string InitUri(int init_index) {
+  return init_index == 0 ? "init.mp4" : fmt::format("init{}.mp4", init_index);
+}
+
+std::string SegmentUri(uint64_t sequence) { return fmt::format("seg{}.m4s", sequence); }
+
+std::string RenderMediaPlaylist(const MediaPlaylistModel& model) {
+  std::string out;
+  out.reserve(128 + model.segments.size() * 96);
+  out += "#EXTM3U\n#EXT-X-VERSION:7\n";
+  out += fmt::format("#EXT-X-TARGETDURATION:{}\n", model.target_duration_s);
+  const uint64_t media_sequence = model.segments.empty() ? 0 : model.segments.front().sequence;
+  out += fmt::format("#EXT-X-MEDIA-SEQUENCE:{}\n", media_sequence);
+  out += fmt::format("#EXT-X-DISCONTINUITY-SEQUENCE:{}\n", model.discontinuity_sequence);
+  int current_init = -1;
+  for (const PlaylistSegment& s : model.segments) {
+    if (s.discontinuity) out += "#EXT-X-DISCONTINUITY\n";
+    if (s.init_index != current_init) {
+      out += fmt::format("#EXT-X-MAP:URI=\"{}\"\n", InitUri(s.init_index));
+      current_init = s.init_index;
+    }
+    out += fmt::format("#EXT-X-PROGRAM-DATE-TIME:{}\n", base::FormatRfc3339(s.program_date_ms));
+    out += fmt::format("#EXTINF:{}.{:03},\n{}\n", s.duration_ms / 1000, s.duration_ms % 1000,
+                       SegmentUri(s.sequence));
+  }
+  if (model.ended) out += "#EXT-X-ENDLIST\n";
+  return out;
+}
+
+std::string RenderMasterPlaylist(const std::vector<VariantStream>& variants,
+                                 std::string_view playback_id) {
+  std::string out = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n";
+  for (const VariantStream& v : variants) {
+    out += fmt::format("#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\"",
+                       v.bandwidth, v.average_bandwidth, v.codecs);
+    if (v.width > 0 && v.height > 0) out += fmt::format(",RESOLUTION={}x{}", v.width, v.height);
+    if (v.frame_rate) out += fmt::format(",FRAME-RATE={:.3f}", *v.frame_rate);
+    out += fmt::format("\n{}/{}/index.m3u8\n", playback_id, v.name);
+  }
+  return out;
+}
+
+}  // namespace steadycast::package

@@ -1,0 +1,77 @@
+#include "package/playlist.h"
+
+#include <gtest/gtest.h>
+
+#include "package/segment_window.h"
+
+namespace steadycast::package {
+namespace {
+
+constexpr int64_t kT0 = 1'700'000'000'000;  // 2023-11-14T22:13:20.000Z
+
+TEST(PlaylistTest, RendersDiscontinuityAndMapChanges) {
+  MediaPlaylistModel model;
+  model.target_duration_s = 3;
+  model.discontinuity_sequence = 2;
+  model.segments = {
+      {41, 2000, kT0, true, 1},  // first listed segment keeps its tag (§6.2.2 numbering)
+      {42, 2533, kT0 + 2000, false, 1},
+      {43, 1001, kT0 + 4533, true, 2},
+  };
+  model.ended = true;
+  EXPECT_EQ(RenderMediaPlaylist(model),
+            "#EXTM3U\n"
+            "#EXT-X-VERSION:7\n"
+            "#EXT-X-TARGETDURATION:3\n"
+            "#EXT-X-MEDIA-SEQUENCE:41\n"
+            "#EXT-X-DISCONTINUITY-SEQUENCE:2\n"
+            "#EXT-X-DISCONTINUITY\n"
+            "#EXT-X-MAP:URI=\"init1.mp4\"\n"
+            "#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:20.000Z\n"
+            "#EXTINF:2.000,\n"
+            "seg41.m4s\n"
+            "#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:22.000Z\n"
+            "#EXTINF:2.533,\n"
+            "seg42.m4s\n"
+            "#EXT-X-DISCONTINUITY\n"
+            "#EXT-X-MAP:URI=\"init2.mp4\"\n"
+            "#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:24.533Z\n"
+            "#EXTINF:1.001,\n"
+            "seg43.m4s\n"
+            "#EXT-X-ENDLIST\n");
+}
+
+TEST(PlaylistTest, MasterListsEachVariant) {
+  VariantStream av{"src", 2'500'000, 2'000'000, "avc1.64001f,mp4a.40.2", 1280, 720, 29.97};
+  VariantStream audio_only{"audio", 130'000, 128'000, "mp4a.40.2", 0, 0, std::nullopt};
+  EXPECT_EQ(RenderMasterPlaylist({av, audio_only}, "pb_x"),
+            "#EXTM3U\n"
+            "#EXT-X-VERSION:7\n"
+            "#EXT-X-INDEPENDENT-SEGMENTS\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=2500000,AVERAGE-BANDWIDTH=2000000,"
+            "CODECS=\"avc1.64001f,mp4a.40.2\",RESOLUTION=1280x720,FRAME-RATE=29.970\n"
+            "pb_x/src/index.m3u8\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=130000,AVERAGE-BANDWIDTH=128000,CODECS=\"mp4a.40.2\"\n"
+            "pb_x/audio/index.m3u8\n");
+}
+
+TEST(PlaylistTest, ResourceNamesAreCanonical) {
+  EXPECT_EQ(InitUri(0), "init.mp4");
+  EXPECT_EQ(InitUri(3), "init3.mp4");
+  EXPECT_EQ(SegmentUri(17), "seg17.m4s");
+  EXPECT_EQ(ParseSegmentName("seg0.m4s"), 0u);
+  EXPECT_EQ(ParseSegmentName("seg17.m4s"), 17u);
+  for (const char* bad : {"seg.m4s", "seg01.m4s", "seg+1.m4s", "seg-1.m4s", "seg1.mp4", "seg1",
+                          "seg99999999999999999999.m4s", "xseg1.m4s", "seg1.m4s/"}) {
+    EXPECT_FALSE(ParseSegmentName(bad).has_value()) << bad;
+  }
+  EXPECT_EQ(ParseInitName("init.mp4"), 0);
+  EXPECT_EQ(ParseInitName("init2.mp4"), 2);
+  for (const char* bad :
+       {"init0.mp4", "init02.mp4", "init-1.mp4", "init.m4s", "init9999999999.mp4"}) {
+    EXPECT_FALSE(ParseInitName(bad).has_value()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace steadycast::package

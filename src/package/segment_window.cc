@@ -1,0 +1,153 @@
+#include "package/segment_window.h"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+#include <utility>
+
+namespace steadycast::package {
+namespace {
+
+// Canonical unsigned decimal: digits only, no leading zero unless "0", bounded length.
+std::optional<uint64_t> ParseCanonical(std::string_view digits) {
+  if (digits.empty() || digits.size() > 19) return std::nullopt;
+  if (digits.size() > 1 && digits.front() == '0') return std::nullopt;
+  uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<std::string_view> Between(std::string_view name, std::string_view prefix,
+                                        std::string_view suffix) {
+  if (name.size() < prefix.size() + suffix.size() || !name.starts_with(prefix) ||
+      !name.ends_with(suffix)) {
+    return std::nullopt;
+  }
+  return name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+}
+
+}  // namespace
+
+std::optional<uint64_t> ParseSegmentName(std::string_view name) {
+  auto digits = Between(name, "seg", ".m4s");
+  return digits ? ParseCanonical(*digits) : std::nullopt;
+}
+
+std::optional<int> ParseInitName(std::string_view name) {
+  if (name == "init.mp4") return 0;
+  auto digits = Between(name, "init", ".mp4");
+  if (!digits || digits->size() > 9) return std::nullopt;
+  auto value = ParseCanonical(*digits);
+  if (!value || *value == 0) return std::nullopt;  // init 0 is only "init.mp4"
+  return static_cast<int>(*value);
+}
+
+SegmentWindow::SegmentWindow(int playlist_segments, int extra_retained_segments, int64_t target_ms)
+    : playlist_segments_(static_cast<size_t>(std::max(playlist_segments, 1))),
+      retained_segments_(playlist_segments_ +
+                         static_cast<size_t>(std::max(extra_retained_segments, 1))),
+      target_ms_(std::max<int64_t>(target_ms, 1)) {}
+
+void SegmentWindow::AddInit(int init_index, base::Buffer bytes) {
+  std::lock_guard lock(mu_);
+  inits_[init_index] = std::move(bytes);
+}
+
+void SegmentWindow::AddSegment(PublishedSegment segment) {
+  std::lock_guard lock(mu_);
+  const int64_t ms = std::max<int64_t>(segment.entry.duration_ms, 1);
+  const uint64_t bps = segment.bytes.size() * 8 * 1000 / static_cast<uint64_t>(ms);
+  total_bytes_ += segment.bytes.size();
+  total_ms_ += ms;
+  peak_short_bps_ = std::max(peak_short_bps_, bps);
+  // A short tail (flush, forced cut) with a keyframe would overstate the peak.
+  if (2 * ms >= target_ms_) peak_bps_ = std::max(peak_bps_, bps);
+  // ceil(seconds) of the longest segment, on the same millisecond value EXTINF shows.
+  target_duration_s_ = std::max(target_duration_s_, static_cast<int>((ms + 999) / 1000));
+  segments_.push_back(std::move(segment));
+  while (segments_.size() > retained_segments_) {
+    if (segments_.front().entry.discontinuity) ++freed_discontinuities_;
+    segments_.pop_front();
+  }
+  // Free init segments nothing retained refers to (the newest one always stays).
+  std::set<int> used;
+  for (const auto& s : segments_) used.insert(s.entry.init_index);
+  for (auto it = inits_.begin(); it != inits_.end();) {
+    const bool newest = std::next(it) == inits_.end();
+    it = (used.count(it->first) || newest) ? std::next(it) : inits_.erase(it);
+  }
+  RenderLocked();
+}
+
+void SegmentWindow::SetVariant(VariantStream variant) {
+  std::lock_guard lock(mu_);
+  variant_ = std::move(variant);
+  ++version_;
+}
+
+void SegmentWindow::End() {
+  std::lock_guard lock(mu_);
+  if (ended_) return;
+  ended_ = true;
+  if (!segments_.empty()) RenderLocked();
+}
+
+void SegmentWindow::RenderLocked() {
+  MediaPlaylistModel model;
+  model.target_duration_s = std::max(target_duration_s_, 1);
+  model.ended = ended_;
+  const size_t listed = std::min(segments_.size(), playlist_segments_);
+  const size_t first = segments_.size() - listed;
+  model.discontinuity_sequence = freed_discontinuities_;
+  for (size_t i = 0; i < segments_.size(); ++i) {
+    if (i < first) {
+      if (segments_[i].entry.discontinuity) ++model.discontinuity_sequence;
+    } else {
+      model.segments.push_back(segments_[i].entry);
+    }
+  }
+  playlist_ = base::Buffer::FromString(RenderMediaPlaylist(model));
+  ++version_;
+}
+
+bool SegmentWindow::HasSegments() const {
+  std::lock_guard lock(mu_);
+  return !segments_.empty();
+}
+
+uint64_t SegmentWindow::version() const {
+  std::lock_guard lock(mu_);
+  return version_;
+}
+
+std::optional<VariantStream> SegmentWindow::Variant() const {
+  std::lock_guard lock(mu_);
+  if (segments_.empty() && total_ms_ == 0) return std::nullopt;
+  VariantStream v = variant_;
+  v.bandwidth = peak_bps_ > 0 ? peak_bps_ : peak_short_bps_;
+  v.average_bandwidth =
+      total_ms_ > 0 ? total_bytes_ * 8 * 1000 / static_cast<uint64_t>(total_ms_) : 0;
+  return v;
+}
+
+std::optional<Resource> SegmentWindow::Lookup(std::string_view name) const {
+  std::lock_guard lock(mu_);
+  if (segments_.empty()) return std::nullopt;
+  if (name == "index.m3u8") {
+    return Resource{playlist_, std::string(kPlaylistContentType), false};
+  }
+  if (auto sequence = ParseSegmentName(name)) {
+    const uint64_t first = segments_.front().entry.sequence;
+    if (*sequence < first || *sequence - first >= segments_.size()) return std::nullopt;
+    return Resource{segments_[*sequence - first].bytes, std::string(kSegmentContentType), true};
+  }
+  if (auto index = ParseInitName(name)) {
+    auto it = inits_.find(*index);
+    if (it == inits_.end()) return std::nullopt;
+    return Resource{it->second, std::string(kInitContentType), true};
+  }
+  return std::nullopt;
+}
+
+}  // namespace steadycast::package

@@ -1,0 +1,85 @@
+#pragma once
+// SegmentWindow: one rendition's published output — init segments, the sliding window of
+// media segments and the cached media playlist text (RFC 8216 §6.2.2 live playlists).
+//
+// The playlist lists the newest `playlist_segments`; segments that slid out stay downloadable
+// for `extra_retained_segments` more (a player that just loaded the previous playlist may still
+// ask for them), then are freed. Init segments are freed once no retained segment needs them.
+// Memory is therefore bounded by (playlist + extra) × the segmenter's byte cap.
+//
+// Threading: one writer (the packager's writer thread) and any number of concurrent readers;
+// all methods lock an internal mutex. Returned Buffers are immutable and shared, so readers
+// never copy segment bytes and the playlist text is rendered once per change, not per request.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/buffer.h"
+#include "package/playlist.h"
+#include "package/stream_packager.h"
+
+namespace steadycast::package {
+
+inline constexpr std::string_view kPlaylistContentType = "application/vnd.apple.mpegurl";
+inline constexpr std::string_view kInitContentType = "video/mp4";
+inline constexpr std::string_view kSegmentContentType = "video/iso.segment";
+
+struct PublishedSegment {
+  PlaylistSegment entry;
+  base::Buffer bytes;
+};
+
+class SegmentWindow {
+ public:
+  SegmentWindow(int playlist_segments, int extra_retained_segments, int64_t target_ms);
+
+  void AddInit(int init_index, base::Buffer bytes);
+  // Appends a segment (sequence numbers increase by one), slides the window, re-renders.
+  void AddSegment(PublishedSegment segment);
+  // Codecs, resolution and frame rate for the master playlist (bandwidth is measured here).
+  void SetVariant(VariantStream variant);
+  // Adds EXT-X-ENDLIST.
+  void End();
+
+  bool HasSegments() const;
+  // Increases on every change that can alter a playlist (for caches built on top).
+  uint64_t version() const;
+  // The variant with measured bandwidth, once a segment exists.
+  std::optional<VariantStream> Variant() const;
+  // `name` is rendition-relative: "index.m3u8", "init.mp4", "init2.mp4", "seg7.m4s".
+  std::optional<Resource> Lookup(std::string_view name) const;
+
+ private:
+  void RenderLocked();
+
+  const size_t playlist_segments_;
+  const size_t retained_segments_;
+  const int64_t target_ms_;
+
+  mutable std::mutex mu_;
+  std::map<int, base::Buffer> inits_;
+  std::deque<PublishedSegment> segments_;  // retained, oldest first
+  uint64_t freed_discontinuities_ = 0;     // discontinuity tags of freed segments
+  int target_duration_s_ = 0;              // never decreases
+  bool ended_ = false;
+  base::Buffer playlist_;
+  uint64_t version_ = 0;
+  VariantStream variant_;
+  // Bandwidth measurement over every segment ever published (RFC 8216 §4.3.4.2).
+  uint64_t total_bytes_ = 0;
+  int64_t total_ms_ = 0;
+  uint64_t peak_bps_ = 0;        // over segments of at least half the target duration
+  uint64_t peak_short_bps_ = 0;  // over all segments: used until a full-length one exists
+};
+
+// Parses "seg{N}.m4s" / "init.mp4" / "init{K}.mp4" strictly (canonical decimal, no signs or
+// leading zeros), so every resource has exactly one name.
+std::optional<uint64_t> ParseSegmentName(std::string_view name);
+std::optional<int> ParseInitName(std::string_view name);
+
+}  // namespace steadycast::package

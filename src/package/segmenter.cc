@@ -1,0 +1,242 @@
+#include "package/segmenter.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace steadycast::package {
+
+using media::AccessUnit;
+using media::TrackKind;
+
+void Segmenter::Building::Append(const AccessUnit& unit) {
+  media.bytes += unit.data.size();
+  (unit.kind == TrackKind::kVideo ? media.video : media.audio).push_back(unit);
+}
+
+void Segmenter::SetTracks(bool has_video, bool has_audio, int64_t audio_frame_ticks,
+                          bool wait_for_video) {
+  has_video_ = has_video;
+  has_audio_ = has_audio;
+  audio_frame_ticks_ = std::max<int64_t>(audio_frame_ticks, 1);
+  wait_for_video_ = wait_for_video;
+}
+
+void Segmenter::Add(const AccessUnit& unit, int64_t wall_ms, std::vector<SegmentMedia>& closed) {
+  const bool video = unit.kind == TrackKind::kVideo;
+  if (video ? !has_video_ : !has_audio_) return;  // the caller knows no config for this track
+  if (open_ && IsTimelineBreak(unit)) {
+    ++stats_.timeline_breaks;
+    Flush(closed);
+  }
+  if (!open_) {
+    AddWaiting(unit, wall_ms);
+    if (!open_) return;
+    // The segment just opened with `unit`; replay the audio held for it through the normal
+    // path so that cuts and limits apply to it as well.
+    std::deque<AccessUnit> held = std::exchange(held_audio_, {});
+    held_audio_bytes_ = 0;
+    for (const AccessUnit& audio : held) {
+      if (audio.dts < current_.media.start_dts) {
+        ++stats_.dropped_audio;
+      } else {
+        AddAudio(audio, wall_ms, closed);
+      }
+    }
+    return;
+  }
+  if (video) {
+    AddVideo(unit, wall_ms, closed);
+  } else {
+    AddAudio(unit, wall_ms, closed);
+  }
+}
+
+void Segmenter::AddWaiting(const AccessUnit& unit, int64_t wall_ms) {
+  if (unit.kind == TrackKind::kVideo) {
+    if (!unit.keyframe) {
+      ++stats_.dropped_before_keyframe;
+      return;
+    }
+    Open(unit, wall_ms);
+    return;
+  }
+  if (has_video_ || wait_for_video_) {
+    held_audio_.push_back(unit);
+    held_audio_bytes_ += unit.data.size();
+    TrimHeldAudio();
+    const bool waited_enough =
+        held_audio_.back().dts - held_audio_.front().dts >= options_.audio_only_wait_ticks;
+    if (has_video_ || !waited_enough) return;
+  } else {
+    held_audio_.push_back(unit);
+  }
+  // Audio-only: the segment starts at the oldest held frame; Add() replays the rest.
+  AccessUnit first = held_audio_.front();
+  held_audio_.pop_front();
+  held_audio_bytes_ -= std::min(held_audio_bytes_, first.data.size());
+  Open(first, wall_ms);
+}
+
+void Segmenter::TrimHeldAudio() {
+  while (!held_audio_.empty() &&
+         (held_audio_.back().dts - held_audio_.front().dts > options_.max_ticks ||
+          held_audio_bytes_ > options_.max_bytes)) {
+    held_audio_bytes_ -= std::min(held_audio_bytes_, held_audio_.front().data.size());
+    held_audio_.pop_front();
+    ++stats_.dropped_audio;
+  }
+}
+
+void Segmenter::Open(const AccessUnit& first, int64_t wall_ms) {
+  open_ = true;
+  current_ = Building{};
+  current_.media.start_dts = first.dts;
+  current_.media.start_wall_ms = wall_ms;
+  current_.media.discontinuity = std::exchange(next_discontinuity_, false);
+  current_.Append(first);
+  audio_seen_in_segment_ = first.kind == TrackKind::kAudio;
+  (first.kind == TrackKind::kVideo ? last_video_dts_ : last_audio_dts_) = first.dts;
+}
+
+bool Segmenter::IsTimelineBreak(const AccessUnit& unit) const {
+  if (unit.kind == TrackKind::kVideo) {
+    return last_video_dts_ &&
+           (unit.dts < *last_video_dts_ || unit.dts - *last_video_dts_ > options_.max_ticks);
+  }
+  // With video, audio follows the video timeline: stray audio is dropped or kept, not a break.
+  if (has_video_) return false;
+  return last_audio_dts_ && (unit.dts < *last_audio_dts_ - audio_frame_ticks_ ||
+                             unit.dts - *last_audio_dts_ > options_.max_ticks);
+}
+
+bool Segmenter::ExceedsLimits(const AccessUnit& unit) const {
+  const SegmentMedia& m = current_.media;
+  if (m.video.empty() && m.audio.empty()) return false;
+  return m.bytes + unit.data.size() > options_.max_bytes ||
+         unit.dts - m.start_dts >= options_.max_ticks;
+}
+
+void Segmenter::AddVideo(const AccessUnit& unit, int64_t wall_ms,
+                         std::vector<SegmentMedia>& closed) {
+  last_video_dts_ = unit.dts;
+  if (cut_dts_) {
+    if (!unit.keyframe) {
+      next_.Append(unit);
+      if (unit.dts - *cut_dts_ >= options_.interleave_wait_ticks) FinishCut(closed);
+      return;
+    }
+    FinishCut(closed);  // another keyframe: stop waiting for audio, judge this one afresh
+  }
+  if (unit.keyframe && unit.dts - current_.media.start_dts >= options_.target_ticks) {
+    cut_dts_ = unit.dts;
+    next_ = Building{};
+    next_.media.start_dts = unit.dts;
+    next_.media.start_wall_ms = wall_ms;
+    next_.Append(unit);
+    // Audio that arrived ahead of this keyframe belongs to the next segment.
+    std::vector<AccessUnit>& audio = current_.media.audio;
+    while (!audio.empty() && audio.back().dts >= unit.dts) {
+      current_.media.bytes -= std::min(current_.media.bytes, audio.back().data.size());
+      next_.media.bytes += audio.back().data.size();
+      next_.media.audio.insert(next_.media.audio.begin(), std::move(audio.back()));
+      audio.pop_back();
+    }
+    const bool audio_caught_up =
+        !has_audio_ || !audio_seen_in_segment_ ||
+        (last_audio_dts_ && *last_audio_dts_ + audio_frame_ticks_ > unit.dts);
+    if (audio_caught_up) FinishCut(closed);
+    return;
+  }
+  if (ExceedsLimits(unit)) {
+    ForceCut(unit, wall_ms, closed);
+    return;
+  }
+  current_.Append(unit);
+}
+
+void Segmenter::AddAudio(const AccessUnit& unit, int64_t wall_ms,
+                         std::vector<SegmentMedia>& closed) {
+  if (unit.dts < current_.media.start_dts) {
+    ++stats_.dropped_audio;  // its segment has already closed
+    return;
+  }
+  last_audio_dts_ = unit.dts;
+  if (!has_video_) {
+    if (unit.dts - current_.media.start_dts >= options_.target_ticks) {
+      Emit(std::move(current_.media), unit.dts, closed);
+      Open(unit, wall_ms);
+      return;
+    }
+  } else {
+    audio_seen_in_segment_ = true;
+    if (cut_dts_) {
+      (unit.dts >= *cut_dts_ ? next_ : current_).Append(unit);
+      if (unit.dts + audio_frame_ticks_ > *cut_dts_) FinishCut(closed);
+      return;
+    }
+  }
+  if (ExceedsLimits(unit)) {
+    ForceCut(unit, wall_ms, closed);
+    return;
+  }
+  current_.Append(unit);
+}
+
+void Segmenter::ForceCut(const AccessUnit& unit, int64_t wall_ms,
+                         std::vector<SegmentMedia>& closed) {
+  ++stats_.forced_cuts;
+  SegmentMedia media = std::move(current_.media);
+  media.forced = true;
+  if (unit.kind == TrackKind::kVideo) media.next_video_dts = unit.dts;
+  Emit(std::move(media), unit.dts, closed);
+  Open(unit, wall_ms);
+}
+
+void Segmenter::FinishCut(std::vector<SegmentMedia>& closed) {
+  SegmentMedia media = std::move(current_.media);
+  media.next_video_dts = *cut_dts_;
+  Emit(std::move(media), *cut_dts_, closed);
+  current_ = std::exchange(next_, Building{});
+  cut_dts_.reset();
+  audio_seen_in_segment_ = !current_.media.audio.empty();
+}
+
+int64_t Segmenter::EndOf(const SegmentMedia& media) const {
+  int64_t end = media.start_dts + 1;
+  if (!media.video.empty()) {
+    const auto& v = media.video;
+    const int64_t last_duration =
+        v.size() > 1 ? std::max<int64_t>(v.back().dts - v[v.size() - 2].dts, 0) : 0;
+    return std::max(end, v.back().dts + last_duration);
+  }
+  if (!media.audio.empty()) end = std::max(end, media.audio.back().dts + audio_frame_ticks_);
+  return end;
+}
+
+void Segmenter::Emit(SegmentMedia media, int64_t end_dts, std::vector<SegmentMedia>& closed) {
+  media.end_dts = std::max(end_dts, media.start_dts + 1);
+  closed.push_back(std::move(media));
+}
+
+void Segmenter::Flush(std::vector<SegmentMedia>& closed) {
+  if (open_) {
+    if (cut_dts_) FinishCut(closed);
+    SegmentMedia& media = current_.media;
+    if (!media.video.empty() || !media.audio.empty()) {
+      const int64_t end = EndOf(media);
+      Emit(std::move(media), end, closed);
+    }
+  }
+  open_ = false;
+  current_ = Building{};
+  next_ = Building{};
+  cut_dts_.reset();
+  last_video_dts_.reset();
+  last_audio_dts_.reset();
+  held_audio_.clear();
+  held_audio_bytes_ = 0;
+  audio_seen_in_segment_ = false;
+  next_discontinuity_ = true;
+}
+
+}  // namespace steadycast::package

@@ -1,0 +1,121 @@
+#pragma once
+// Segmenter: decides where one stream's segments begin and end (ARCHITECTURE.md "package").
+// Pure and sans-I/O: access units in (decode order per track, tracks interleaved however the
+// ingest delivers them), closed segments out; the wall clock is passed in, never read.
+//
+// Rules (RFC 8216 §3 / Apple HLS authoring: segments start with an IDR so each one decodes
+// independently):
+// - A segment starts at a video keyframe and closes at the first video keyframe whose dts is
+//   ≥ target after its start. Audio goes to the segment whose [start, end) contains its dts;
+//   because audio may arrive slightly after the video that closes a segment, a cut waits until
+//   audio reaches it (bounded by `interleave_wait_ticks` of video beyond the cut).
+// - Audio-only streams are cut on time at the first audio frame ≥ target after the start.
+// - Units before the first keyframe (after a reset) are dropped; audio is held meanwhile and
+//   kept if it falls at or after the keyframe.
+// - `max_ticks` / `max_bytes` force a cut anywhere (marked `forced`, the next segment may then
+//   begin with a non-keyframe) so a publisher that sends no keyframes cannot grow memory.
+// - A timeline break (dts going backwards, or jumping forward by more than `max_ticks`) closes
+//   the open segment; the next one starts afresh at a keyframe and is marked discontinuous.
+//
+// Owned by one StreamPackager; called from its writer thread only. Not thread-safe.
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "media/access_unit.h"
+
+namespace steadycast::package {
+
+struct SegmenterOptions {
+  int64_t target_ticks = 2 * media::kTimescale;
+  int64_t max_ticks = 12 * media::kTimescale;
+  size_t max_bytes = 64 * 1024 * 1024;
+  // How long audio is held while waiting for a video track that may still appear, before an
+  // audio-only stream starts (only before the stream's first segment: see SetTracks).
+  int64_t audio_only_wait_ticks = 4 * media::kTimescale;
+  // How far video may run past a cut while the cut waits for audio to catch up.
+  int64_t interleave_wait_ticks = media::kTimescale;
+};
+
+// One closed segment's media, timestamps in 90 kHz as received.
+struct SegmentMedia {
+  int64_t start_dts = 0;                  // the first keyframe's dts (or audio frame's)
+  int64_t end_dts = 0;                    // exclusive: the next segment's start
+  std::optional<int64_t> next_video_dts;  // dts of the video unit after the last one, if known
+  std::vector<media::AccessUnit> video;
+  std::vector<media::AccessUnit> audio;
+  int64_t start_wall_ms = 0;   // wall clock when the segment's first unit arrived
+  size_t bytes = 0;            // payload bytes of all units
+  bool forced = false;         // closed by a limit instead of at a keyframe
+  bool discontinuity = false;  // the timeline broke (or the segmenter was flushed) before it
+};
+
+struct SegmenterStats {
+  uint64_t dropped_before_keyframe = 0;  // video waiting for a keyframe
+  uint64_t dropped_audio = 0;            // audio before the first keyframe or arriving too late
+  uint64_t forced_cuts = 0;
+  uint64_t timeline_breaks = 0;
+};
+
+class Segmenter {
+ public:
+  explicit Segmenter(const SegmenterOptions& options) : options_(options) {}
+
+  // Which tracks the stream has. `audio_frame_ticks` is one audio frame in 90 kHz ticks.
+  // `wait_for_video`: with no video yet, hold audio up to audio_only_wait_ticks in case a
+  // video track appears (MPEG-TS ingest learns the video config at the first IDR). Turning
+  // video on while an audio-only segment is open is the caller's job to avoid (Flush first).
+  void SetTracks(bool has_video, bool has_audio, int64_t audio_frame_ticks, bool wait_for_video);
+
+  // Adds one unit; appends every segment it closes to `closed`.
+  void Add(const media::AccessUnit& unit, int64_t wall_ms, std::vector<SegmentMedia>& closed);
+
+  // Closes whatever is open (end of stream, config change, publisher gone). The next segment
+  // starts at a keyframe and is marked discontinuous.
+  void Flush(std::vector<SegmentMedia>& closed);
+
+  // A segment is open (or a cut is pending).
+  bool open() const { return open_; }
+  const SegmenterStats& stats() const { return stats_; }
+
+ private:
+  struct Building {
+    SegmentMedia media;
+    void Append(const media::AccessUnit& unit);
+  };
+
+  void AddWaiting(const media::AccessUnit& unit, int64_t wall_ms);
+  void AddVideo(const media::AccessUnit& unit, int64_t wall_ms, std::vector<SegmentMedia>& closed);
+  void AddAudio(const media::AccessUnit& unit, int64_t wall_ms, std::vector<SegmentMedia>& closed);
+  bool IsTimelineBreak(const media::AccessUnit& unit) const;
+  bool ExceedsLimits(const media::AccessUnit& unit) const;
+  void Open(const media::AccessUnit& first, int64_t wall_ms);
+  void ForceCut(const media::AccessUnit& unit, int64_t wall_ms, std::vector<SegmentMedia>& closed);
+  void FinishCut(std::vector<SegmentMedia>& closed);
+  void Emit(SegmentMedia media, int64_t end_dts, std::vector<SegmentMedia>& closed);
+  int64_t EndOf(const SegmentMedia& media) const;
+  void TrimHeldAudio();
+
+  SegmenterOptions options_;
+  bool has_video_ = false;
+  bool has_audio_ = false;
+  bool wait_for_video_ = false;
+  int64_t audio_frame_ticks_ = 1920;
+
+  bool open_ = false;
+  bool next_discontinuity_ = false;
+  Building current_;
+  std::optional<int64_t> cut_dts_;  // a keyframe closes `current_` here once audio caught up
+  Building next_;                   // units at or after the pending cut
+  bool audio_seen_in_segment_ = false;
+  std::optional<int64_t> last_video_dts_;
+  std::optional<int64_t> last_audio_dts_;
+  std::deque<media::AccessUnit> held_audio_;  // audio waiting for the segment start
+  size_t held_audio_bytes_ = 0;
+  SegmenterStats stats_;
+};
+
+}  // namespace steadycast::package

@@ -1,0 +1,129 @@
+// Drives a StreamPackager with an arbitrary sequence of configs, access units (any timestamps,
+// keyframe flags and sizes), discontinuities and reader lookups decoded from the input, and
+// checks that whatever the playlist lists can be served and parses as ISO BMFF.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "formats/fmp4/box_reader.h"
+#include "package/stream_packager.h"
+
+namespace {
+
+using steadycast::base::Buffer;
+namespace media = steadycast::media;
+namespace package = steadycast::package;
+
+void Check(bool condition) {
+  if (!condition) std::abort();
+}
+
+media::VideoTrackConfig VideoConfig(uint8_t variant) {
+  media::VideoTrackConfig c;
+  const std::vector<uint8_t> avcc = {1,    0x64, 0,       0x1f, 0xff, 0xe1, 0,    4,   0x67,
+                                     0x64, 0,    variant, 1,    0,    2,    0x68, 0xeb};
+  c.avcc = Buffer::Copy(avcc);
+  c.width = (variant % 4) * 320;  // 0 is rejected
+  c.height = 240;
+  c.profile_idc = 0x64;
+  c.level_idc = 0x1f;
+  if (variant & 0x10) c.frame_rate = 25.0;
+  return c;
+}
+
+media::AudioTrackConfig AudioConfig(uint8_t variant) {
+  media::AudioTrackConfig c;
+  const std::vector<uint8_t> asc = {0x11, 0x90};
+  c.asc = Buffer::Copy(asc);
+  c.sample_rate = (variant & 1) ? 44100 : 48000;
+  c.channels = 2;
+  return c;
+}
+
+// Every segment the playlist lists must be downloadable and parse.
+void CheckPlaylist(const package::StreamPackager& packager) {
+  auto playlist = packager.Lookup("src/index.m3u8");
+  Check(playlist.has_value() == packager.HasSegments());
+  if (!playlist) return;
+  const std::string_view text = playlist->body.AsStringView();
+  for (size_t pos = 0; (pos = text.find("\nseg", pos)) != std::string_view::npos;) {
+    const size_t end = text.find('\n', pos + 1);
+    const std::string name(text.substr(pos + 1, end - pos - 1));
+    auto segment = packager.Lookup("src/" + name);
+    Check(segment.has_value());
+    Check(steadycast::formats::fmp4::ReadBoxes(segment->body.span()).ok());
+    pos = end;
+  }
+  Check(packager.MasterPlaylist("pb").has_value());
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const bool kQuiet = steadycast::base::SetLogLevel("off");  // rejected configs log
+  (void)kQuiet;
+  steadycast::base::FakeClock clock;
+  package::PackagerOptions options;
+  options.target_segment_seconds = 0.2;
+  options.max_segment_seconds = 1.0;
+  options.max_segment_bytes = 4096;
+  options.playlist_segments = 3;
+  options.extra_retained_segments = 1;
+  package::StreamPackager packager(options, clock);
+  steadycast::base::ByteReader r({data, size});
+  int64_t video_dts = 0, audio_dts = 0;
+  uint8_t op = 0, arg = 0;
+  uint16_t delta = 0;
+  // A bounded number of operations keeps each run short (every one may publish a segment).
+  for (int ops = 0; ops < 400 && r.ReadU8(op) && r.ReadU8(arg); ++ops) {
+    switch (op % 8) {
+      case 0:
+      case 1: {
+        if (!r.ReadU16(delta)) break;
+        const bool video = op % 8 == 0;
+        int64_t& dts = video ? video_dts : audio_dts;
+        dts += static_cast<int16_t>(delta) * 30;
+        media::AccessUnit unit;
+        unit.kind = video ? media::TrackKind::kVideo : media::TrackKind::kAudio;
+        unit.codec = video ? media::Codec::kH264 : media::Codec::kAac;
+        unit.dts = dts;
+        unit.pts = dts + (video ? (arg & 0x0F) * 1500 : 0);
+        unit.keyframe = !video || (arg & 0x80);
+        unit.data = Buffer::Take(std::vector<uint8_t>(1 + (arg & 0x70) * 8, arg));
+        clock.Advance(std::chrono::milliseconds(arg % 40));
+        packager.OnAccessUnit(unit);
+        break;
+      }
+      case 2:
+        packager.OnVideoConfig(VideoConfig(arg));
+        break;
+      case 3:
+        packager.OnAudioConfig(AudioConfig(arg));
+        break;
+      case 4:
+        packager.OnDiscontinuity();
+        break;
+      case 5: {
+        std::span<const uint8_t> name;
+        if (!r.ReadBytes(std::min<size_t>(arg % 24, r.remaining()), name)) break;
+        packager.Lookup(std::string(name.begin(), name.end())).has_value();
+        break;
+      }
+      case 6:
+        CheckPlaylist(packager);
+        break;
+      case 7:
+        if (arg == 0xEE) packager.OnEndOfStream();
+        break;
+    }
+  }
+  CheckPlaylist(packager);
+  packager.OnEndOfStream();
+  CheckPlaylist(packager);
+  return 0;
+}
