@@ -55,8 +55,8 @@ int main(int argc, char** argv) {
   try {
     if (serve->parsed()) {
       const auto settings = Settings::Resolve(
-          config_file.empty() ? std::nullopt : std::optional<std::string>(config_file),
-          flag_values, SteadycastEnvironment());
+          config_file.empty() ? std::nullopt : std::optional<std::string>(config_file), flag_values,
+          SteadycastEnvironment());
       return steadycast::app::RunServe(settings);
     }
     if (token_create->parsed()) {

@@ -19,8 +19,7 @@ void Metrics::Register(net::HttpRouter& router) {
 }
 
 std::string Metrics::Render() const {
-  const double uptime =
-      std::chrono::duration<double>(clock_.Now() - started_).count();
+  const double uptime = std::chrono::duration<double>(clock_.Now() - started_).count();
   std::string out;
   out += "# HELP steadycast_build_info Build information.\n";
   out += "# TYPE steadycast_build_info gauge\n";

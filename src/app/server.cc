@@ -11,12 +11,13 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
-#include "api/api_routes.h"
+#include "api/api.h"
 #include "app/address.h"
 #include "app/metrics.h"
 #include "base/clock.h"
@@ -54,15 +55,17 @@ base::Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_di
   std::error_code ec;
   fs::create_directories(data_dir, ec);
   if (ec) return base::Internal("cannot create data dir " + data_dir + ": " + ec.message());
-  return store::sqlite::OpenSqliteStore((fs::path(data_dir) / "steadycast.db").string());
+  return store::OpenSqliteStore((fs::path(data_dir) / "steadycast.db").string());
 }
 
 // On the first start with an empty data dir: create an admin token, log it once and keep it
 // in DATA_DIR/admin-token.json (mode 0600) for scripts.
-base::Status EnsureAdminToken(store::Store& store, base::Clock& clock, const std::string& data_dir) {
+base::Status EnsureAdminToken(store::Store& store, base::Clock& clock,
+                              const std::string& data_dir) {
   SC_ASSIGN_OR_RETURN(int64_t count, store.tokens().Count());
   if (count > 0) return base::Status::Ok();
-  SC_ASSIGN_OR_RETURN(auto token, store.tokens().Create("admin", base::ToUnixMillis(clock.WallNow())));
+  SC_ASSIGN_OR_RETURN(auto token,
+                      store.tokens().Create("admin", base::ToUnixMillis(clock.WallNow())));
   const nlohmann::json j = {{"id", token.id}, {"secret", token.secret}};
   const fs::path path = fs::path(data_dir) / "admin-token.json";
   SC_RETURN_IF_ERROR(WriteFileAtomically(path, j.dump() + "\n", 0600));
@@ -71,6 +74,15 @@ base::Status EnsureAdminToken(store::Store& store, base::Clock& clock, const std
 }
 
 std::string PortOf(const std::string& bound) { return bound.substr(bound.rfind(':') + 1); }
+
+// The host shown in ingest URLs: the configured public_host, else the bound address unless it
+// is a wildcard, else "localhost".
+std::string PublicHost(const Settings& settings, const std::string& bound) {
+  if (!settings.String("public_host").empty()) return settings.String("public_host");
+  const std::string host = bound.substr(0, bound.rfind(':'));
+  if (host == "0.0.0.0" || host == "::" || host == "[::]") return "localhost";
+  return host;
+}
 
 }  // namespace
 
@@ -104,7 +116,8 @@ int RunServe(const Settings& settings) {
 
   session::RegistryOptions registry_options;
   registry_options.packager.target_segment_seconds = settings.Double("hls.segment_seconds");
-  registry_options.packager.playlist_segments = static_cast<int>(settings.Int("hls.playlist_segments"));
+  registry_options.packager.playlist_segments =
+      static_cast<int>(settings.Int("hls.playlist_segments"));
   session::StreamRegistry registry(*store, clock, registry_options);
 
   boost::asio::io_context io;
@@ -113,7 +126,6 @@ int RunServe(const Settings& settings) {
 
   net::HttpRouter router;
   api::ApiContext api_context{.store = *store, .clock = clock};
-  api_context.public_host = settings.String("public_host");
   api_context.on_stream_deleted = [&registry](const std::string& id) { registry.Kick(id); };
   api_context.listeners_ready = [&listeners_ready] { return listeners_ready.load(); };
   deliver::RegisterPlaybackRoutes(router, [&registry](std::string_view playback_id) {
@@ -138,15 +150,18 @@ int RunServe(const Settings& settings) {
 
   auto rtmp_bound = rtmp.Listen(rtmp_addr->host, rtmp_addr->port);
   if (!rtmp_bound.ok()) {
-    SC_LOG_ERROR("rtmp listen on {}: {}", settings.String("rtmp_addr"), rtmp_bound.status().ToString());
+    SC_LOG_ERROR("rtmp listen on {}: {}", settings.String("rtmp_addr"),
+                 rtmp_bound.status().ToString());
     return 1;
   }
-  api_context.rtmp_port = static_cast<uint16_t>(std::stoi(PortOf(*rtmp_bound)));
+  api_context.rtmp_base =
+      fmt::format("rtmp://{}:{}/live", PublicHost(settings, *rtmp_bound), PortOf(*rtmp_bound));
   api::RegisterApiRoutes(router, api_context);
 
   auto http_bound = http.Listen(http_addr->host, http_addr->port);
   if (!http_bound.ok()) {
-    SC_LOG_ERROR("http listen on {}: {}", settings.String("http_addr"), http_bound.status().ToString());
+    SC_LOG_ERROR("http listen on {}: {}", settings.String("http_addr"),
+                 http_bound.status().ToString());
     return 1;
   }
 

@@ -30,12 +30,14 @@ std::string Trim(std::string s) {
 void FlattenToml(const toml::table& table, const std::string& prefix,
                  std::map<std::string, std::string>& out, const std::string& file) {
   for (const auto& [key, node] : table) {
-    const std::string name = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+    const std::string name =
+        prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
     if (const auto* sub = node.as_table()) {
       FlattenToml(*sub, name, out, file);
       continue;
     }
-    if (!FindSpec(name)) throw std::runtime_error(fmt::format("{}: unknown setting '{}'", file, name));
+    if (!FindSpec(name))
+      throw std::runtime_error(fmt::format("{}: unknown setting '{}'", file, name));
     if (auto s = node.value<std::string>(); s && node.is_string()) {
       out[name] = *s;
     } else if (node.is_integer()) {
@@ -136,7 +138,8 @@ void Settings::Set(const SettingSpec& spec, const std::string& raw, const std::s
       char* end = nullptr;
       number = std::strtod(value.c_str(), &end);
       if (value.empty() || *end != '\0') fail("expected a number");
-      if (spec.type == SettingType::kInt && number != static_cast<double>(static_cast<long long>(number))) {
+      if (spec.type == SettingType::kInt &&
+          number != static_cast<double>(static_cast<long long>(number))) {
         fail("expected an integer");
       }
       if (spec.min < spec.max && (number < spec.min || number > spec.max)) {

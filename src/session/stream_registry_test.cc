@@ -10,7 +10,7 @@ namespace {
 class StreamRegistryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::sqlite::OpenSqliteStore(":memory:");
+    auto opened = store::OpenSqliteStore(":memory:");
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(opened).value();
     stream_.id = "ls_test";
