@@ -57,12 +57,6 @@ class ResponderState {
   std::atomic<bool> done_{false};
 };
 
-std::string_view View(beast::string_view text) { return {text.data(), text.size()}; }
-
-void AppendLower(std::string& out, std::string_view text) {
-  for (const char c : text) out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
-}
-
 }  // namespace
 
 HttpConnection::HttpConnection(std::shared_ptr<HttpServerContext> context, Socket socket,
@@ -189,26 +183,11 @@ void HttpConnection::HandleRequest() {
   deadline_.Set(Clock::time_point::max());
   auto& message = parser_->get();
   HttpRequest request;
-  request.method = View(message.method_string());
-  request.target = View(message.target());
-  if (const base::Status status = ParseTarget(request.target, request.path, request.query);
-      !status.ok()) {
-    RespondError(400, "malformed request target: " + status.message());
+  if (const base::Status status = FillRequest(message, request); !status.ok()) {
+    RespondError(400, status.message());
     return;
   }
-  std::string name;
-  for (const auto& field : message) {
-    name.clear();
-    AppendLower(name, View(field.name_string()));
-    auto [it, inserted] = request.headers.try_emplace(name, View(field.value()));
-    if (!inserted) {  // RFC 9110 §5.3: repeated fields combine as a comma-separated list
-      it->second += ", ";
-      it->second += View(field.value());
-    }
-  }
-  request.body = std::move(message.body());
   request.remote_address = remote_address_;
-  request.keep_alive = message.keep_alive();
   head_request_ = message.method() == http::verb::head;
   http10_request_ = message.version() < 11;
   request_keep_alive_ = request.keep_alive;

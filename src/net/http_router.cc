@@ -50,15 +50,18 @@ class SegmentCursor {
   bool more_;
 };
 
+// A {rest...} value: one or more segments, none empty, "." or "..".
 bool IsSafeRest(std::string_view rest) {
-  SegmentCursor cursor("/" + std::string(rest));  // rest is short; only on a candidate match
-  std::string_view segment;
-  size_t count = 0;
-  while (cursor.Next(segment)) {
+  if (rest.empty()) return false;
+  size_t start = 0;
+  while (true) {
+    size_t end = rest.find('/', start);
+    if (end == std::string_view::npos) end = rest.size();
+    const std::string_view segment = rest.substr(start, end - start);
     if (segment.empty() || IsDotSegment(segment)) return false;
-    ++count;
+    if (end == rest.size()) return true;
+    start = end + 1;
   }
-  return count > 0;
 }
 
 std::string JoinAllowed(std::vector<std::string_view> methods) {

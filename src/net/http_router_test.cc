@@ -145,6 +145,23 @@ TEST_F(HttpRouterTest, MethodNotAllowedListsAllow) {
   EXPECT_TRUE(response.HasHeader("allow"));
 }
 
+// Fuzz regression (http_target_fuzz, crashes/rest_with_dotdot_dangling_view): checking a
+// {rest...} value once read through a view of a destroyed temporary string (ASan:
+// stack-use-after-scope).
+TEST(HttpRouterRegressionTest, RestWithDotDotDanglingView) {
+  HttpRouter router;
+  router.Add("GET", "/hls/{pb}/{rest...}",
+             [](const HttpRequest&, HttpResponder r) { r(HttpResponse::Status(200)); });
+  for (const char* path : {"/hls/pb_1/a/../b", "/hls/pb_1/a/b/..", "/hls/pb_1/./a"}) {
+    HttpRequest request;
+    request.method = "GET";
+    request.path = path;
+    int status = 0;
+    router.Dispatch(request, [&](HttpResponse r) { status = r.status; });
+    EXPECT_EQ(status, 404) << path;
+  }
+}
+
 TEST(HttpRouterExceptionTest, HandlerExceptionsBecome500) {
   HttpRouter router;
   router.Add("GET", "/throw", [](const HttpRequest&, HttpResponder) {

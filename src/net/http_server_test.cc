@@ -12,6 +12,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "base/testing/split_feeder.h"
 #include "net/testing/http_test_client.h"
 
 namespace steadycast::net {
@@ -177,6 +178,32 @@ TEST_F(HttpServerTest, PipelinedRequestsAnswerInOrder) {
   EXPECT_EQ(client.Read().second.body(), "from another thread");
   EXPECT_EQ(client.Read().second.body(), "hello world");
   EXPECT_TRUE(client.Read().second.body().starts_with("GET /echo/third"));
+}
+
+// The parser behind the socket sees the same bytes in whatever pieces TCP delivers them.
+TEST_F(HttpServerTest, RequestsSplitAnyWayGiveIdenticalResponses) {
+  Start();
+  const std::string wire =
+      "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhello\r\n3\r\n!!!\r\n0\r\n\r\n"
+      "GET /echo/a%20b?q=1 HTTP/1.1\r\nHost: x\r\nX-Test: split\r\n\r\n";
+  const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(wire.data()), wire.size());
+  std::vector<std::string> reference;
+  for (const auto& plan : base::testing::SplitPlans(wire.size(), 4)) {
+    SCOPED_TRACE(plan.name);
+    TestClient client(port_);
+    client.socket().set_option(boost::asio::ip::tcp::no_delay(true));
+    base::testing::FeedInPieces(bytes, plan, [&](std::span<const uint8_t> piece) {
+      client.SendRaw({reinterpret_cast<const char*>(piece.data()), piece.size()});
+    });
+    std::vector<std::string> got;
+    for (int i = 0; i < 2; ++i) got.push_back(client.Read().second.body());
+    if (reference.empty()) reference = got;
+    EXPECT_EQ(got, reference);
+  }
+  ASSERT_EQ(reference.size(), 2u);
+  EXPECT_EQ(reference[0], "got 8");
+  EXPECT_TRUE(reference[1].starts_with("GET /echo/a%20b?q=1 /echo/a b name=a b q=1 x-test=split"));
 }
 
 TEST_F(HttpServerTest, BodyOverLimitIs413ThenClose) {

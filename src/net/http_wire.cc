@@ -40,7 +40,33 @@ bool HasToken(std::string_view value, std::string_view lower_token) {
   return false;
 }
 
+std::string_view View(boost::beast::string_view text) { return {text.data(), text.size()}; }
+
 }  // namespace
+
+base::Status FillRequest(boost::beast::http::request<boost::beast::http::string_body>& message,
+                         HttpRequest& out) {
+  out.method = View(message.method_string());
+  out.target = View(message.target());
+  SC_RETURN_IF_ERROR(
+      ParseTarget(out.target, out.path, out.query).WithContext("malformed request target"));
+  out.headers.clear();
+  std::string name;
+  for (const auto& field : message) {
+    name.clear();
+    for (const char c : View(field.name_string())) {
+      name.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    }
+    auto [it, inserted] = out.headers.try_emplace(name, View(field.value()));
+    if (!inserted) {
+      it->second += ", ";
+      it->second += View(field.value());
+    }
+  }
+  out.body = std::move(message.body());
+  out.keep_alive = message.keep_alive();
+  return base::Status::Ok();
+}
 
 bool IsHeaderName(std::string_view name) {
   if (name.empty()) return false;

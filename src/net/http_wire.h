@@ -7,6 +7,10 @@
 #include <string>
 #include <string_view>
 
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "base/status.h"
 #include "net/http_types.h"
 
 namespace steadycast::net::internal {
@@ -33,6 +37,12 @@ ResponseHead SerializeResponseHead(const HttpResponse& response, const ResponseH
 // The current time as an IMF-fixdate (RFC 9110 §5.6.7), formatted at most once per second
 // per thread. The view is valid until the next call on the same thread.
 std::string_view HttpDate();
+
+// Fills `out` from a parsed request: method, raw target, decoded path and query, header names
+// lower-cased (repeated fields joined with ", ", RFC 9110 §5.3), keep-alive, and the body
+// (moved out of `message`). Fails on a malformed target. Leaves remote_address alone.
+base::Status FillRequest(boost::beast::http::request<boost::beast::http::string_body>& message,
+                         HttpRequest& out);
 
 // RFC 9110 §5.6.2 token characters (header names).
 bool IsHeaderName(std::string_view name);

@@ -91,10 +91,17 @@ class EchoHandler : public TcpConnectionHandler {
 class TcpServerTest : public ::testing::Test {
  protected:
   ~TcpServerTest() override {
+    // Let every connection finish on the io threads (OnClosed breaks the handler ↔
+    // connection cycle), then stop them; nothing may outlive io_.
+    if (server_) server_->Stop();
+    recorder_.WaitFor([this](Recorder& r) {
+      return r.closed == r.opened && (!server_ || server_->ConnectionCount() == 0);
+    });
     server_.reset();
     work_.reset();
     io_.stop();
     for (auto& thread : threads_) thread.join();
+    recorder_.connections.clear();
   }
 
   void Start(TcpServerOptions options = {}, size_t flood_bytes = 0) {
