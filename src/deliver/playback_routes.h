@@ -1,0 +1,43 @@
+#pragma once
+// Playback HTTP routes (CONTRACT.md "Playback"): HLS master playlist, media playlists, init
+// segments and media segments served from a stream's StreamPackager.
+//
+//   GET|HEAD|OPTIONS /hls/{pb}.m3u8          master playlist
+//   GET|HEAD|OPTIONS /hls/{pb}/{rest...}     "src/index.m3u8", "src/init.mp4", "src/seg7.m4s"
+//
+// Status codes: unknown playback id → 404; known but nothing to play yet → 412 with
+// Retry-After; a segment that left the window (or never existed) → 404. Errors are RFC 9457
+// application/problem+json. Every response carries Access-Control-Allow-Origin: * (players run
+// on other origins); OPTIONS answers CORS preflights with 204. Cache-Control: playlists
+// "max-age=1" (RFC 8216 §6.2.2 live reloads), init/segments a day and immutable (their names
+// are never reused), errors "no-cache" so caches do not pin a transient 412/404. HEAD gets the
+// same headers as GET (the server sends Content-Length and no body).
+//
+// Handlers are stateless and thread-safe: they run on any HTTP worker thread and read the
+// packager through its thread-safe reader methods; bodies are shared immutable buffers.
+
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "net/http_router.h"
+#include "package/stream_packager.h"
+
+namespace steadycast::deliver {
+
+struct PlaybackTarget {
+  bool exists = false;  // the playback id belongs to a stream
+  // The stream's packager; null before its first broadcast.
+  std::shared_ptr<const package::StreamPackager> packager;
+};
+
+// Resolves a playback id; called on HTTP worker threads, so it must be thread-safe.
+using PlaybackLookup = std::function<PlaybackTarget(std::string_view playback_id)>;
+
+// Seconds a player is told to wait before asking again for a stream that has no segment yet.
+inline constexpr int kRetryAfterSeconds = 1;
+
+// Registers the playback routes on `router` (at start-up, before serving).
+void RegisterPlaybackRoutes(net::HttpRouter& router, PlaybackLookup lookup);
+
+}  // namespace steadycast::deliver
