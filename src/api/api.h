@@ -15,10 +15,10 @@
 namespace steadycast::api {
 
 struct ApiOptions {
-  size_t max_body_bytes = 64 * 1024;  // larger bodies → 413
-  int default_page_limit = 25;        // ?limit= when absent
-  int max_page_limit = 100;           // ?limit= above → 400
-  std::string realm = "steadycast";   // WWW-Authenticate: Basic realm="..."
+  size_t max_body_bytes = size_t{64} * 1024;  // larger bodies → 413
+  int default_page_limit = 25;                // ?limit= when absent
+  int max_page_limit = 100;                   // ?limit= above → 400
+  std::string realm = "steadycast";           // WWW-Authenticate: Basic realm="..."
 };
 
 // Everything the API handlers need, owned by app/ and borrowed by the routes: it must outlive

@@ -149,6 +149,7 @@ TEST_F(LiveStreamsTest, ListPaginatesNewestFirst) {
   EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 60u);
   // Newest first: the last created comes first; same-millisecond ties are ordered by id.
   std::vector<std::pair<std::string, std::string>> expected;  // (created_at, id)
+  expected.reserve(seen.size());
   for (const std::string& id : seen) {
     expected.emplace_back(Call("GET", "/v1/live-streams/" + id).json["data"]["created_at"], id);
   }

@@ -99,11 +99,11 @@ TEST_F(AuthTest, AuthIsCheckedBeforeTheBody) {
 }
 
 TEST_F(AuthTest, BodyLimitsGive413And415) {
-  std::string big = R"({"metadata":{"k":")" + std::string(64 * 1024, 'x') + "\"}}";
+  std::string big = R"({"metadata":{"k":")" + std::string(size_t{64} * 1024, 'x') + "\"}}";
   testing::ExpectProblem(Call("POST", "/v1/live-streams", big), 413, "payload-too-large");
   // Exactly at the limit is fine as far as size goes (then it fails validation instead).
   std::string at_limit = R"({"x":")";
-  at_limit += std::string(64 * 1024 - at_limit.size() - 2, 'y') + "\"}";
+  at_limit += std::string(size_t{64} * 1024 - at_limit.size() - 2, 'y') + "\"}";
   ASSERT_EQ(at_limit.size(), 64u * 1024);
   testing::ExpectProblem(Call("POST", "/v1/live-streams", at_limit), 400, "invalid-request");
 

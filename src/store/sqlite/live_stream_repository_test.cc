@@ -207,6 +207,7 @@ TEST_P(LiveStreamRepositoryTest, ConcurrentAccessFromFourThreads) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 40;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   std::atomic<int> failures{0};
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {

@@ -73,6 +73,7 @@ TEST_F(TokenRepositoryTest, OverlongNameIsRejected) {
 
 TEST_F(TokenRepositoryTest, ConcurrentCreateAndVerifyFromFourThreads) {
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::atomic<int> failures{0};
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
