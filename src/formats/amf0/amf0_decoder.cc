@@ -39,6 +39,7 @@ class DecodeRun {
   // Reads a marker; scalars land in `done`, containers push a frame.
   Status StartValue(std::optional<Value>& done);
   Status StartContainer(Marker marker);
+  Result<Value> ReadScalar(Marker marker);
   Result<std::string> ReadText(size_t length_bytes, std::string_view what);
   Result<double> ReadDouble(std::string_view what);
   // Reads the next key of the top frame; sets `ended` on the empty-key + object-end pair.
@@ -153,43 +154,6 @@ Status DecodeRun::StartValue(std::optional<Value>& done) {
   if (!reader_.ReadU8(byte)) return Truncated("value (no type marker)");
   const auto marker = static_cast<Marker>(byte);
   switch (marker) {
-    case Marker::kNumber: {
-      SC_ASSIGN_OR_RETURN(double v, ReadDouble("number"));
-      done = Value::Number(v);
-      return Status::Ok();
-    }
-    case Marker::kBoolean: {
-      uint8_t v = 0;
-      if (!reader_.ReadU8(v)) return Truncated("boolean");
-      done = Value::Boolean(v != 0);
-      return Status::Ok();
-    }
-    case Marker::kString:
-    case Marker::kLongString:
-    case Marker::kXmlDocument: {
-      const bool short_form = marker == Marker::kString;
-      SC_ASSIGN_OR_RETURN(std::string text, ReadText(short_form ? 2 : 4, "string"));
-      done = short_form                      ? Value::String(std::move(text))
-             : marker == Marker::kLongString ? Value::LongString(std::move(text))
-                                             : Value::XmlDocument(std::move(text));
-      return Status::Ok();
-    }
-    case Marker::kNull:
-      done = Value::Null();
-      return Status::Ok();
-    case Marker::kUndefined:
-      done = Value::Undefined();
-      return Status::Ok();
-    case Marker::kUnsupported:
-      done = Value::Unsupported();
-      return Status::Ok();
-    case Marker::kDate: {
-      SC_ASSIGN_OR_RETURN(double ms, ReadDouble("date"));
-      uint16_t tz = 0;
-      if (!reader_.ReadU16(tz)) return Truncated("date time zone");
-      done = Value::Date(ms, static_cast<int16_t>(tz));
-      return Status::Ok();
-    }
     case Marker::kObject:
     case Marker::kEcmaArray:
     case Marker::kTypedObject:
@@ -203,12 +167,55 @@ Status DecodeRun::StartValue(std::optional<Value>& done) {
           "objectEncoding 0");
     case Marker::kObjectEnd:
       return base::InvalidArgument("amf0: object-end marker outside an object");
-    case Marker::kMovieClip:
-    case Marker::kRecordSet:
-      break;
+    default: {
+      SC_ASSIGN_OR_RETURN(Value value, ReadScalar(marker));
+      done = std::move(value);
+      return Status::Ok();
+    }
   }
-  return base::InvalidArgument("amf0: unknown or reserved type marker 0x" +
-                               base::HexDump(std::span<const uint8_t>(&byte, 1)));
+}
+
+Result<Value> DecodeRun::ReadScalar(Marker marker) {
+  switch (marker) {
+    case Marker::kNumber: {
+      SC_ASSIGN_OR_RETURN(double v, ReadDouble("number"));
+      return Value::Number(v);
+    }
+    case Marker::kBoolean: {
+      uint8_t v = 0;
+      if (!reader_.ReadU8(v)) return Truncated("boolean");
+      return Value::Boolean(v != 0);
+    }
+    case Marker::kString: {
+      SC_ASSIGN_OR_RETURN(std::string text, ReadText(2, "string"));
+      return Value::String(std::move(text));
+    }
+    case Marker::kLongString: {
+      SC_ASSIGN_OR_RETURN(std::string text, ReadText(4, "long string"));
+      return Value::LongString(std::move(text));
+    }
+    case Marker::kXmlDocument: {
+      SC_ASSIGN_OR_RETURN(std::string text, ReadText(4, "XML document"));
+      return Value::XmlDocument(std::move(text));
+    }
+    case Marker::kNull:
+      return Value::Null();
+    case Marker::kUndefined:
+      return Value::Undefined();
+    case Marker::kUnsupported:
+      return Value::Unsupported();
+    case Marker::kDate: {
+      SC_ASSIGN_OR_RETURN(double ms, ReadDouble("date"));
+      uint16_t tz = 0;
+      if (!reader_.ReadU16(tz)) return Truncated("date time zone");
+      return Value::Date(ms, static_cast<int16_t>(tz));
+    }
+    default: {  // MovieClip and RecordSet are reserved; anything above 0x11 is unknown
+      const uint8_t byte = static_cast<uint8_t>(marker);
+      return base::InvalidArgument("amf0: unknown or reserved type marker 0x" +
+                                   base::HexDump(std::span<const uint8_t>(&byte, 1)));
+    }
+  }
 }
 
 Status DecodeRun::StartContainer(Marker marker) {
