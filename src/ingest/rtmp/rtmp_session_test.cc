@@ -151,6 +151,29 @@ TEST(RtmpSessionTest, RecordedFfmpegPublish) {
   EXPECT_TRUE(FindClientDigest(HandshakePacket(capture.data() + 1, kHandshakePacketSize)));
 }
 
+TEST(RtmpSessionTest, RecordedGstreamerPublish) {
+  // gst-launch-1.0 videotestsrc num-buffers=4 ! video/x-raw,format=I420,width=128,height=72,
+  //   framerate=10/1 ! x264enc ! h264parse ! flvmux streamable=true ! rtmp2sink
+  //   audiotestsrc num-buffers=6 ! audio/x-raw,rate=48000,channels=2 ! avenc_aac ! mux.
+  const std::vector<uint8_t> capture = ReadTestData("gstreamer_publish.bin");
+  ASSERT_GT(capture.size(), 10000u);
+  const Outcome outcome = RunAllWays(capture);
+  EXPECT_EQ(outcome.error, "");
+  const auto& e = outcome.events;
+  ASSERT_GE(e.size(), 6u);
+  EXPECT_EQ(e[1], "publish app=live key=gstkey type=live stream=1");
+  EXPECT_EQ(e[3], "video-config 128x72 avc1.640014");
+  EXPECT_EQ(e[4], "audio-config 48000Hz 2ch mp4a.40.2");
+  EXPECT_EQ(Count(e, "au video"), 4u);
+  EXPECT_EQ(Count(e, "au audio"), 7u);
+  EXPECT_EQ(Count(e, "metadata"), 3u);  // flvmux repeats onMetaData
+  EXPECT_EQ(e.back(), "unpublish");
+  // rtmp2sink uses the simple handshake: S2 echoes its C1.
+  EXPECT_FALSE(FindClientDigest(HandshakePacket(capture.data() + 1, kHandshakePacketSize)));
+  EXPECT_TRUE(std::equal(capture.begin() + 1, capture.begin() + 1 + kHandshakePacketSize,
+                         outcome.output.begin() + 1 + kHandshakePacketSize));
+}
+
 TEST(RtmpSessionTest, SynthesizedPublishWithChunkSizeAndMetadata) {
   ClientScript client;
   client.SetChunkSize(4096).StartPublishing("abc?token=1").Metadata(128, 72, 25);
