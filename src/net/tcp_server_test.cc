@@ -94,9 +94,15 @@ class TcpServerTest : public ::testing::Test {
     // Let every connection finish on the io threads (OnClosed breaks the handler ↔
     // connection cycle), then stop them; nothing may outlive io_.
     if (server_) server_->Stop();
-    recorder_.WaitFor([this](Recorder& r) {
-      return r.closed == r.opened && (!server_ || server_->ConnectionCount() == 0);
-    });
+    for (int i = 0; i < 300; ++i) {  // polled: ConnectionCount() does not notify recorder_.cv
+      {
+        std::lock_guard lock(recorder_.mu);
+        if (recorder_.closed == recorder_.opened && (!server_ || server_->ConnectionCount() == 0)) {
+          break;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     server_.reset();
     work_.reset();
     io_.stop();
