@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/bytes.h"
@@ -63,6 +64,21 @@ void CheckPlaylist(const package::StreamPackager& packager) {
 }
 
 }  // namespace
+
+// libFuzzer's entropic scheduler spends ~95% of the time bookkeeping the many features one run
+// of the whole packager touches (9 vs 300 execs/s measured); plain scheduling explores better
+// per second here. Added unless the caller chose an -entropic= value.
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  static std::vector<char*> args(*argv, *argv + *argc);
+  static char flag[] = "-entropic=0";
+  bool chosen = false;
+  for (char* arg : args) chosen = chosen || std::string_view(arg).starts_with("-entropic=");
+  if (!chosen && !args.empty()) args.insert(args.begin() + 1, flag);
+  *argc = static_cast<int>(args.size());
+  args.push_back(nullptr);
+  *argv = args.data();
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const bool kQuiet = steadycast::base::SetLogLevel("off");  // rejected configs log
