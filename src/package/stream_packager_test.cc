@@ -200,6 +200,18 @@ TEST(StreamPackagerTest, AudioOnlyAndVideoOnlyStreams) {
       << *video_master;
 }
 
+TEST(StreamPackagerTest, FrameRateIsMeasuredWhenTheSpsHasNone) {
+  PackagerDriver driver;
+  media::VideoTrackConfig config = formats::fmp4::testing::TestVideoConfig();
+  config.frame_rate.reset();
+  driver.packager().OnVideoConfig(config);
+  driver.packager().OnAudioConfig(formats::fmp4::testing::TestAudioConfig());
+  driver.Feed(5.0);
+  auto master = driver.packager().MasterPlaylist("pb");
+  ASSERT_TRUE(master.has_value());
+  EXPECT_NE(master->find(",FRAME-RATE=30.000\n"), std::string::npos) << *master;
+}
+
 TEST(StreamPackagerTest, TargetDurationNeverDecreases) {
   PackagerOptions options;
   options.playlist_segments = 2;

@@ -12,6 +12,7 @@
 
 #include "base/buffer.h"
 #include "base/bytes.h"
+#include "formats/fmp4/box_reader.h"
 #include "formats/fmp4/fmp4_test_util.h"
 #include "media/access_unit.h"
 #include "media/track.h"
@@ -137,6 +138,89 @@ inline bool EncodeRealMedia(const fs::path& dir, int seconds, RealMedia& out) {
   out.video_config.level_idc = out.video.sps[3];
   out.audio_config = TestAudioConfig();
   return true;
+}
+
+// The video track of a fragmented MP4 written by ffmpeg (-movflags
+// frag_keyframe+empty_moov+default_base_moof): avcC and access units with 90 kHz dts/pts
+// rebuilt from tfdt + trun (durations, composition offsets, sync flags), so real B-frame
+// streams can be fed to the packager. Returns false on anything unexpected.
+struct FragmentedVideo {
+  std::vector<uint8_t> avcc;
+  uint32_t timescale = 0;
+  std::vector<media::AccessUnit> units;
+};
+
+inline bool ReadFragmentedVideo(const std::vector<uint8_t>& file, FragmentedVideo& out) {
+  auto boxes = ReadBoxes(file);
+  if (!boxes.ok()) return false;
+  for (const Box& top : *boxes) {
+    if (top.type == "moov") {
+      const Box* trak = top.Child("trak");
+      const Box* mdia = trak ? trak->Child("mdia") : nullptr;
+      const Box* mdhd = mdia ? mdia->Child("mdhd") : nullptr;
+      const Box* minf = mdia ? mdia->Child("minf") : nullptr;
+      const Box* stbl = minf ? minf->Child("stbl") : nullptr;
+      const Box* stsd = stbl ? stbl->Child("stsd") : nullptr;
+      const Box* avc1 = stsd ? stsd->Child("avc1") : nullptr;
+      const Box* avcc = avc1 ? avc1->Child("avcC") : nullptr;
+      if (!mdhd || !avcc || mdhd->payload.size() < 16 || mdhd->payload[0] != 0) return false;
+      base::ByteReader r(mdhd->payload.subspan(12));
+      if (!r.ReadU32(out.timescale) || out.timescale == 0) return false;
+      out.avcc.assign(avcc->payload.begin(), avcc->payload.end());
+    }
+    if (top.type != "moof") continue;
+    const Box* traf = top.Child("traf");
+    const Box* tfhd = traf ? traf->Child("tfhd") : nullptr;
+    const Box* tfdt = traf ? traf->Child("tfdt") : nullptr;
+    const Box* trun = traf ? traf->Child("trun") : nullptr;
+    if (!tfhd || !tfdt || !trun) return false;
+    uint32_t flags = 0, track = 0, v = 0, default_duration = 0, default_size = 0, default_flags = 0;
+    base::ByteReader h(tfhd->payload);
+    if (!h.ReadU32(flags) || !h.ReadU32(track) || (flags & 0x1)) return false;
+    if ((flags & 0x2) && !h.ReadU32(v)) return false;
+    if ((flags & 0x8) && !h.ReadU32(default_duration)) return false;
+    if ((flags & 0x10) && !h.ReadU32(default_size)) return false;
+    if ((flags & 0x20) && !h.ReadU32(default_flags)) return false;
+    base::ByteReader t(tfdt->payload);
+    uint64_t decode_time = 0;
+    uint32_t version_flags = 0, decode_time32 = 0;
+    if (!t.ReadU32(version_flags)) return false;
+    if (version_flags >> 24 == 1) {
+      if (!t.ReadU64(decode_time)) return false;
+    } else {
+      if (!t.ReadU32(decode_time32)) return false;
+      decode_time = decode_time32;
+    }
+    base::ByteReader r(trun->payload);
+    uint32_t trun_flags = 0, count = 0, data_offset = 0, first_flags = 0;
+    if (!r.ReadU32(trun_flags) || !r.ReadU32(count) || !(trun_flags & 0x1) ||
+        !r.ReadU32(data_offset)) {
+      return false;
+    }
+    const bool v1 = (trun_flags >> 24) == 1;
+    if ((trun_flags & 0x4) && !r.ReadU32(first_flags)) return false;
+    uint64_t pos = top.offset + data_offset;
+    for (uint32_t i = 0; i < count; ++i) {
+      uint32_t duration = default_duration, size = default_size, sample_flags = default_flags;
+      uint32_t cto = 0;
+      if ((trun_flags & 0x100) && !r.ReadU32(duration)) return false;
+      if ((trun_flags & 0x200) && !r.ReadU32(size)) return false;
+      if ((trun_flags & 0x400) && !r.ReadU32(sample_flags)) return false;
+      if ((trun_flags & 0x800) && !r.ReadU32(cto)) return false;
+      if (i == 0 && (trun_flags & 0x4)) sample_flags = first_flags;
+      if (pos + size > file.size()) return false;
+      const int64_t offset = v1 ? static_cast<int32_t>(cto) : static_cast<int64_t>(cto);
+      media::AccessUnit unit;
+      unit.dts = static_cast<int64_t>(decode_time) * 90000 / out.timescale;
+      unit.pts = (static_cast<int64_t>(decode_time) + offset) * 90000 / out.timescale;
+      unit.keyframe = !(sample_flags & 0x10000);
+      unit.data = base::Buffer::Copy(std::span(file).subspan(pos, size));
+      out.units.push_back(unit);
+      pos += size;
+      decode_time += duration;
+    }
+  }
+  return out.timescale != 0 && !out.avcc.empty() && !out.units.empty();
 }
 
 }  // namespace steadycast::formats::fmp4::testing
