@@ -14,7 +14,7 @@ constexpr uint32_t kExtendedTimestampMarker = 0xFFFFFF;
 constexpr size_t kMessageHeaderSize[4] = {11, 7, 3, 0};
 // Reserve at most this much up front for a message; the rest grows with the bytes received,
 // so a header claiming a large length costs nothing until the payload arrives.
-constexpr size_t kMaxInitialReserve = 4 * 1024;
+constexpr size_t kMaxInitialReserve = size_t{4} * 1024;
 
 std::string CsidText(uint32_t csid) { return "chunk stream " + std::to_string(csid); }
 

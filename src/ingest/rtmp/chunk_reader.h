@@ -34,9 +34,9 @@
 namespace steadycast::ingest::rtmp {
 
 struct ChunkReaderLimits {
-  size_t max_message_size = 16 * 1024 * 1024;
+  size_t max_message_size = size_t{16} * 1024 * 1024;
   size_t max_chunk_streams = 64;
-  size_t max_buffered_bytes = 32 * 1024 * 1024;  // partial messages, all chunk streams
+  size_t max_buffered_bytes = size_t{32} * 1024 * 1024;  // partial messages, all chunk streams
 };
 
 class ChunkReader {

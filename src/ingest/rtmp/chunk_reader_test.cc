@@ -36,7 +36,7 @@ Outcome Read(std::span<const uint8_t> input, const base::testing::SplitPlan& pla
 
 // Reads `input` whole, byte by byte and in random splits; all must agree. Returns the result.
 Outcome ReadAllWays(const std::vector<uint8_t>& input, ChunkReaderLimits limits = {}) {
-  const Outcome whole = Read(input, {"whole", {input.size()}}, limits);
+  Outcome whole = Read(input, {"whole", {input.size()}}, limits);
   for (const auto& plan : base::testing::SplitPlans(input.size())) {
     EXPECT_EQ(Read(input, plan, limits), whole) << plan.name;
   }
@@ -260,7 +260,7 @@ TEST(ChunkReaderTest, MessageLengthZero) {
 
 TEST(ChunkReaderTest, MessageLength0xFFFFFF) {
   ChunkReaderLimits limits;
-  limits.max_message_size = 1024 * 1024;
+  limits.max_message_size = size_t{1024} * 1024;
   // Only the header: the length is refused before any payload is read or buffered.
   const std::vector<uint8_t> bytes = {0x04, 0x00, 0x00, 0x00, 0xFF, 0xFF,
                                       0xFF, 0x09, 0x01, 0x00, 0x00, 0x00};

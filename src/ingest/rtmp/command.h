@@ -20,6 +20,7 @@
 
 namespace steadycast::ingest::rtmp {
 
+// One decoded command message: plain data.
 struct Command {
   std::string name;
   double transaction_id = 0;

@@ -58,7 +58,8 @@ RtmpMessage MakeUserControl(UserControlEvent event, uint32_t value);
 RtmpMessage MakeSetBufferLength(uint32_t stream_id, uint32_t buffer_length_ms);
 
 // Says when to send an Acknowledgement (§5.4.3): each time the bytes received since the last
-// acknowledgement reach the peer's window (§5.4.4).
+// acknowledgement reach the peer's window (§5.4.4). A value owned by one session; not
+// thread-safe.
 class AckCounter {
  public:
   // The peer's Window Acknowledgement Size; 0 (the default) disables acknowledgements.

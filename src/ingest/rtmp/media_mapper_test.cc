@@ -1,5 +1,6 @@
 #include "ingest/rtmp/media_mapper.h"
 
+#include <array>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -19,7 +20,8 @@ base::Buffer Nalu(bool keyframe, int32_t cts, std::vector<uint8_t> nals) {
   return Body(flv::BuildAvcNaluBody(keyframe, cts, nals));
 }
 
-const std::vector<uint8_t> kOneNal = {0, 0, 0, 3, 0x65, 0x88, 0x84};
+constexpr std::array<uint8_t, 7> kOneNalBytes = {0, 0, 0, 3, 0x65, 0x88, 0x84};
+std::vector<uint8_t> OneNal() { return {kOneNalBytes.begin(), kOneNalBytes.end()}; }
 
 struct MapperTest : ::testing::Test {
   Recorder sink;
@@ -62,8 +64,8 @@ TEST(TimestampExtenderTest, NonMonotonicInputIsExtendedBySignedDistance) {
 
 TEST_F(MapperTest, TimestampJumpOf2Pow31) {
   Configure();
-  ASSERT_TRUE(mapper.OnVideo(1000, Nalu(true, 0, kOneNal)).ok());
-  ASSERT_TRUE(mapper.OnVideo(1000u + 0x80000000u, Nalu(false, 0, kOneNal)).ok());
+  ASSERT_TRUE(mapper.OnVideo(1000, Nalu(true, 0, OneNal())).ok());
+  ASSERT_TRUE(mapper.OnVideo(1000u + 0x80000000u, Nalu(false, 0, OneNal())).ok());
   ASSERT_TRUE(
       mapper.OnAudio(1040u + 0x80000000u, Body(flv::BuildAacRawBody(std::vector<uint8_t>{1, 2})))
           .ok());
@@ -71,13 +73,14 @@ TEST_F(MapperTest, TimestampJumpOf2Pow31) {
   const int64_t jumped = (1000 + (int64_t{1} << 31)) * 90;
   EXPECT_TRUE(sink.events[0].starts_with("au video dts=90000 pts=90000 key=1"));
   EXPECT_TRUE(sink.events[1].starts_with("au video dts=" + std::to_string(jumped)));
-  EXPECT_TRUE(sink.events[2].starts_with("au audio dts=" + std::to_string(jumped + 40 * 90)));
+  EXPECT_TRUE(
+      sink.events[2].starts_with("au audio dts=" + std::to_string(jumped + int64_t{40} * 90)));
 }
 
 TEST_F(MapperTest, VideoTimestampsAndKeyframes) {
   Configure();
-  ASSERT_TRUE(mapper.OnVideo(100, Nalu(true, 66, kOneNal)).ok());
-  ASSERT_TRUE(mapper.OnVideo(133, Nalu(false, -33, kOneNal)).ok());
+  ASSERT_TRUE(mapper.OnVideo(100, Nalu(true, 66, OneNal())).ok());
+  ASSERT_TRUE(mapper.OnVideo(133, Nalu(false, -33, OneNal())).ok());
   ASSERT_EQ(sink.events.size(), 2u);
   EXPECT_TRUE(sink.events[0].starts_with("au video dts=9000 pts=14940 key=1 n=7"));
   EXPECT_TRUE(sink.events[1].starts_with("au video dts=11970 pts=9000 key=0 n=7"));
@@ -95,7 +98,7 @@ TEST_F(MapperTest, PayloadsShareTheMessageBuffer) {
       zero_copy.OnVideo(0, Body(flv::BuildAvcSequenceHeaderBody(testing::SampleAvcc()))).ok());
   ASSERT_TRUE(
       zero_copy.OnAudio(0, Body(flv::BuildAacSequenceHeaderBody(testing::SampleAsc()))).ok());
-  const base::Buffer video = Nalu(true, 0, kOneNal);
+  const base::Buffer video = Nalu(true, 0, OneNal());
   const base::Buffer audio = Body(flv::BuildAacRawBody(std::vector<uint8_t>{9, 8, 7}));
   ASSERT_TRUE(zero_copy.OnVideo(0, video).ok());
   ASSERT_TRUE(zero_copy.OnAudio(0, audio).ok());
@@ -124,7 +127,7 @@ TEST_F(MapperTest, MalformedFourByteLengthsAreRefused) {
 }
 
 TEST_F(MapperTest, FramesBeforeTheirConfigAreDropped) {
-  ASSERT_TRUE(mapper.OnVideo(0, Nalu(true, 0, kOneNal)).ok());
+  ASSERT_TRUE(mapper.OnVideo(0, Nalu(true, 0, OneNal())).ok());
   ASSERT_TRUE(mapper.OnAudio(0, Body(flv::BuildAacRawBody(std::vector<uint8_t>{1}))).ok());
   EXPECT_TRUE(sink.events.empty());
   EXPECT_EQ(mapper.dropped_before_config(), 2u);

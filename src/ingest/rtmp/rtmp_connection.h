@@ -28,7 +28,7 @@ namespace steadycast::ingest::rtmp {
 struct RtmpOptions {
   std::string protocol = "rtmp";  // reported to the authorizer; "rtmps" behind TLS
   // Largest message accepted; bigger lengths and chunk sizes close the connection.
-  size_t max_message_bytes = 16 * 1024 * 1024;
+  size_t max_message_bytes = size_t{16} * 1024 * 1024;
   // Everything else (chunk size, windows, held media, AMF0 limits). Its max_message_size
   // is replaced by max_message_bytes.
   RtmpSessionOptions session;

@@ -40,20 +40,23 @@
 
 namespace steadycast::ingest::rtmp {
 
+// Limits and protocol values of one session, fixed at construction.
 struct RtmpSessionOptions {
   ChunkReaderLimits chunk_limits;
   formats::amf0::DecoderLimits amf0_limits{.max_depth = 64,
-                                           .max_string_length = 64 * 1024,
+                                           .max_string_length = size_t{64} * 1024,
                                            .max_elements = 1024,
                                            .max_total_values = 8192};
   HandshakeOptions handshake;
   uint32_t out_chunk_size = 4096;
   uint32_t window_ack_size = 2'500'000;  // sent to the client after connect
   uint32_t peer_bandwidth = 2'500'000;
-  size_t max_pending_media_bytes = 4 * 1024 * 1024;  // held while a publish is being decided
-  uint32_t max_streams = 8;                          // createStream calls honoured
+  size_t max_pending_media_bytes =
+      size_t{4} * 1024 * 1024;  // held while a publish is being decided
+  uint32_t max_streams = 8;     // createStream calls honoured
 };
 
+// What the client said in connect (§7.2.1.1).
 struct ConnectInfo {
   std::string app;  // query and trailing slashes removed
   std::string tc_url;
@@ -61,6 +64,7 @@ struct ConnectInfo {
   double object_encoding = 0;
 };
 
+// A publish request (§7.2.2.6) with the names cleaned up, as given to the listener.
 struct PublishInfo {
   std::string app;
   std::string stream_key;    // publish name without "?query": a secret, never log it in full
@@ -68,6 +72,8 @@ struct PublishInfo {
   uint32_t stream_id = 0;
 };
 
+// Receives a session's events. Called synchronously from Feed/AcceptPublish on the session's
+// thread; implementations may call AcceptPublish/RefusePublish from inside the callbacks.
 class RtmpSessionListener {
  public:
   virtual ~RtmpSessionListener() = default;

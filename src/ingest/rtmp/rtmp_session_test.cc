@@ -68,7 +68,7 @@ Outcome RunSession(std::span<const uint8_t> input, const base::testing::SplitPla
 // Runs whole, byte by byte and in random splits; all must agree.
 Outcome RunAllWays(const std::vector<uint8_t>& input, Decision decision = Decision::kAccept,
                    RtmpSessionOptions options = TestOptions()) {
-  const Outcome whole = RunSession(input, {"whole", {input.size()}}, decision, options);
+  Outcome whole = RunSession(input, {"whole", {input.size()}}, decision, options);
   for (const auto& plan : base::testing::SplitPlans(input.size(), 4)) {
     EXPECT_EQ(RunSession(input, plan, decision, options), whole) << plan.name;
   }
