@@ -140,7 +140,9 @@ base::Status RtmpServerSession::OnConnectCommand(const Command& command) {
                          .Add("capabilities", Value::Number(31))
                          .Add("mode", Value::Number(1));
   Value status = StatusObject("status", "NetConnection.Connect.Success", "Connection succeeded.");
-  status.Add("objectEncoding", Value::Number(info.object_encoding));
+  // We speak AMF0 only; a client asking for AMF3 (3) is told to use AMF0, which Flash-era
+  // clients follow and FFmpeg/OBS never ask otherwise.
+  status.Add("objectEncoding", Value::Number(0));
   SendCommand(kCommandChunkStream, 0,
               {Value::String("_result"), Value::Number(command.transaction_id),
                std::move(properties), std::move(status)});

@@ -147,8 +147,21 @@ TEST(RtmpSessionTest, RecordedFfmpegPublish) {
       (std::vector<std::string>{"type 5", "type 6", "_result 1 NetConnection.Connect.Success",
                                 "_result 2", "onFCPublish 0 NetStream.Publish.Start", "_result 4 1",
                                 "type 4", "onStatus 0 NetStream.Publish.Start"}));
+  const RtmpMessage connect_result = ServerMessages(outcome.output)[2];
+  auto result = ParseCommand(connect_result, formats::amf0::Decoder());
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->command_object.FindString("fmsVer"), "FMS/3,0,1,123");
+  EXPECT_EQ(result->arguments[0].FindNumber("objectEncoding"), 0.0);
   // FFmpeg signs its C1 the Flash Player way; we answer with the digest handshake.
-  EXPECT_TRUE(FindClientDigest(HandshakePacket(capture.data() + 1, kHandshakePacketSize)));
+  const HandshakePacket c1(capture.data() + 1, kHandshakePacketSize);
+  const std::optional<DigestScheme> scheme = FindClientDigest(c1);
+  ASSERT_EQ(scheme, DigestScheme::kOffsetAt8);
+  const HandshakePacket s1(outcome.output.data() + 1, kHandshakePacketSize);
+  const HandshakePacket s2(outcome.output.data() + 1 + kHandshakePacketSize, kHandshakePacketSize);
+  EXPECT_TRUE(HasValidDigest(s1, *scheme, GenuineFmsKeyText()));
+  Digest client_digest;
+  std::copy_n(c1.begin() + DigestOffset(c1, *scheme), kDigestSize, client_digest.begin());
+  EXPECT_TRUE(S2SignatureValid(s2, client_digest));
 }
 
 TEST(RtmpSessionTest, RecordedGstreamerPublish) {
