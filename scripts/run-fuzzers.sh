@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target built in DIR for SECONDS each, starting from its committed corpus.
-# New inputs go to fuzz-out/<target>/ (not committed); crashes are left there as crash-*.
+# Runs every libFuzzer target listed in BUILD_DIR/fuzzers.txt for SECONDS each, starting from its
+# committed corpus. New inputs go to fuzz-out/<target>/ (not committed); a crash leaves its
+# input there as crash-* and makes this script fail — turn it into a named regression test.
 # Usage: scripts/run-fuzzers.sh BUILD_DIR SECONDS
 set -euo pipefail
 dir=$1
 secs=${2:-60}
 root="$(cd "$(dirname "$0")/.." && pwd)"
-mapfile -t fuzzers < <(find "$dir" -type f -perm -u+x -name '*_fuzz' | sort)
-[[ ${#fuzzers[@]} -gt 0 ]] || { echo "no fuzz targets in $dir" >&2; exit 1; }
+list="$dir/fuzzers.txt"
+[[ -s $list ]] || { echo "no $list: configure with -DSTEADYCAST_FUZZ=ON" >&2; exit 1; }
 status=0
-for f in "${fuzzers[@]}"; do
-  name=$(basename "$f")
-  corpus=$(find "$root/src" -type d -path "*testdata*" -name "*corpus*" | while read -r c; do
-    grep -q "NAME $name " "$(dirname "$(dirname "$c")")/CMakeLists.txt" 2>/dev/null &&
-      grep -q "$(basename "$c")" "$(dirname "$(dirname "$c")")/CMakeLists.txt" && echo "$c"; done | head -1)
+while IFS='|' read -r name corpus; do
+  [[ -n $name ]] || continue
+  bin=$(find "$dir" -type f -perm -u+x -name "$name" | head -1)
+  [[ -n $bin ]] || { echo "!! $name not built" >&2; status=1; continue; }
   out="$root/fuzz-out/$name"
   mkdir -p "$out"
-  echo "== $name ($secs s) corpus: ${corpus:-none}"
-  if ! (cd "$out" && "$f" -max_total_time="$secs" -print_final_stats=1 "$out" ${corpus:+"$corpus"} 2>&1 | tail -5); then
-    echo "!! $name found a crash: see $out" >&2
+  echo "== $name (${secs}s) corpus: ${corpus#"$root"/}"
+  if ! (cd "$out" && "$bin" -max_total_time="$secs" -print_final_stats=1 "$out" "$corpus" \
+          > "$out/last-run.log" 2>&1); then
+    echo "!! $name found a crash: see fuzz-out/$name" >&2
+    tail -20 "$out/last-run.log" >&2
     status=1
+  else
+    grep -E "stat::number_of_executed_units|Done [0-9]+ runs" "$out/last-run.log" | tail -1
   fi
-done
+done < "$list"
 exit $status
