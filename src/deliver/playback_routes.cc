@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "deliver/byte_range.h"
+#include "deliver/playlist_rewrite.h"
+#include "package/segment_window.h"
 
 namespace steadycast::deliver {
 namespace {
@@ -14,6 +17,9 @@ constexpr std::string_view kPlaylistType = "application/vnd.apple.mpegurl";
 constexpr std::string_view kPlaylistCache = "public, max-age=1";
 constexpr std::string_view kImmutableCache = "public, max-age=86400, immutable";
 constexpr std::string_view kErrorCache = "no-cache";
+// Signed ids: only the viewer's browser may cache (see playback_routes.h).
+constexpr std::string_view kPrivatePlaylistCache = "private, max-age=1";
+constexpr std::string_view kPrivateImmutableCache = "private, max-age=86400, immutable";
 constexpr std::string_view kExposeHeaders =
     "Content-Length, Content-Range, Accept-Ranges, Retry-After, Age, Date";
 // Playback ids are generated ("pb_" + 24 alphanumerics); anything far from that shape is not
@@ -43,41 +49,95 @@ net::HttpResponse Problem(int status, std::string_view detail) {
   return WithCors(std::move(response));
 }
 
-// 404 / 412 for a playback id that cannot be played now; nullptr-free packager otherwise.
-std::shared_ptr<const package::StreamPackager> Resolve(const PlaybackLookup& lookup,
-                                                       std::string_view playback_id,
-                                                       net::HttpResponse& error) {
+// What a request may play: the packager and, for a signed id, the verified token that the
+// playlists must hand on.
+struct Access {
+  std::shared_ptr<const package::StreamPackager> packager;
+  std::string token;  // empty for public ids
+};
+
+struct RouteContext {
+  PlaybackLookup lookup;
+  PlaybackRouteOptions options;
+};
+
+// Ok, or the 403 for a request that may not play `target`.
+std::optional<net::HttpResponse> CheckPolicy(const RouteContext& context,
+                                             const PlaybackTarget& target,
+                                             std::string_view playback_id, std::string_view token) {
+  if (target.policy == "public") return std::nullopt;
+  if (target.policy != "signed") return Problem(403, "unsupported playback policy");
+  if (context.options.token_verifier == nullptr) {
+    return Problem(403, "signed playback is not configured on this server");
+  }
+  if (token.empty()) return Problem(403, "this playback id requires ?token=JWT");
+  base::Status status = context.options.token_verifier->Verify(token, playback_id);
+  // The reason is fixed text from the verifier (never the token), useful to the integrator.
+  if (!status.ok()) return Problem(403, status.message());
+  return std::nullopt;
+}
+
+// 404 / 403 / 412 for a playback id that cannot be played now; the access otherwise.
+std::optional<Access> Resolve(const RouteContext& context, const net::HttpRequest& request,
+                              net::HttpResponse& error) {
+  const std::string_view playback_id = request.Param("pb");
   if (!IsPlausiblePlaybackId(playback_id)) {
     error = Problem(404, "unknown playback id");
-    return nullptr;
+    return std::nullopt;
   }
-  PlaybackTarget target = lookup(playback_id);
+  PlaybackTarget target = context.lookup(playback_id);
   if (!target.exists) {
     error = Problem(404, "unknown playback id");
-    return nullptr;
+    return std::nullopt;
+  }
+  const std::string_view token = request.Query("token");
+  if (auto denied = CheckPolicy(context, target, playback_id, token)) {
+    error = std::move(*denied);
+    return std::nullopt;
   }
   if (!target.packager || !target.packager->HasSegments()) {
     error = Problem(412, "the stream has no segment yet; retry shortly");
-    return nullptr;
+    return std::nullopt;
   }
-  return std::move(target.packager);
+  Access access{std::move(target.packager), {}};
+  if (target.policy == "signed") access.token = std::string(token);
+  return access;
+}
+
+// Playlist text as served: with the token on every relative URI for signed ids.
+net::HttpResponse PlaylistResponse(std::string_view text, const Access& access) {
+  net::HttpResponse response;
+  if (access.token.empty()) {
+    response.Text(text, std::string(kPlaylistType));
+    response.Header("Cache-Control", std::string(kPlaylistCache));
+  } else {
+    response.Text(AddQueryToPlaylistUris(text, "token", access.token), std::string(kPlaylistType));
+    response.Header("Cache-Control", std::string(kPrivatePlaylistCache));
+  }
+  return WithCors(std::move(response));
 }
 
 // 200, or 206/416 for a Range request on an immutable resource.
-net::HttpResponse ServeResource(const package::Resource& resource, std::string_view range_header) {
-  net::HttpResponse response;
+net::HttpResponse ServeResource(const package::Resource& resource, const Access& access,
+                                std::string_view range_header) {
   if (!resource.immutable) {
+    if (resource.content_type == package::kPlaylistContentType) {
+      return PlaylistResponse(resource.body.AsStringView(), access);
+    }
+    net::HttpResponse response;
     response.Body(resource.body, resource.content_type);
-    response.Header("Cache-Control", std::string(kPlaylistCache));
+    response.Header("Cache-Control",
+                    std::string(access.token.empty() ? kPlaylistCache : kPrivatePlaylistCache));
     return WithCors(std::move(response));
   }
   const uint64_t size = resource.body.size();
   const ByteRange range = ParseByteRange(range_header, size);
   if (range.kind == ByteRange::Kind::kUnsatisfiable) {
-    response = Problem(416, "range not satisfiable");
+    net::HttpResponse response = Problem(416, "range not satisfiable");
     response.Header("Content-Range", fmt::format("bytes */{}", size));
     return response;
   }
+  net::HttpResponse response;
   if (range.kind == ByteRange::Kind::kSatisfiable) {
     response.status = 206;
     response.Body(resource.body.Slice(range.first, range.last - range.first + 1),
@@ -87,32 +147,29 @@ net::HttpResponse ServeResource(const package::Resource& resource, std::string_v
     response.Body(resource.body, resource.content_type);
   }
   response.Header("Accept-Ranges", "bytes");
-  response.Header("Cache-Control", std::string(kImmutableCache));
+  response.Header("Cache-Control",
+                  std::string(access.token.empty() ? kImmutableCache : kPrivateImmutableCache));
   return WithCors(std::move(response));
 }
 
-void HandleMaster(const PlaybackLookup& lookup, const net::HttpRequest& request,
+void HandleMaster(const RouteContext& context, const net::HttpRequest& request,
                   const net::HttpResponder& respond) {
-  const std::string_view playback_id = request.Param("pb");
   net::HttpResponse error;
-  auto packager = Resolve(lookup, playback_id, error);
-  if (!packager) return respond(std::move(error));
-  std::optional<std::string> master = packager->MasterPlaylist(playback_id);
+  std::optional<Access> access = Resolve(context, request, error);
+  if (!access) return respond(std::move(error));
+  std::optional<std::string> master = access->packager->MasterPlaylist(request.Param("pb"));
   if (!master) return respond(Problem(412, "the stream has no segment yet; retry shortly"));
-  net::HttpResponse response;
-  response.Text(*master, std::string(kPlaylistType));
-  response.Header("Cache-Control", std::string(kPlaylistCache));
-  respond(WithCors(std::move(response)));
+  respond(PlaylistResponse(*master, *access));
 }
 
-void HandleResource(const PlaybackLookup& lookup, const net::HttpRequest& request,
+void HandleResource(const RouteContext& context, const net::HttpRequest& request,
                     const net::HttpResponder& respond) {
   net::HttpResponse error;
-  auto packager = Resolve(lookup, request.Param("pb"), error);
-  if (!packager) return respond(std::move(error));
-  std::optional<package::Resource> resource = packager->Lookup(request.Param("rest"));
+  std::optional<Access> access = Resolve(context, request, error);
+  if (!access) return respond(std::move(error));
+  std::optional<package::Resource> resource = access->packager->Lookup(request.Param("rest"));
   if (!resource) return respond(Problem(404, "no such playlist or segment (it may have expired)"));
-  respond(ServeResource(*resource, request.Header("range")));
+  respond(ServeResource(*resource, *access, request.Header("range")));
 }
 
 // CORS preflight (Fetch standard §3.2.2): any origin, read-only methods, the headers asked for.
@@ -127,8 +184,9 @@ void HandlePreflight(const net::HttpRequest& request, const net::HttpResponder& 
 
 }  // namespace
 
-void RegisterPlaybackRoutes(net::HttpRouter& router, PlaybackLookup lookup) {
-  auto shared = std::make_shared<const PlaybackLookup>(std::move(lookup));
+void RegisterPlaybackRoutes(net::HttpRouter& router, PlaybackLookup lookup,
+                            PlaybackRouteOptions options) {
+  auto shared = std::make_shared<const RouteContext>(RouteContext{std::move(lookup), options});
   for (const char* method : {"GET", "HEAD"}) {
     router.Add(method, "/hls/{pb}.m3u8",
                [shared](const net::HttpRequest& request, net::HttpResponder respond) {
@@ -141,6 +199,10 @@ void RegisterPlaybackRoutes(net::HttpRouter& router, PlaybackLookup lookup) {
   }
   router.Add("OPTIONS", "/hls/{pb}.m3u8", HandlePreflight);
   router.Add("OPTIONS", "/hls/{pb}/{rest...}", HandlePreflight);
+}
+
+void RegisterPlaybackRoutes(net::HttpRouter& router, PlaybackLookup lookup) {
+  RegisterPlaybackRoutes(router, std::move(lookup), PlaybackRouteOptions{});
 }
 
 }  // namespace steadycast::deliver

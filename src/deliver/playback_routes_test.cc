@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "base/clock.h"
+#include "deliver/testdata/token_vectors.h"
 #include "package/packager_test_util.h"
 
 namespace steadycast::deliver {
@@ -28,12 +30,23 @@ std::optional<std::string> HeaderOf(const net::HttpResponse& response, std::stri
 class PlaybackRoutesTest : public ::testing::Test {
  protected:
   PlaybackRoutesTest() {
-    RegisterPlaybackRoutes(router_, [this](std::string_view id) {
-      ++lookups_;
-      auto it = streams_.find(std::string(id));
-      if (it == streams_.end()) return PlaybackTarget{};
-      return PlaybackTarget{true, it->second};
-    });
+    auto verifier = PlaybackTokenVerifier::Create(
+        {{TokenAlgorithm::kHs256, "", std::string(testing::kSecret1)}}, clock_);
+    EXPECT_TRUE(verifier.ok());
+    verifier_ = std::move(verifier).value();
+    RegisterPlaybackRoutes(
+        router_,
+        [this](std::string_view id) {
+          ++lookups_;
+          auto it = streams_.find(std::string(id));
+          if (it == streams_.end()) return PlaybackTarget{};
+          PlaybackTarget target{true, it->second};
+          if (auto policy = policies_.find(std::string(id)); policy != policies_.end()) {
+            target.policy = policy->second;
+          }
+          return target;
+        },
+        PlaybackRouteOptions{.token_verifier = verifier_.get()});
   }
 
   // A stream with `seconds` of synthetic media (segments close every 2 s).
@@ -51,6 +64,9 @@ class PlaybackRoutesTest : public ::testing::Test {
     request.method = method;
     request.path = path;
     request.target = path;
+    if (path.find('?') != std::string::npos) {
+      EXPECT_TRUE(net::ParseTarget(path, request.path, request.query).ok()) << path;
+    }
     request.headers = std::move(headers);
     std::optional<net::HttpResponse> out;
     router_.Dispatch(request, [&](net::HttpResponse r) { out = std::move(r); });
@@ -70,8 +86,11 @@ class PlaybackRoutesTest : public ::testing::Test {
     }
   }
 
+  base::FakeClock clock_;  // 1700000000 s, the "now" of the token vectors
+  std::unique_ptr<PlaybackTokenVerifier> verifier_;
   net::HttpRouter router_;
   std::map<std::string, std::shared_ptr<const package::StreamPackager>> streams_;
+  std::map<std::string, std::string> policies_;  // playback id → policy when not "public"
   int lookups_ = 0;
 };
 
@@ -195,6 +214,191 @@ TEST_F(PlaybackRoutesTest, OtherMethodsAreNotAllowed) {
   const net::HttpResponse r = Call("POST", "/hls/pb_live.m3u8");
   EXPECT_EQ(r.status, 405);
   EXPECT_TRUE(HeaderOf(r, "Allow").has_value());
+}
+
+// Signed playback ids (CONTRACT.md: `?token=JWT`, missing/invalid → 403).
+
+constexpr std::string_view kSignedPaths[] = {"/hls/pb_signed.m3u8", "/hls/pb_signed/src/index.m3u8",
+                                             "/hls/pb_signed/src/init.mp4",
+                                             "/hls/pb_signed/src/seg1.m4s"};
+
+std::string WithToken(std::string_view path, std::string_view token) {
+  return std::string(path) + "?token=" + std::string(token);
+}
+
+TEST_F(PlaybackRoutesTest, SignedIdWithoutValidTokenIs403) {
+  AddStream("pb_signed", 5.0);
+  policies_["pb_signed"] = "signed";
+  for (std::string_view path : kSignedPaths) {
+    for (const char* method : {"GET", "HEAD"}) {
+      const net::HttpResponse missing = Call(method, std::string(path));
+      ExpectProblem(missing, 403);
+      EXPECT_NE(missing.body.AsStringView().find("requires ?token=JWT"), std::string::npos);
+    }
+    ExpectProblem(Call("GET", WithToken(path, "")), 403);
+    ExpectProblem(Call("GET", WithToken(path, "garbage")), 403);
+    const net::HttpResponse expired = Call("GET", WithToken(path, testing::kHsExpired));
+    ExpectProblem(expired, 403);
+    EXPECT_NE(expired.body.AsStringView().find("token: expired"), std::string::npos);
+    EXPECT_EQ(expired.body.AsStringView().find(testing::kHsExpired), std::string::npos);
+    ExpectProblem(Call("GET", WithToken(path, testing::kHsNbfFuture)), 403);
+    ExpectProblem(Call("GET", WithToken(path, testing::kHsAudThumbnail)), 403);
+  }
+}
+
+TEST_F(PlaybackRoutesTest, TokenForAnotherPlaybackIdIs403) {
+  AddStream("pb_signed", 5.0);
+  AddStream("pb_other", 5.0);
+  policies_["pb_signed"] = "signed";
+  policies_["pb_other"] = "signed";
+  const net::HttpResponse r = Call("GET", WithToken("/hls/pb_other.m3u8", testing::kHsValid));
+  ExpectProblem(r, 403);
+  EXPECT_NE(r.body.AsStringView().find("sub claim does not match"), std::string::npos);
+  EXPECT_EQ(Call("GET", WithToken("/hls/pb_signed.m3u8", testing::kHsValid)).status, 200);
+}
+
+TEST_F(PlaybackRoutesTest, SignedIdIsCheckedBeforeTelling412) {
+  streams_["pb_signed"] = nullptr;  // never broadcast
+  policies_["pb_signed"] = "signed";
+  ExpectProblem(Call("GET", "/hls/pb_signed.m3u8"), 403);
+  ExpectProblem(Call("GET", WithToken("/hls/pb_signed.m3u8", testing::kHsValid)), 412);
+  ExpectProblem(Call("GET", "/hls/pb_nope.m3u8?token=x"), 404);
+}
+
+TEST_F(PlaybackRoutesTest, ValidTokenServesEverythingPrivately) {
+  auto driver = AddStream("pb_signed", 5.0);
+  policies_["pb_signed"] = "signed";
+  const std::string token(testing::kHsValid);
+  const net::HttpResponse master = Call("GET", WithToken("/hls/pb_signed.m3u8", token));
+  EXPECT_EQ(master.status, 200);
+  EXPECT_EQ(HeaderOf(master, "Content-Type"), "application/vnd.apple.mpegurl");
+  EXPECT_EQ(HeaderOf(master, "Cache-Control"), "private, max-age=1");
+  EXPECT_EQ(HeaderOf(master, "Access-Control-Allow-Origin"), "*");
+  EXPECT_NE(master.body.AsStringView().find("\npb_signed/src/index.m3u8?token=" + token + "\n"),
+            std::string::npos)
+      << master.body.AsStringView();
+
+  const net::HttpResponse media = Call("GET", WithToken("/hls/pb_signed/src/index.m3u8", token));
+  EXPECT_EQ(media.status, 200);
+  EXPECT_EQ(HeaderOf(media, "Cache-Control"), "private, max-age=1");
+  const std::string_view text = media.body.AsStringView();
+  EXPECT_NE(text.find("#EXT-X-MAP:URI=\"init.mp4?token=" + token + "\""), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\nseg0.m4s?token=" + token + "\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nseg1.m4s?token=" + token + "\n"), std::string::npos) << text;
+
+  const net::HttpResponse segment = Call("GET", WithToken("/hls/pb_signed/src/seg1.m4s", token));
+  EXPECT_EQ(segment.status, 200);
+  EXPECT_EQ(HeaderOf(segment, "Cache-Control"), "private, max-age=86400, immutable");
+  EXPECT_EQ(HeaderOf(segment, "Access-Control-Allow-Origin"), "*");
+  EXPECT_EQ(segment.body.data(), driver->packager().Lookup("src/seg1.m4s")->body.data());
+  const net::HttpResponse init = Call("GET", WithToken("/hls/pb_signed/src/init.mp4", token));
+  EXPECT_EQ(init.status, 200);
+  EXPECT_EQ(HeaderOf(init, "Cache-Control"), "private, max-age=86400, immutable");
+  const net::HttpResponse range =
+      Call("GET", WithToken("/hls/pb_signed/src/seg1.m4s", token), {{"range", "bytes=0-3"}});
+  EXPECT_EQ(range.status, 206);
+  EXPECT_EQ(HeaderOf(range, "Cache-Control"), "private, max-age=86400, immutable");
+}
+
+// Each request gets playlists carrying its own token: nothing rewritten is shared.
+TEST_F(PlaybackRoutesTest, PlaylistsCarryTheTokenOfEachRequest) {
+  AddStream("pb_signed", 5.0);
+  policies_["pb_signed"] = "signed";
+  for (std::string_view token : {testing::kHsValid, testing::kHsNoTyp, testing::kHsValid}) {
+    const net::HttpResponse media = Call("GET", WithToken("/hls/pb_signed/src/index.m3u8", token));
+    ASSERT_EQ(media.status, 200);
+    const std::string_view text = media.body.AsStringView();
+    const std::string other(token == testing::kHsValid ? testing::kHsNoTyp : testing::kHsValid);
+    EXPECT_NE(text.find(std::string("seg0.m4s?token=") + std::string(token)), std::string::npos);
+    EXPECT_EQ(text.find(other), std::string::npos);
+  }
+}
+
+// Walks the playlists the way a player does: every URI it finds plays with its own query.
+TEST_F(PlaybackRoutesTest, PlayerCanFollowSignedPlaylists) {
+  AddStream("pb_signed", 7.0);
+  policies_["pb_signed"] = "signed";
+  const net::HttpResponse master = Call("GET", WithToken("/hls/pb_signed.m3u8", testing::kHsValid));
+  ASSERT_EQ(master.status, 200);
+  std::vector<std::string> uris;
+  auto collect = [&uris](std::string_view text, const std::string& base) {
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string_view::npos) end = text.size();
+      std::string_view line = text.substr(start, end - start);
+      if (auto at = line.find("URI=\""); at != std::string_view::npos) {
+        line = line.substr(at + 5, line.find('"', at + 5) - at - 5);
+        uris.push_back(base + std::string(line));
+      } else if (!line.empty() && line[0] != '#') {
+        uris.push_back(base + std::string(line));
+      }
+      start = end + 1;
+    }
+  };
+  collect(master.body.AsStringView(), "/hls/");
+  ASSERT_EQ(uris.size(), 1u);
+  const net::HttpResponse media = Call("GET", uris[0]);
+  ASSERT_EQ(media.status, 200) << uris[0];
+  uris.clear();
+  collect(media.body.AsStringView(), "/hls/pb_signed/src/");
+  ASSERT_EQ(uris.size(), 4u);  // init + 3 segments
+  for (const std::string& uri : uris) EXPECT_EQ(Call("GET", uri).status, 200) << uri;
+  // The same URIs without their query are refused.
+  for (const std::string& uri : uris) {
+    ExpectProblem(Call("GET", uri.substr(0, uri.find('?'))), 403);
+  }
+}
+
+TEST_F(PlaybackRoutesTest, PublicIdIgnoresToken) {
+  auto driver = AddStream("pb_live", 5.0);
+  const net::HttpResponse plain = Call("GET", "/hls/pb_live.m3u8");
+  for (std::string_view token : {std::string_view("garbage"), testing::kHsValid}) {
+    const net::HttpResponse r = Call("GET", WithToken("/hls/pb_live.m3u8", token));
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body.AsStringView(), plain.body.AsStringView());
+    EXPECT_EQ(HeaderOf(r, "Cache-Control"), "public, max-age=1");
+    const net::HttpResponse media = Call("GET", WithToken("/hls/pb_live/src/index.m3u8", token));
+    EXPECT_EQ(media.status, 200);
+    EXPECT_EQ(media.body.AsStringView().find("token="), std::string::npos);
+    const net::HttpResponse segment = Call("GET", WithToken("/hls/pb_live/src/seg0.m4s", token));
+    EXPECT_EQ(HeaderOf(segment, "Cache-Control"), "public, max-age=86400, immutable");
+  }
+}
+
+TEST_F(PlaybackRoutesTest, UnknownPolicyFailsClosed) {
+  AddStream("pb_signed", 5.0);
+  policies_["pb_signed"] = "Signed";
+  ExpectProblem(Call("GET", WithToken("/hls/pb_signed.m3u8", testing::kHsValid)), 403);
+  policies_["pb_signed"] = "";
+  ExpectProblem(Call("GET", "/hls/pb_signed/src/seg0.m4s"), 403);
+}
+
+TEST(PlaybackRoutesWithoutVerifierTest, SignedIdsAreRefused) {
+  auto driver = std::make_shared<PackagerDriver>();
+  driver->Configure();
+  driver->Feed(5.0);
+  std::shared_ptr<const package::StreamPackager> packager(driver, &driver->packager());
+  net::HttpRouter router;
+  RegisterPlaybackRoutes(router, [&](std::string_view id) {
+    PlaybackTarget target{true, packager};
+    if (id == "pb_signed") target.policy = "signed";
+    return target;
+  });
+  auto call = [&](const std::string& target) {
+    net::HttpRequest request;
+    request.method = "GET";
+    request.target = target;
+    EXPECT_TRUE(net::ParseTarget(target, request.path, request.query).ok());
+    std::optional<net::HttpResponse> out;
+    router.Dispatch(request, [&](net::HttpResponse r) { out = std::move(r); });
+    return out.value_or(net::HttpResponse::Status(599));
+  };
+  const net::HttpResponse r = call(WithToken("/hls/pb_signed.m3u8", testing::kHsValid));
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.AsStringView().find("not configured"), std::string::npos);
+  EXPECT_EQ(call("/hls/pb_public.m3u8").status, 200);
 }
 
 }  // namespace
