@@ -1,6 +1,7 @@
 # Helpers shared by every module's CMakeLists.txt.
 
-set(STEADYCAST_WARNINGS -Wall -Wextra -Werror -Wno-missing-field-initializers)
+# -Wno-restrict: GCC 12 reports false positives inside std::string at -O2/-O3 (GCC bug 105329).
+set(STEADYCAST_WARNINGS -Wall -Wextra -Werror -Wno-missing-field-initializers -Wno-restrict)
 set(STEADYCAST_SRC_ROOT ${PROJECT_SOURCE_DIR}/src)
 
 # steadycast_library(NAME name SOURCES ... DEPS ...)
