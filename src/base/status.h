@@ -137,7 +137,9 @@ class [[nodiscard]] Result {
 // `SC_ASSIGN_OR_RETURN(auto x, Foo());` declares x from a Result or returns its status.
 #define SC_ASSIGN_OR_RETURN(lhs, expr) \
   SC_ASSIGN_OR_RETURN_IMPL(SC_STATUS_CONCAT(sc_result_, __LINE__), lhs, expr)
+// NOLINTBEGIN(bugprone-macro-parentheses): `lhs` is a declaration, `tmp` a generated name.
 #define SC_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                             \
   if (!tmp.ok()) return std::move(tmp).status(); \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
