@@ -277,6 +277,7 @@ TEST_F(PlaybackTokenTest, VerifiesFromManyThreads) {
   auto verifier = Make({Hs(v::kSecret1), Rs(v::kRsa1SpkiPem)});
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 50; ++i) {

@@ -110,14 +110,12 @@ std::string AddQueryToPlaylistUris(std::string_view playlist, std::string_view n
     const bool crlf = !line.empty() && line.back() == '\r';
     if (crlf) line.remove_suffix(1);
     const bool blank = line.find_first_not_of(" \t") == std::string_view::npos;
-    if (blank) {
-      out.append(line);
-    } else if (line.front() != '#') {
+    if (!blank && line.front() != '#') {
       AppendUri(out, line, param);
     } else if (line.substr(0, 4) == "#EXT") {
       AppendTag(out, line, param);
     } else {
-      out.append(line);  // a comment
+      out.append(line);  // a blank line or a comment
     }
     if (crlf) out.push_back('\r');
     if (end < playlist.size()) out.push_back('\n');
