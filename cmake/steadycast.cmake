@@ -2,9 +2,11 @@
 
 # GCC 12 at -O2/-O3 reports false positives from inlined std::string/std::vector code
 # (GCC bugs 105329, 105651, 106199): those families stay warnings, not errors.
-set(STEADYCAST_WARNINGS -Wall -Wextra -Werror -Wno-missing-field-initializers
-    -Wno-error=restrict -Wno-error=array-bounds -Wno-error=stringop-overflow
-    -Wno-error=stringop-overread -Wno-error=maybe-uninitialized)
+set(STEADYCAST_WARNINGS -Wall -Wextra -Werror -Wno-missing-field-initializers)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  list(APPEND STEADYCAST_WARNINGS -Wno-error=restrict -Wno-error=array-bounds
+       -Wno-error=stringop-overflow -Wno-error=stringop-overread -Wno-error=maybe-uninitialized)
+endif()
 set(STEADYCAST_SRC_ROOT ${PROJECT_SOURCE_DIR}/src)
 
 # steadycast_library(NAME name SOURCES ... DEPS ...)
