@@ -14,10 +14,14 @@ build_pkgs=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev
+  # SRT: the GnuTLS flavour (conflicts with libsrt-openssl-dev) is the libsrt Debian's ffmpeg
+  # and srt-tools link, so one libsrt serves the server and the test publishers.
+  libsrt-gnutls-dev
 )
 test_pkgs=(
   ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav chromium curl python3
+  srt-tools
 )
 bench_pkgs=(nginx-light wrk)
 
