@@ -1,6 +1,7 @@
 // steadycast: command-line entry point (CONTRACT.md "Binary and command line").
 //   steadycast serve [--config FILE] [--data-dir DIR] [--http-addr H:P] [--rtmp-addr H:P] ...
 //   steadycast token create [--data-dir DIR] [--name NAME]
+//   steadycast lab relay --proto udp|tcp --listen H:P --to H:P [impairments...]
 //   steadycast --version
 
 #include <exception>
@@ -11,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/lab_command.h"
 #include "app/server.h"
 #include "app/settings.h"
 #include "app/version.h"
@@ -50,6 +52,8 @@ int main(int argc, char** argv) {
   token_create->add_option("--data-dir", token_data_dir, "data directory (default ./data)");
   token_create->add_option("--name", token_name, "a label for the token");
 
+  steadycast::app::LabCommand lab(cli);
+
   CLI11_PARSE(cli, argc, argv);
 
   try {
@@ -68,6 +72,7 @@ int main(int argc, char** argv) {
       }
       return steadycast::app::RunTokenCreate(dir, token_name);
     }
+    if (lab.parsed()) return lab.Run();
   } catch (const std::exception& e) {
     // Start-up errors only (configuration); the data path never throws.
     std::cerr << "steadycast: " << e.what() << "\n";

@@ -59,8 +59,9 @@ void RelayRunner::Stop() {
   tick_timer_.Cancel();
   if (started_) {
     const Duration elapsed = clock_.Now() - origin_;
+    const RelayStats total = relay_->Stats();  // before Stop(): clients still counted
     relay_->Stop();
-    out_ << FormatTotal(elapsed, relay_->Stats()) << std::endl;
+    out_ << FormatTotal(elapsed, total) << std::endl;
   } else {
     relay_->Stop();
   }
