@@ -39,7 +39,7 @@ def wrk(url):
     out = subprocess.run(["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", f"{DURATION}s",
                           "--latency", url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p99 = re.search(r"99%\s+(\S+)", out)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return rps, (p99.group(1) if p99 else "?"), int(errors.group(1)) if errors else 0
 
@@ -50,6 +50,7 @@ def main():
         if not shutil.which(tool) and not os.path.exists(f"/usr/sbin/{tool}"):
             sys.exit(f"{tool} missing: run `make bench` (it installs nginx and wrk)")
     work = tempfile.mkdtemp(prefix="sc-bench-")
+    os.chmod(work, 0o755)  # nginx workers run as an unprivileged user and must read the files
     procs = []
     try:
         data = os.path.join(work, "data")
@@ -91,7 +92,9 @@ def main():
 
         # nginx: the same files on disk under the same paths.
         root = os.path.join(work, "www")
-        os.makedirs(os.path.join(root, "hls", pb, "src"))
+        os.makedirs(os.path.join(root, "hls", pb, "src"), mode=0o755)
+        for d in (root, os.path.join(root, "hls"), os.path.join(root, "hls", pb)):
+            os.chmod(d, 0o755)
         port = free_port()
         conf = os.path.join(work, "nginx.conf")
         with open(conf, "w") as f:
@@ -128,6 +131,10 @@ http {{
         results["segment"] = (wrk(f"{http}/hls/{pb}/src/{seg}"), wrk(f"{ngx}/hls/{pb}/src/{seg}"),
                               len(seg_bytes))
 
+        for mix, ((_, _, sc_err), (_, _, ng_err), _) in results.items():
+            if sc_err or ng_err:
+                sys.exit(f"{mix}: non-2xx responses (steadycast {sc_err}, nginx {ng_err}): "
+                         "the comparison is void")
         print(f"hls_delivery: wrk -t{THREADS} -c{CONNECTIONS} -d{DURATION}s, live publisher 720p")
         for mix, ((sc_rps, sc_p99, sc_err), (ng_rps, ng_p99, ng_err), size) in results.items():
             print(f"  {mix:8s} ({size} B): steadycast {sc_rps:10.0f} req/s (p99 {sc_p99}, "
