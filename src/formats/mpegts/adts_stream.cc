@@ -7,14 +7,25 @@ namespace {
 
 constexpr int64_t kSamplesPerFrame = 1024;
 
-// syncword 0xFFF and layer '00' (the ID and protection bits may be anything).
-bool StartsWithSync(std::span<const uint8_t> data) {
-  return data.size() >= 2 && data[0] == 0xFF && (data[1] & 0xF6) == 0xF0;
-}
+enum class Probe { kFrame, kNeedMore, kNoFrame };
 
-// Could `data` (the tail of the input) be the beginning of an ADTS header?
-bool MayStartHeader(std::span<const uint8_t> data) {
-  return data.size() == 1 ? data[0] == 0xFF : StartsWithSync(data);
+// Is there a whole ADTS frame at the start of `data`? kNeedMore: maybe, once more bytes come.
+Probe ProbeFrame(std::span<const uint8_t> data, media::AdtsHeader& header) {
+  // syncword 0xFFF and layer '00' (the ID and protection bits may be anything).
+  if (data.size() < 2) {
+    return data.size() == 1 && data[0] == 0xFF ? Probe::kNeedMore : Probe::kNoFrame;
+  }
+  if (data[0] != 0xFF || (data[1] & 0xF6) != 0xF0) return Probe::kNoFrame;
+  const size_t header_size = (data[1] & 0x01) != 0 ? 7 : 9;  // protection_absent
+  if (data.size() < header_size) return Probe::kNeedMore;
+  // Reject the usual false syncs inside AAC payload (a reserved sampling frequency index)
+  // before the full parse, which builds an error message on failure.
+  if (((data[2] >> 2) & 0x0F) > 12) return Probe::kNoFrame;
+  auto parsed = media::ParseAdtsHeader(data);
+  if (!parsed.ok()) return Probe::kNoFrame;
+  if (parsed->frame_length > data.size()) return Probe::kNeedMore;
+  header = *parsed;
+  return Probe::kFrame;
 }
 
 }  // namespace
@@ -35,27 +46,21 @@ void AdtsStream::Push(const PesPayload& pes) {
   bool skipping = false;
   size_t pos = 0;
   while (pos < work.size()) {
-    const std::span<const uint8_t> rest = work.span().subspan(pos);
-    if (rest.size() < 2 && MayStartHeader(rest)) break;
-    if (StartsWithSync(rest)) {
-      const size_t header_size = (rest[1] & 0x01) != 0 ? 7 : 9;  // protection_absent
-      if (rest.size() < header_size) break;
-      auto header = media::ParseAdtsHeader(rest);
-      if (header.ok()) {
-        if (header->frame_length > rest.size()) break;
-        skipping = false;
-        const bool first = first_in_pes && pos >= boundary;
-        first_in_pes = first_in_pes && !first;
-        OnFrame(*header,
-                work.Slice(pos + header->header_size, header->frame_length - header->header_size),
-                pes, first);
-        pos += header->frame_length;
-        continue;
-      }
+    media::AdtsHeader header;
+    const Probe probe = ProbeFrame(work.span().subspan(pos), header);
+    if (probe == Probe::kNeedMore) break;
+    if (probe == Probe::kNoFrame) {
+      if (!skipping) ++stats_.adts_sync_errors;
+      skipping = true;
+      ++pos;
+      continue;
     }
-    if (!skipping) ++stats_.adts_sync_errors;
-    skipping = true;
-    ++pos;
+    skipping = false;
+    const bool first = first_in_pes && pos >= boundary;
+    first_in_pes = first_in_pes && !first;
+    OnFrame(header, work.Slice(pos + header.header_size, header.frame_length - header.header_size),
+            pes, first);
+    pos += header.frame_length;
   }
   if (pos < work.size()) {
     // An incomplete frame at the end: its rest comes with the next PES, unless this PES lost

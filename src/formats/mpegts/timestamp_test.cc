@@ -22,8 +22,8 @@ TEST(TimestampUnwrapperTest, WrapsForwardAndSmallStepsBack) {
   int64_t expected = kTimestampWrap + 4200;
   uint64_t raw = 4200;
   for (int i = 0; i < 27; ++i) {
-    raw = (raw + 3600 * 90000) % static_cast<uint64_t>(kTimestampWrap);
-    expected += 3600 * 90000;
+    raw = (raw + uint64_t{3600} * 90000) % static_cast<uint64_t>(kTimestampWrap);
+    expected += int64_t{3600} * 90000;
     EXPECT_EQ(u.Unwrap(raw), expected);
   }
   EXPECT_GT(expected, 2 * kTimestampWrap);

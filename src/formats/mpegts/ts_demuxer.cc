@@ -101,6 +101,15 @@ base::Status TsDemuxer::Finish() {
   sync_ = Sync::kStart;
   unsynced_run_ = 0;
   FlushStreams();
+  // Whatever comes next (a reconnected publisher) starts its own counters and sections.
+  for (PsiPid* psi : {static_cast<PsiPid*>(&pat_), static_cast<PsiPid*>(pmt_.get())}) {
+    if (psi == nullptr) continue;
+    psi->continuity.Reset();
+    psi->sections.Reset();
+  }
+  for (EsPid* es : {video_.get(), audio_.get()}) {
+    if (es != nullptr) es->continuity.Reset();
+  }
   return base::Status::Ok();
 }
 

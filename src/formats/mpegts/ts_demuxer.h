@@ -62,8 +62,9 @@ class TsDemuxer {
   base::Status Feed(std::span<const uint8_t> data);
 
   // End of input (publisher gone): emits the access unit of an unbounded video PES still in
-  // progress, drops partial data (counted). Feeding afterwards continues as a new segment of
-  // the same stream. Returns the sticky error, if any.
+  // progress, drops partial data (counted). Feeding afterwards continues the same program
+  // (tables, track configs and the timeline are kept; sync and continuity start afresh).
+  // Returns the sticky error, if any.
   base::Status Finish();
 
   const TsDemuxerStats& stats() const { return stats_; }

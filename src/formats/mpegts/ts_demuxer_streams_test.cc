@@ -14,19 +14,19 @@ namespace {
 
 using testing::AdtsFrame;
 using testing::AnnexB;
+using testing::Aud;
 using testing::Bytes;
 using testing::DemuxAllSplits;
-using testing::kAud;
-using testing::kIdrSlice;
-using testing::kPps;
-using testing::kSlice;
-using testing::kSps128;
-using testing::kSps64;
+using testing::IdrSlice;
 using testing::LengthPrefixed;
+using testing::NonIdrSlice;
 using testing::PatSection;
 using testing::Pes;
 using testing::PmtSection;
+using testing::Pps;
 using testing::ReadTestFile;
+using testing::Sps128;
+using testing::Sps64;
 using testing::TestMuxer;
 using testing::Transcript;
 
@@ -48,13 +48,14 @@ Bytes Data(const media::AccessUnit& unit) {
 TEST(TsDemuxerH264Test, ParameterSetsBecomeTheConfigAndLeaveTheUnits) {
   TestMuxer mux = Start();
   // Before any SPS/PPS: undecodable, dropped.
-  mux.WritePes(kVideoPid, Pes(0xE0, 5400, std::nullopt, AnnexB({kAud, kSlice}), true));
-  mux.WritePes(kVideoPid, Pes(0xE0, 9000, 5400, AnnexB({kAud, kSps64, kPps, kIdrSlice})));
-  mux.WritePes(kVideoPid, Pes(0xE0, 12600, std::nullopt, AnnexB({kAud, kSlice})));
+  mux.WritePes(kVideoPid, Pes(0xE0, 5400, std::nullopt, AnnexB({Aud(), NonIdrSlice()}), true));
+  mux.WritePes(kVideoPid, Pes(0xE0, 9000, 5400, AnnexB({Aud(), Sps64(), Pps(), IdrSlice()})));
+  mux.WritePes(kVideoPid, Pes(0xE0, 12600, std::nullopt, AnnexB({Aud(), NonIdrSlice()})));
   // The same parameter sets again: no new config.
-  mux.WritePes(kVideoPid, Pes(0xE0, 16200, std::nullopt, AnnexB({kAud, kSps64, kPps, kIdrSlice})));
+  mux.WritePes(kVideoPid,
+               Pes(0xE0, 16200, std::nullopt, AnnexB({Aud(), Sps64(), Pps(), IdrSlice()})));
   // A new resolution.
-  mux.WritePes(kVideoPid, Pes(0xE0, 19800, std::nullopt, AnnexB({kSps128, kPps, kIdrSlice})));
+  mux.WritePes(kVideoPid, Pes(0xE0, 19800, std::nullopt, AnnexB({Sps128(), Pps(), IdrSlice()})));
   const Transcript t = DemuxAllSplits(mux.bytes());
   EXPECT_EQ(t.stats.dropped_units, 1u);
   ASSERT_EQ(t.video_configs.size(), 2u);
@@ -64,7 +65,7 @@ TEST(TsDemuxerH264Test, ParameterSetsBecomeTheConfigAndLeaveTheUnits) {
   auto avcc = media::ParseAvcDecoderConfig(t.video_configs[0].avcc.span());
   ASSERT_TRUE(avcc.ok());
   ASSERT_EQ(avcc->sps.size(), 1u);
-  EXPECT_EQ(Bytes(avcc->sps[0].span().begin(), avcc->sps[0].span().end()), kSps64);
+  EXPECT_EQ(Bytes(avcc->sps[0].span().begin(), avcc->sps[0].span().end()), Sps64());
   EXPECT_EQ(avcc->nal_length_size, 4);
   EXPECT_EQ(t.video_configs[1].width, 128);
   EXPECT_EQ(t.video_configs[1].height, 96);
@@ -73,10 +74,10 @@ TEST(TsDemuxerH264Test, ParameterSetsBecomeTheConfigAndLeaveTheUnits) {
   EXPECT_EQ(t.units[0].pts, 9000);
   EXPECT_EQ(t.units[0].dts, 5400);
   EXPECT_TRUE(t.units[0].keyframe);
-  EXPECT_EQ(Data(t.units[0]), LengthPrefixed({kIdrSlice}));
+  EXPECT_EQ(Data(t.units[0]), LengthPrefixed({IdrSlice()}));
   EXPECT_EQ(t.units[1].dts, 12600);  // DTS defaults to PTS
   EXPECT_FALSE(t.units[1].keyframe);
-  EXPECT_EQ(Data(t.units[1]), LengthPrefixed({kSlice}));
+  EXPECT_EQ(Data(t.units[1]), LengthPrefixed({NonIdrSlice()}));
   EXPECT_TRUE(t.units[2].keyframe);
   // The config change comes before the unit that carried it.
   const auto change =
@@ -88,8 +89,8 @@ TEST(TsDemuxerH264Test, ParameterSetsBecomeTheConfigAndLeaveTheUnits) {
 TEST(TsDemuxerH264Test, BadSpsIsCountedAndDoesNotReport) {
   TestMuxer mux = Start();
   const Bytes bad_sps = {0x67, 0x42, 0xC0, 0x0A, 0xFF};
-  mux.WritePes(kVideoPid, Pes(0xE0, 9000, std::nullopt, AnnexB({bad_sps, kPps, kIdrSlice})));
-  mux.WritePes(kVideoPid, Pes(0xE0, 12600, std::nullopt, AnnexB({bad_sps, kPps, kIdrSlice})));
+  mux.WritePes(kVideoPid, Pes(0xE0, 9000, std::nullopt, AnnexB({bad_sps, Pps(), IdrSlice()})));
+  mux.WritePes(kVideoPid, Pes(0xE0, 12600, std::nullopt, AnnexB({bad_sps, Pps(), IdrSlice()})));
   const Transcript t = DemuxAllSplits(mux.bytes());
   EXPECT_EQ(t.stats.invalid_configs, 1u);  // once per distinct set
   EXPECT_TRUE(t.video_configs.empty());
@@ -98,8 +99,9 @@ TEST(TsDemuxerH264Test, BadSpsIsCountedAndDoesNotReport) {
 
 TEST(TsDemuxerH264Test, PesWithoutPtsOrAnnexBIsDropped) {
   TestMuxer mux = Start();
-  mux.WritePes(kVideoPid, Pes(0xE0, 9000, std::nullopt, AnnexB({kSps64, kPps, kIdrSlice}), true));
-  mux.WritePes(kVideoPid, Pes(0xE0, std::nullopt, std::nullopt, AnnexB({kSlice}), true));
+  mux.WritePes(kVideoPid,
+               Pes(0xE0, 9000, std::nullopt, AnnexB({Sps64(), Pps(), IdrSlice()}), true));
+  mux.WritePes(kVideoPid, Pes(0xE0, std::nullopt, std::nullopt, AnnexB({NonIdrSlice()}), true));
   mux.WritePes(kVideoPid, Pes(0xE0, 16200, std::nullopt, Bytes{1, 2, 3, 4, 5}, true));
   const Transcript t = DemuxAllSplits(mux.bytes());
   EXPECT_EQ(t.stats.video_units, 1u);
@@ -108,7 +110,7 @@ TEST(TsDemuxerH264Test, PesWithoutPtsOrAnnexBIsDropped) {
 
 TEST(TsDemuxerH264Test, ContinuityGapMarksTheUnitMaybeCorrupt) {
   TestMuxer mux = Start();
-  const Bytes big = AnnexB({kSps64, kPps, kIdrSlice, Bytes(600, 0x42)});
+  const Bytes big = AnnexB({Sps64(), Pps(), IdrSlice(), Bytes(600, 0x42)});
   const Bytes pes = Pes(0xE0, 9000, std::nullopt, big);
   // Packetize by hand and lose the second packet.
   mux.Raw(testing::Packet(kVideoPid, true, mux.NextCc(kVideoPid), std::span(pes).first(184)));
@@ -118,10 +120,10 @@ TEST(TsDemuxerH264Test, ContinuityGapMarksTheUnitMaybeCorrupt) {
     mux.Raw(
         testing::Packet(kVideoPid, false, mux.NextCc(kVideoPid), std::span(pes).subspan(pos, n)));
   }
-  mux.WritePes(kVideoPid, Pes(0xE0, 12600, std::nullopt, AnnexB({kSlice})));
+  mux.WritePes(kVideoPid, Pes(0xE0, 12600, std::nullopt, AnnexB({NonIdrSlice()})));
   // A duplicate packet (allowed once) changes nothing.
   const size_t before = mux.bytes().size();
-  mux.WritePes(kVideoPid, Pes(0xE0, 16200, std::nullopt, AnnexB({kSlice})));
+  mux.WritePes(kVideoPid, Pes(0xE0, 16200, std::nullopt, AnnexB({NonIdrSlice()})));
   const Bytes last(mux.bytes().begin() + static_cast<std::ptrdiff_t>(before), mux.bytes().end());
   mux.Raw(last);
   const Transcript t = DemuxAllSplits(mux.bytes());
@@ -135,12 +137,13 @@ TEST(TsDemuxerH264Test, ContinuityGapMarksTheUnitMaybeCorrupt) {
 
 TEST(TsDemuxerH264Test, LostPesStartDropsTheRestSilently) {
   TestMuxer mux = Start();
-  mux.WritePes(kVideoPid, Pes(0xE0, 9000, std::nullopt, AnnexB({kSps64, kPps, kIdrSlice}), true));
-  const Bytes pes = Pes(0xE0, 12600, std::nullopt, AnnexB({kSlice, Bytes(400, 1)}), true);
+  mux.WritePes(kVideoPid,
+               Pes(0xE0, 9000, std::nullopt, AnnexB({Sps64(), Pps(), IdrSlice()}), true));
+  const Bytes pes = Pes(0xE0, 12600, std::nullopt, AnnexB({NonIdrSlice(), Bytes(400, 1)}), true);
   mux.SkipCc(kVideoPid);  // the packet with the PES start is lost
   mux.Raw(
       testing::Packet(kVideoPid, false, mux.NextCc(kVideoPid), std::span(pes).subspan(184, 184)));
-  mux.WritePes(kVideoPid, Pes(0xE0, 16200, std::nullopt, AnnexB({kSlice}), true));
+  mux.WritePes(kVideoPid, Pes(0xE0, 16200, std::nullopt, AnnexB({NonIdrSlice()}), true));
   const Transcript t = DemuxAllSplits(mux.bytes());
   EXPECT_EQ(t.stats.cc_errors, 1u);
   EXPECT_EQ(t.stats.pes_overruns, 0u);
@@ -302,7 +305,7 @@ TEST(TsDemuxerStreamTypesTest, ExtraAndNonMediaStreams) {
                          {0x0F, 0x103},      // a second audio stream: unsupported
                          {0x81, 0x104},      // AC-3: unsupported
                          {0x15, 0x105}});    // ID3 metadata: ignored
-  mux.WritePes(0x102, Pes(0xE0, 9000, std::nullopt, AnnexB({kSps64, kPps, kIdrSlice}), true));
+  mux.WritePes(0x102, Pes(0xE0, 9000, std::nullopt, AnnexB({Sps64(), Pps(), IdrSlice()}), true));
   mux.WritePes(0x103, Pes(0xC0, 9000, std::nullopt, AdtsFrame(20)));
   mux.WritePes(kAudioPid, Pes(0xC0, 9000, std::nullopt, AdtsFrame(20)));
   const Transcript t = DemuxAllSplits(mux.bytes());
@@ -317,7 +320,8 @@ TEST(TsDemuxerStreamTypesTest, ExtraAndNonMediaStreams) {
 
 TEST(TsDemuxerStreamTypesTest, ScrambledPacketsAreCounted) {
   TestMuxer mux = Start();
-  mux.WritePes(kVideoPid, Pes(0xE0, 9000, std::nullopt, AnnexB({kSps64, kPps, kIdrSlice}), true));
+  mux.WritePes(kVideoPid,
+               Pes(0xE0, 9000, std::nullopt, AnnexB({Sps64(), Pps(), IdrSlice()}), true));
   mux.Raw(
       testing::Packet(kAudioPid, true, mux.NextCc(kAudioPid), Bytes(184, 0), {.scrambling = 2}));
   const Transcript t = DemuxAllSplits(mux.bytes());

@@ -16,14 +16,14 @@ using testing::AdtsFrame;
 using testing::AnnexB;
 using testing::Bytes;
 using testing::DemuxAllSplits;
-using testing::kIdrSlice;
-using testing::kPps;
-using testing::kSlice;
-using testing::kSps64;
+using testing::IdrSlice;
+using testing::NonIdrSlice;
 using testing::PatSection;
 using testing::Pes;
 using testing::PmtSection;
+using testing::Pps;
 using testing::ReadTestFile;
+using testing::Sps64;
 using testing::TestMuxer;
 using testing::Transcript;
 
@@ -38,7 +38,8 @@ void WriteTables(TestMuxer& mux, uint8_t version = 0,
 }
 
 void WriteIdr(TestMuxer& mux, uint64_t pts, bool bounded = false) {
-  mux.WritePes(kVideoPid, Pes(0xE0, pts, std::nullopt, AnnexB({kSps64, kPps, kIdrSlice}), bounded));
+  mux.WritePes(kVideoPid,
+               Pes(0xE0, pts, std::nullopt, AnnexB({Sps64(), Pps(), IdrSlice()}), bounded));
 }
 
 size_t Count(const Transcript& t, std::string_view prefix) {
@@ -177,9 +178,10 @@ TEST(TsDemuxerTest, GarbagePrefixIsSkippedBySyncRecovery) {
 TEST(TsDemuxerTest, SyncLossMidStreamRecovers) {
   const Bytes file = ReadTestFile("ts_corpus/ffmpeg_x264_aac_160x90.ts");
   // 50 stray bytes after packet 20 (a broken relay) shift the stride; the stream goes on.
-  Bytes input(file.begin(), file.begin() + 20 * 188);
+  constexpr std::ptrdiff_t kCut = 20 * kTsPacketSize;
+  Bytes input(file.begin(), file.begin() + kCut);
   input.insert(input.end(), 50, 0x11);
-  input.insert(input.end(), file.begin() + 20 * 188, file.end());
+  input.insert(input.end(), file.begin() + kCut, file.end());
   const Transcript t = DemuxAllSplits(input);
   EXPECT_EQ(t.status, "OK");
   EXPECT_EQ(t.stats.sync_losses, 1u);
@@ -190,9 +192,9 @@ TEST(TsDemuxerTest, SyncLossMidStreamRecovers) {
 
   // Stray 0x47 bytes are taken for a packet start: one junk packet swallows the start of a
   // real one, then sync is lost and found again; the damage is counted and marked.
-  input.assign(file.begin(), file.begin() + 20 * 188);
+  input.assign(file.begin(), file.begin() + kCut);
   input.insert(input.end(), 50, kTsSyncByte);
-  input.insert(input.end(), file.begin() + 20 * 188, file.end());
+  input.insert(input.end(), file.begin() + kCut, file.end());
   const Transcript junk = DemuxAllSplits(input);
   EXPECT_EQ(junk.status, "OK");
   EXPECT_EQ(junk.stats.sync_losses, 1u);
@@ -221,10 +223,38 @@ TEST(TsDemuxerTest, NullAndErroredPacketsAreSkipped) {
   EXPECT_EQ(t.stats.cc_errors, 0u);
 }
 
+TEST(TsDemuxerTest, FinishFlushesAndAReconnectContinues) {
+  TestMuxer first;
+  WriteTables(first);
+  WriteIdr(first, 9000);  // unbounded: complete only at the next unit start or Finish
+  TestMuxer second;       // a reconnected encoder: counters from 0 again, new timeline
+  WriteTables(second);
+  WriteIdr(second, 500000);
+  testing::Recorder recorder;
+  TsDemuxer demuxer(recorder);
+  ASSERT_TRUE(demuxer.Feed(first.bytes()).ok());
+  EXPECT_TRUE(recorder.units.empty());
+  ASSERT_TRUE(demuxer.Finish().ok());
+  ASSERT_EQ(recorder.units.size(), 1u);
+  EXPECT_EQ(recorder.units[0].pts, 9000);
+  // A start in mid-packet with too few packets to confirm sync: nothing is decoded.
+  ASSERT_TRUE(demuxer.Feed(std::span(second.bytes()).subspan(7)).ok());
+  ASSERT_TRUE(demuxer.Finish().ok());
+  ASSERT_EQ(recorder.units.size(), 1u);
+  EXPECT_EQ(demuxer.stats().trailing_bytes + demuxer.stats().skipped_bytes,
+            second.bytes().size() - 7);
+  ASSERT_TRUE(demuxer.Feed(second.bytes()).ok());
+  ASSERT_TRUE(demuxer.Finish().ok());
+  ASSERT_EQ(recorder.units.size(), 2u);
+  EXPECT_EQ(recorder.units[1].pts, 500000);
+  EXPECT_EQ(demuxer.stats().cc_errors, 0u);
+  EXPECT_EQ(demuxer.stats().program_changes, 1u);  // the same program throughout
+}
+
 TEST(TsDemuxerTest, PcrIsReportedOnThePcrPid) {
   TestMuxer mux;
   WriteTables(mux);
-  mux.WritePes(kVideoPid, Pes(0xE0, 9000, std::nullopt, AnnexB({kSps64, kPps, kIdrSlice})),
+  mux.WritePes(kVideoPid, Pes(0xE0, 9000, std::nullopt, AnnexB({Sps64(), Pps(), IdrSlice()})),
                uint64_t{27'000'000} * 5 + 17);
   mux.WritePes(kAudioPid, Pes(0xC0, 9000, std::nullopt, AdtsFrame(10)), 27'000'000);  // not PCR_PID
   const Transcript t = DemuxAllSplits(mux.bytes());
@@ -281,7 +311,7 @@ TEST(TsDemuxerTest, NewPmtVersionReportsNewStreamSet) {
   WriteIdr(mux, 9000, true);
   WriteTables(mux, 0, {{0x1B, kVideoPid}});  // the periodic repeat: nothing new
   WriteTables(mux, 1, {{0x1B, kVideoPid}, {0x0F, kAudioPid}});
-  mux.WritePes(kVideoPid, Pes(0xE0, 12600, std::nullopt, AnnexB({kSlice}), true));
+  mux.WritePes(kVideoPid, Pes(0xE0, 12600, std::nullopt, AnnexB({NonIdrSlice()}), true));
   mux.WritePes(kAudioPid, Pes(0xC0, 12600, std::nullopt, AdtsFrame(20)));
   const Transcript t = DemuxAllSplits(mux.bytes());
   ASSERT_EQ(Count(t, "program"), 2u);
@@ -303,7 +333,7 @@ TEST(TsDemuxerTest, OnlyTheFirstProgramIsFollowed) {
   mux.WriteSection(0x1100, PmtSection(6, 0x200, {{0x1B, 0x200}}));
   mux.WriteSection(kPmtPid, PmtSection(5, kVideoPid, {{0x1B, kVideoPid}}));
   WriteIdr(mux, 9000, true);
-  mux.WritePes(0x200, Pes(0xE0, 9000, std::nullopt, AnnexB({kSps64, kPps, kIdrSlice}), true));
+  mux.WritePes(0x200, Pes(0xE0, 9000, std::nullopt, AnnexB({Sps64(), Pps(), IdrSlice()}), true));
   const Transcript t = DemuxAllSplits(mux.bytes());
   EXPECT_EQ(t.events[0], "program 5 pmt=4096 v=0 pcr=256 [256:27:0]");
   EXPECT_EQ(t.stats.video_units, 1u);
@@ -324,10 +354,10 @@ TEST(TsDemuxerTest, PesLengthOverflow) {
   mux.WritePes(kAudioPid, Pes(0xC0, 12600, std::nullopt, AdtsFrame(100)));
   // An unbounded video PES that grows past the 8 KiB video cap.
   mux.WritePes(kVideoPid,
-               Pes(0xE0, 12600, std::nullopt, AnnexB({kSlice, Bytes(9000, 0x55)}), false));
-  mux.WritePes(kVideoPid, Pes(0xE0, 16200, std::nullopt, AnnexB({kSlice}), false));
-  const Transcript t =
-      DemuxAllSplits(mux.bytes(), {.max_video_pes_size = 8 * 1024, .max_audio_pes_size = 4 * 1024});
+               Pes(0xE0, 12600, std::nullopt, AnnexB({NonIdrSlice(), Bytes(9000, 0x55)}), false));
+  mux.WritePes(kVideoPid, Pes(0xE0, 16200, std::nullopt, AnnexB({NonIdrSlice()}), false));
+  const Transcript t = DemuxAllSplits(mux.bytes(), {.max_video_pes_size = size_t{8} * 1024,
+                                                    .max_audio_pes_size = size_t{4} * 1024});
   EXPECT_EQ(t.status, "OK");
   EXPECT_EQ(t.stats.pes_overflows, 2u);
   EXPECT_EQ(t.stats.audio_units, 1u);
@@ -338,14 +368,14 @@ TEST(TsDemuxerTest, PesLengthOverflow) {
 TEST(TsDemuxerTest, PtsWrap) {
   TestMuxer mux;
   WriteTables(mux);
-  const uint64_t start = kTimestampWrap - 2 * 3600;  // two frames before the wrap
+  const uint64_t start = kTimestampWrap - int64_t{2} * 3600;  // two frames before the wrap
   std::vector<int64_t> expected_video;
   for (int i = 0; i < 5; ++i) {
     const uint64_t pts = (start + 3600 * static_cast<uint64_t>(i)) % kTimestampWrap;
     const std::vector<Bytes> nals =
-        i == 0 ? std::vector<Bytes>{kSps64, kPps, kIdrSlice} : std::vector<Bytes>{kSlice};
+        i == 0 ? std::vector<Bytes>{Sps64(), Pps(), IdrSlice()} : std::vector<Bytes>{NonIdrSlice()};
     mux.WritePes(kVideoPid, Pes(0xE0, pts, std::nullopt, AnnexB(nals)));
-    expected_video.push_back(static_cast<int64_t>(start) + 3600 * i);
+    expected_video.push_back(static_cast<int64_t>(start) + int64_t{3600} * i);
     // Audio crosses the wrap at the same time.
     mux.WritePes(kAudioPid, Pes(0xC0, pts, std::nullopt, AdtsFrame(10)));
   }
@@ -364,11 +394,12 @@ TEST(TsDemuxerTest, BigTimestampJumpIsReported) {
   TestMuxer mux;
   WriteTables(mux);
   WriteIdr(mux, 900000, true);
-  mux.WritePes(kVideoPid, Pes(0xE0, 900000 + 3600, std::nullopt, AnnexB({kSlice}), true));
+  mux.WritePes(kVideoPid, Pes(0xE0, 900000 + 3600, std::nullopt, AnnexB({NonIdrSlice()}), true));
   // The encoder restarted: time went back 9 seconds (under the 10 s threshold), then ahead
   // by an hour.
-  mux.WritePes(kVideoPid, Pes(0xE0, 90000, std::nullopt, AnnexB({kSlice}), true));
-  mux.WritePes(kVideoPid, Pes(0xE0, 90000 + 3600 * 90000, std::nullopt, AnnexB({kSlice}), true));
+  mux.WritePes(kVideoPid, Pes(0xE0, 90000, std::nullopt, AnnexB({NonIdrSlice()}), true));
+  mux.WritePes(kVideoPid,
+               Pes(0xE0, 90000 + 3600 * 90000, std::nullopt, AnnexB({NonIdrSlice()}), true));
   const Transcript t = DemuxAllSplits(mux.bytes());
   EXPECT_EQ(t.stats.timestamp_jumps, 1u);
   EXPECT_EQ(Count(t, "jump 0 90000 -> 324090000"), 1u);

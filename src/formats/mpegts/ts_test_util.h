@@ -44,12 +44,12 @@ inline Bytes Hex(std::string_view text) {
 }
 
 // x264 (baseline, 64x64 and 128x96) parameter sets.
-inline const Bytes kSps64 = Hex("6742c00ada109b011000000300100000030320f1226a");
-inline const Bytes kSps128 = Hex("6742c00ada0836c044000003000400000300c83c489a80");
-inline const Bytes kPps = Hex("68ce0fc8");
-inline const Bytes kAud = Hex("0910");
-inline const Bytes kIdrSlice = Hex("65888420aabbccdd");
-inline const Bytes kSlice = Hex("419a0011223344");
+inline Bytes Sps64() { return Hex("6742c00ada109b011000000300100000030320f1226a"); }
+inline Bytes Sps128() { return Hex("6742c00ada0836c044000003000400000300c83c489a80"); }
+inline Bytes Pps() { return Hex("68ce0fc8"); }
+inline Bytes Aud() { return Hex("0910"); }
+inline Bytes IdrSlice() { return Hex("65888420aabbccdd"); }
+inline Bytes NonIdrSlice() { return Hex("419a0011223344"); }
 
 // 00 00 00 01 before each NAL unit.
 inline Bytes AnnexB(const std::vector<Bytes>& nals) {
