@@ -29,7 +29,7 @@ namespace {
 constexpr int kMaxEventsPerWait = 64;
 // Posted to a strand in batches of about this size (≈ 49 live-mode messages): one
 // allocation and one strand hop per batch instead of per 1316-byte message.
-constexpr size_t kBatchBytes = 64 * 1024;
+constexpr size_t kBatchBytes = size_t{64} * 1024;
 // Messages read from one socket per wake-up before serving the others (fairness).
 constexpr int kMaxMessagesPerWake = 256;
 constexpr int kMaxStreamIdBytes = 512;
@@ -41,7 +41,7 @@ class SrtServer::Impl {
   Impl(asio::io_context& io, SrtServerOptions options, SrtAcceptDecider decider,
        SrtHandlerFactory factory, const base::Clock& clock)
       : io_(io),
-        options_(std::move(options)),
+        options_(options),
         decider_(std::move(decider)),
         factory_(std::move(factory)),
         throttle_(options_.throttle, clock),
@@ -417,8 +417,7 @@ void SrtServer::Impl::Shutdown() {
 
 SrtServer::SrtServer(asio::io_context& io, SrtServerOptions options, SrtAcceptDecider decider,
                      SrtHandlerFactory factory, const base::Clock& clock)
-    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(decider), std::move(factory),
-                                   clock)) {}
+    : impl_(std::make_shared<Impl>(io, options, std::move(decider), std::move(factory), clock)) {}
 
 SrtServer::~SrtServer() { impl_->Stop(); }
 

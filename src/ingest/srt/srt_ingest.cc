@@ -9,7 +9,7 @@ namespace steadycast::ingest::srt {
 
 struct SrtIngest::State {
   State(SrtIngestOptions o, StreamLookup l, media::PublishAuthorizer a)
-      : options(std::move(o)), lookup(std::move(l)), authorizer(std::move(a)) {}
+      : options(o), lookup(std::move(l)), authorizer(std::move(a)) {}
 
   const SrtIngestOptions options;
   const StreamLookup lookup;
@@ -63,8 +63,7 @@ net::SrtAcceptDecision DecideSrtAccept(const net::SrtAcceptRequest& request,
 
 SrtIngest::SrtIngest(SrtIngestOptions options, StreamLookup lookup,
                      media::PublishAuthorizer authorizer)
-    : state_(
-          std::make_shared<State>(std::move(options), std::move(lookup), std::move(authorizer))) {}
+    : state_(std::make_shared<State>(options, std::move(lookup), std::move(authorizer))) {}
 
 SrtIngest::~SrtIngest() = default;
 

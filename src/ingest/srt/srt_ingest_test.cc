@@ -99,7 +99,7 @@ TEST(SrtAcceptDecisionTest, DeciderCountsByReason) {
 struct Harness {
   explicit Harness(std::string stream_id = "#!::r=live-key,m=publish",
                    base::Status refusal = base::Status::Ok(), SrtIngestOptions options = {})
-      : ingest(std::move(options), Lookup,
+      : ingest(options, Lookup,
                [this, refusal](const media::PublishRequest& request)
                    -> base::Result<std::unique_ptr<media::PublishSession>> {
                  requests.push_back(request);
