@@ -63,6 +63,8 @@ class SrtServer::Impl {
   struct Slot {
     std::shared_ptr<SrtConnectionImpl> connection;
     SteadyClock::time_point accepted;
+    SteadyClock::time_point last_data;  // the last time srt_recvmsg returned bytes
+    SteadyClock::duration idle_limit;   // peer_idle_timeout + the negotiated latency
     SrtLinkStats stats;
   };
 
@@ -79,6 +81,7 @@ class SrtServer::Impl {
   void Serve(SRTSOCKET socket, int events);
   void Teardown(SRTSOCKET socket, std::string_view why);
   void CloseRequested();
+  void CloseIdle();
   void SampleStats();
   void Shutdown();
 
@@ -285,6 +288,7 @@ void SrtServer::Impl::Run() {
       }
     }
     CloseRequested();
+    CloseIdle();
     if (options_.stats_interval.count() > 0 && SteadyClock::now() >= next_stats) {
       next_stats = SteadyClock::now() + options_.stats_interval;
       SampleStats();
@@ -326,12 +330,20 @@ void SrtServer::Impl::Adopt(SRTSOCKET socket, const sockaddr* peer) {
     srt_close(socket);
     return;
   }
+  int latency_ms = static_cast<int>(options_.receive_latency.count());
+  int latency_size = sizeof latency_ms;
+  srt_getsockflag(socket, SRTO_RCVLATENCY, &latency_ms, &latency_size);  // negotiated
   auto connection = std::make_shared<SrtConnectionImpl>(
       socket, asio::make_strand(io_), remote,
       std::string(stream_id.data(), static_cast<size_t>(std::max(0, stream_id_length))),
       close_queue_, options_.max_pending_bytes);
+  const auto now = SteadyClock::now();
   connections_[socket] =
-      Slot{.connection = connection, .accepted = SteadyClock::now(), .stats = {}};
+      Slot{.connection = connection,
+           .accepted = now,
+           .last_data = now,
+           .idle_limit = options_.peer_idle_timeout + std::chrono::milliseconds(latency_ms),
+           .stats = {}};
   connection_count_.fetch_add(1);
   accepted_.fetch_add(1);
   SC_LOG_INFO("srt {}: connected", remote);
@@ -341,10 +353,12 @@ void SrtServer::Impl::Adopt(SRTSOCKET socket, const sockaddr* peer) {
 void SrtServer::Impl::Serve(SRTSOCKET socket, int events) {
   auto it = connections_.find(socket);
   if (it == connections_.end()) return;
-  SrtConnectionImpl& connection = *it->second.connection;
+  Slot& slot = it->second;
+  SrtConnectionImpl& connection = *slot.connection;
   std::vector<uint8_t> batch;
   bool broken = (events & SRT_EPOLL_ERR) != 0;
   bool overflow = false;
+  bool received = false;
   const auto flush = [&] {
     if (batch.empty()) return;
     if (!connection.Deliver(std::exchange(batch, {}))) overflow = true;
@@ -357,10 +371,14 @@ void SrtServer::Impl::Serve(SRTSOCKET socket, int events) {
     const int n =
         srt_recvmsg(socket, reinterpret_cast<char*>(batch.data() + used), SRT_LIVE_MAX_PLSIZE);
     batch.resize(used + static_cast<size_t>(std::max(0, n)));
-    if (n > 0) continue;
+    if (n > 0) {
+      received = true;
+      continue;
+    }
     if (n == SRT_ERROR && srt_getlasterror(nullptr) != SRT_EASYNCRCV) broken = true;
     break;
   }
+  if (received) slot.last_data = SteadyClock::now();
   flush();
   if (overflow) {
     SC_LOG_WARN("srt {}: handler more than {} bytes behind; closing", connection.remote_address(),
@@ -385,6 +403,16 @@ void SrtServer::Impl::Teardown(SRTSOCKET socket, std::string_view why) {
 
 void SrtServer::Impl::CloseRequested() {
   for (SRTSOCKET socket : close_queue_->Take()) Teardown(socket, "closed by server");
+}
+
+void SrtServer::Impl::CloseIdle() {
+  if (options_.peer_idle_timeout.count() <= 0) return;
+  const auto now = SteadyClock::now();
+  std::vector<SRTSOCKET> idle;
+  for (const auto& [socket, slot] : connections_) {
+    if (now - slot.last_data > slot.idle_limit) idle.push_back(socket);
+  }
+  for (SRTSOCKET socket : idle) Teardown(socket, "no data from the peer");
 }
 
 void SrtServer::Impl::SampleStats() {

@@ -153,9 +153,13 @@ struct SrtAcceptDecision {
 using SrtAcceptDecider = std::function<SrtAcceptDecision(const SrtAcceptRequest&)>;
 
 struct SrtServerOptions {
-  std::chrono::milliseconds receive_latency{500};     // SRTO_RCVLATENCY default
-  std::chrono::milliseconds peer_idle_timeout{5000};  // SRTO_PEERIDLETIMEO: silence → broken
-  int payload_size = 1316;                            // SRTO_PAYLOADSIZE
+  std::chrono::milliseconds receive_latency{500};  // SRTO_RCVLATENCY default
+  // No data from the caller for this long → closed. Data is delivered one receive latency
+  // after it was sent (TSBPD), so the silence is measured against peer_idle_timeout + the
+  // connection's latency. Also set as SRTO_PEERIDLETIMEO (libsrt itself declares a silent
+  // peer broken only after ~5 s whatever the value, and keep-alives count as life there).
+  std::chrono::milliseconds peer_idle_timeout{5000};
+  int payload_size = 1316;  // SRTO_PAYLOADSIZE
   // More callers are rejected at the handshake (1402); one that slips through while others
   // are still being accepted is closed right after accept.
   size_t max_connections = 256;

@@ -320,6 +320,22 @@ TEST_F(SrtServerTest, CloseFromTheHandlerBreaksTheCallersLink) {
   EXPECT_EQ(server_->ConnectionCount(), 0u);
 }
 
+// A caller whose link stays up (libsrt keep-alives) but sends no data is closed after
+// peer_idle_timeout + its latency; libsrt alone would wait ~5 s whatever the setting.
+TEST_F(SrtServerTest, SilentCallerIsClosedAfterThePeerIdleTimeout) {
+  Start({.receive_latency = milliseconds(120), .peer_idle_timeout = milliseconds(1000)});
+  Caller caller;
+  caller.Connect(port_, "good", "", 120);
+  ASSERT_TRUE(caller.connected);
+  caller.Send(Message(0));
+  ASSERT_TRUE(recorder_.WaitFor([](Recorder& r) { return r.received == Message(0); }));
+  const auto silent_since = std::chrono::steady_clock::now();
+  ASSERT_TRUE(recorder_.WaitFor([](Recorder& r) { return r.closed == 1; }));
+  const auto waited = std::chrono::steady_clock::now() - silent_since;
+  EXPECT_GE(waited, milliseconds(900));
+  EXPECT_LE(waited, milliseconds(2500));
+}
+
 TEST_F(SrtServerTest, StopClosesEveryConnection) {
   Start();
   Caller a;
