@@ -8,6 +8,8 @@
 #include <functional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "base/clock.h"
 #include "net/http_router.h"
 #include "store/store.h"
@@ -35,6 +37,9 @@ struct ApiContext {
   std::function<void(const std::string& stream_id)> on_stream_deleted;    // kick the publisher
   std::function<void(const std::string& stream_id)> on_stream_key_reset;  // kick old-key publisher
   std::function<void(const std::string& stream_id)> on_stream_disabled;   // kick the publisher
+  // GET /v1/live-streams/{id}/health: ingest and link figures of the stream's publisher as a
+  // JSON object (merged into the response's "data"). Empty → only id and status are reported.
+  std::function<nlohmann::json(const std::string& stream_id)> stream_health;
   // /readyz: true once every listener accepts connections. Empty counts as ready.
   std::function<bool()> listeners_ready;
 };

@@ -56,6 +56,10 @@ class ApiTest : public ::testing::Test {
         .on_stream_deleted = [this](const std::string& id) { deleted_.push_back(id); },
         .on_stream_key_reset = [this](const std::string& id) { key_resets_.push_back(id); },
         .on_stream_disabled = [this](const std::string& id) { disabled_.push_back(id); },
+        .stream_health =
+            [](const std::string& id) {
+              return nlohmann::json{{"publisher", {{"protocol", "srt"}}}, {"asked_for", id}};
+            },
         .listeners_ready = [this] { return listeners_ready_; },
     });
     RegisterApiRoutes(router_, *ctx_);

@@ -177,6 +177,18 @@ void SetEnabled(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond
   respond(StreamResponse(ctx, 200, *stream));
 }
 
+// Current ingest health: the stream's status plus whatever the session reports (publisher,
+// SRT link statistics and their recent history).
+void Health(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
+  auto stream = Load(ctx, request, respond);
+  if (!stream) return;
+  json data = ctx.stream_health ? ctx.stream_health(stream->id) : json::object();
+  if (!data.is_object()) data = json::object();
+  data["live_stream_id"] = stream->id;
+  data["status"] = std::string(store::StreamStatusName(stream->status));
+  respond(JsonResponse(200, json{{"data", std::move(data)}}));
+}
+
 }  // namespace
 
 void RegisterLiveStreamRoutes(net::HttpRouter& router, ApiContext& ctx,
@@ -194,6 +206,7 @@ void RegisterLiveStreamRoutes(net::HttpRouter& router, ApiContext& ctx,
   add("PATCH", "/v1/live-streams/{id}", Patch);
   add("DELETE", "/v1/live-streams/{id}", Delete);
   add("POST", "/v1/live-streams/{id}/reset-stream-key", ResetStreamKey);
+  add("GET", "/v1/live-streams/{id}/health", Health);
   add("POST", "/v1/live-streams/{id}/disable",
       [](ApiContext& c, ApiRequest& r, net::HttpResponder respond) {
         SetEnabled(c, r, std::move(respond), false);

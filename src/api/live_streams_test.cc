@@ -253,5 +253,20 @@ TEST_F(LiveStreamsTest, UnknownRoutesAndMethodsComeFromTheRouter) {
   EXPECT_NE(r.Header("allow").find("PATCH"), std::string::npos);
 }
 
+TEST_F(LiveStreamsTest, HealthReportsStatusAndSessionFigures) {
+  Reply created = Call("POST", "/v1/live-streams");
+  ASSERT_EQ(created.status, 201);
+  const std::string id = created.json["data"]["id"];
+  Reply r = Call("GET", "/v1/live-streams/" + id + "/health");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json["data"]["live_stream_id"], id);
+  EXPECT_EQ(r.json["data"]["status"], "idle");
+  EXPECT_EQ(r.json["data"]["publisher"]["protocol"], "srt");
+  EXPECT_EQ(r.json["data"]["asked_for"], id);
+  EXPECT_EQ(Call("GET", "/v1/live-streams/ls_missing/health").status, 404);
+  EXPECT_EQ(Call("GET", "/v1/live-streams/" + id + "/health", "", {{"authorization", ""}}).status,
+            401);
+}
+
 }  // namespace
 }  // namespace steadycast::api

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "app/health_json.h"
 #include "app/version.h"
 
 namespace steadycast::app {
@@ -30,6 +31,7 @@ std::string Metrics::Render() const {
   out += "# HELP steadycast_publishers Publishers currently attached to a stream.\n";
   out += "# TYPE steadycast_publishers gauge\n";
   out += fmt::format("steadycast_publishers {}\n", registry_.active_publishers());
+  out += LinkHealthMetrics(registry_.AllHealth());
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -19,13 +20,17 @@
 
 #include "api/api.h"
 #include "app/address.h"
+#include "app/health_json.h"
 #include "app/metrics.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "deliver/playback_routes.h"
+#include "deliver/playback_token.h"
 #include "ingest/rtmp/rtmp_connection.h"
+#include "ingest/srt/srt_ingest.h"
 #include "net/http_router.h"
 #include "net/http_server.h"
+#include "net/srt_server.h"
 #include "net/tcp_server.h"
 #include "session/stream_registry.h"
 #include "store/sqlite/sqlite_store.h"
@@ -84,6 +89,24 @@ std::string PublicHost(const Settings& settings, const std::string& bound) {
   return host;
 }
 
+// Keys that sign playback tokens for "signed" playback ids (CONTRACT.md "Playback"): an HS256
+// shared secret and/or an RS256 public key file. Without keys, signed ids always answer 403.
+base::Result<std::unique_ptr<deliver::PlaybackTokenVerifier>> MakePlaybackTokenVerifier(
+    const Settings& settings, base::Clock& clock) {
+  std::vector<deliver::PlaybackSigningKey> keys;
+  if (const auto secret = settings.String("playback.hs256_secret"); !secret.empty()) {
+    keys.push_back({deliver::TokenAlgorithm::kHs256, "", secret});
+  }
+  if (const auto file = settings.String("playback.rs256_public_key_file"); !file.empty()) {
+    std::ifstream in(file);
+    if (!in) return base::InvalidArgument("cannot read " + file);
+    std::stringstream pem;
+    pem << in.rdbuf();
+    keys.push_back({deliver::TokenAlgorithm::kRs256, "", pem.str()});
+  }
+  return deliver::PlaybackTokenVerifier::Create(std::move(keys), clock);
+}
+
 }  // namespace
 
 int RunServe(const Settings& settings) {
@@ -96,7 +119,8 @@ int RunServe(const Settings& settings) {
 
   auto http_addr = ParseHostPort(settings.String("http_addr"));
   auto rtmp_addr = ParseHostPort(settings.String("rtmp_addr"));
-  for (const auto* a : {&http_addr, &rtmp_addr}) {
+  auto srt_addr = ParseHostPort(settings.String("srt_addr"));
+  for (const auto* a : {&http_addr, &rtmp_addr, &srt_addr}) {
     if (!a->ok()) {
       SC_LOG_ERROR("{}", a->status().message());
       return 2;
@@ -131,10 +155,18 @@ int RunServe(const Settings& settings) {
   api_context.on_stream_key_reset = [&registry](const std::string& id) { registry.Kick(id); };
   api_context.on_stream_disabled = [&registry](const std::string& id) { registry.Kick(id); };
   api_context.listeners_ready = [&listeners_ready] { return listeners_ready.load(); };
-  deliver::RegisterPlaybackRoutes(router, [&registry](std::string_view playback_id) {
-    auto target = registry.LookupPlayback(playback_id);
-    return deliver::PlaybackTarget{target.exists, target.packager};
-  });
+  auto verifier = MakePlaybackTokenVerifier(settings, clock);
+  if (!verifier.ok()) {
+    SC_LOG_ERROR("playback signing keys: {}", verifier.status().ToString());
+    return 2;
+  }
+  deliver::RegisterPlaybackRoutes(
+      router,
+      [&registry](std::string_view playback_id) {
+        auto target = registry.LookupPlayback(playback_id);
+        return deliver::PlaybackTarget{target.exists, target.packager, target.policy};
+      },
+      deliver::PlaybackRouteOptions{.token_verifier = verifier->get()});
   metrics.Register(router);
 
   net::HttpServerOptions http_options;
@@ -151,6 +183,30 @@ int RunServe(const Settings& settings) {
                             return registry.Authorize(request);
                           }));
 
+  // SRT: the listen callback looks the key up before accept (passphrase, disabled, unknown).
+  const int pbkeylen = static_cast<int>(settings.Int("srt.pbkeylen"));
+  if (pbkeylen != 16 && pbkeylen != 24 && pbkeylen != 32) {
+    SC_LOG_ERROR("srt.pbkeylen must be 16, 24 or 32");
+    return 2;
+  }
+  ingest::srt::SrtIngest srt_ingest(
+      ingest::srt::SrtIngestOptions{.pbkeylen = pbkeylen},
+      [&store](const std::string& key) {
+        ingest::srt::StreamLookupResult result;
+        auto stream = store->live_streams().GetByStreamKey(key);
+        if (!stream.ok()) return result;
+        result.found = true;
+        result.disabled = stream->status == store::StreamStatus::kDisabled;
+        result.passphrase = stream->srt_passphrase.value_or("");
+        return result;
+      },
+      [&registry](const media::PublishRequest& request) { return registry.Authorize(request); });
+  net::SrtServerOptions srt_options;
+  srt_options.receive_latency = std::chrono::milliseconds(settings.Int("srt.latency_ms"));
+  srt_options.peer_idle_timeout =
+      std::chrono::milliseconds(settings.Int("srt.peer_idle_timeout_ms"));
+  net::SrtServer srt(io, srt_options, srt_ingest.Decider(), srt_ingest.HandlerFactory(), clock);
+
   auto rtmp_bound = rtmp.Listen(rtmp_addr->host, rtmp_addr->port);
   if (!rtmp_bound.ok()) {
     SC_LOG_ERROR("rtmp listen on {}: {}", settings.String("rtmp_addr"),
@@ -159,6 +215,17 @@ int RunServe(const Settings& settings) {
   }
   api_context.rtmp_base =
       fmt::format("rtmp://{}:{}/live", PublicHost(settings, *rtmp_bound), PortOf(*rtmp_bound));
+  auto srt_bound = srt.Listen(srt_addr->host, srt_addr->port);
+  if (!srt_bound.ok()) {
+    SC_LOG_ERROR("srt listen on {}: {}", settings.String("srt_addr"),
+                 srt_bound.status().ToString());
+    return 1;
+  }
+  api_context.srt_base =
+      fmt::format("srt://{}:{}", PublicHost(settings, *srt_bound), PortOf(*srt_bound));
+  api_context.stream_health = [&registry](const std::string& id) {
+    return LinkHealthJson(registry.Health(id));
+  };
   api::RegisterApiRoutes(router, api_context);
 
   auto http_bound = http.Listen(http_addr->host, http_addr->port);
@@ -168,15 +235,16 @@ int RunServe(const Settings& settings) {
     return 1;
   }
 
-  const nlohmann::json listen = {{"http", *http_bound}, {"rtmp", *rtmp_bound}};
+  const nlohmann::json listen = {{"http", *http_bound}, {"rtmp", *rtmp_bound}, {"srt", *srt_bound}};
   if (auto s = WriteFileAtomically(fs::path(data_dir) / "listen.json", listen.dump() + "\n", 0644);
       !s.ok()) {
     SC_LOG_ERROR("listen.json: {}", s.ToString());
     return 1;
   }
   listeners_ready = true;
-  SC_LOG_INFO("steadycast serving: http://{} (API, HLS at /hls/PLAYBACK_ID.m3u8), rtmp://{}/live",
-              *http_bound, *rtmp_bound);
+  SC_LOG_INFO(
+      "steadycast serving: http://{} (API, HLS at /hls/PLAYBACK_ID.m3u8), rtmp://{}/live, srt://{}",
+      *http_bound, *rtmp_bound, *srt_bound);
 
   boost::asio::steady_timer shutdown_timer(io);
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -185,6 +253,7 @@ int RunServe(const Settings& settings) {
     SC_LOG_INFO("signal {}: shutting down", signal);
     listeners_ready = false;
     rtmp.Stop();
+    srt.Stop();
     http.Stop();
     // Give in-flight responses a moment, then stop the loop regardless (bounded < 10 s).
     shutdown_timer.expires_after(std::chrono::milliseconds(300));

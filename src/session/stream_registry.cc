@@ -1,6 +1,7 @@
 #include "session/stream_registry.h"
 
 #include <atomic>
+#include <deque>
 
 #include "base/log.h"
 
@@ -14,6 +15,9 @@ struct StreamRegistry::StreamEntry {
   std::function<void()> disconnect_publisher;
   std::atomic<int64_t> last_media_ns{0};  // monotonic time of the publisher's last media
   bool broadcast_live = false;            // first media seen since the publisher attached
+  std::string protocol;                   // of the current publisher
+  std::string remote_address;
+  std::deque<std::pair<int64_t, media::LinkStats>> link_history;  // guarded by the registry lock
 };
 
 // The PublishSession handed to ingest: forwards media to the packager, reports first media
@@ -37,6 +41,10 @@ class StreamRegistry::Publisher final : public media::PublishSession {
   void OnAudioConfig(const media::AudioTrackConfig& config) override {
     packager_->OnAudioConfig(config);
   }
+  void OnLinkStats(const media::LinkStats& stats) override {
+    registry_.OnLinkStats(*entry_, serial_, stats);
+  }
+
   void OnAccessUnit(const media::AccessUnit& unit) override {
     entry_->last_media_ns.store(registry_.clock_.Now().time_since_epoch().count());
     if (!saw_media_) {
@@ -96,6 +104,9 @@ base::Result<std::unique_ptr<media::PublishSession>> StreamRegistry::Authorize(
     serial = next_serial_++;
     entry->publisher_serial = serial;
     entry->disconnect_publisher = request.disconnect;
+    entry->protocol = request.protocol;
+    entry->remote_address = request.remote_address;
+    entry->link_history.clear();
     entry->last_media_ns.store(clock_.Now().time_since_epoch().count());
     entry->broadcast_live = false;
     // A publisher that attaches while the previous broadcast is still live (takeover) keeps
@@ -148,6 +159,41 @@ void StreamRegistry::OnPublisherGone(const std::string& stream_id, uint64_t publ
   }
 }
 
+void StreamRegistry::OnLinkStats(StreamEntry& entry, uint64_t publisher_serial,
+                                 const media::LinkStats& stats) {
+  const int64_t now_ms = base::ToUnixMillis(clock_.WallNow());
+  std::lock_guard lock(mu_);
+  if (entry.publisher_serial != publisher_serial) return;
+  entry.link_history.emplace_back(now_ms, stats);
+  while (entry.link_history.size() > options_.link_history) entry.link_history.pop_front();
+}
+
+LinkHealth StreamRegistry::HealthLocked(const StreamEntry& entry) const {
+  LinkHealth health;
+  health.has_publisher = entry.publisher_serial != 0;
+  if (!health.has_publisher) return health;
+  health.protocol = entry.protocol;
+  health.remote_address = entry.remote_address;
+  health.history.assign(entry.link_history.begin(), entry.link_history.end());
+  return health;
+}
+
+LinkHealth StreamRegistry::Health(const std::string& stream_id) const {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(stream_id);
+  if (it == streams_.end()) return {};
+  return HealthLocked(*it->second);
+}
+
+std::map<std::string, LinkHealth> StreamRegistry::AllHealth() const {
+  std::map<std::string, LinkHealth> out;
+  std::lock_guard lock(mu_);
+  for (const auto& [id, entry] : streams_) {
+    if (entry->publisher_serial != 0) out.emplace(id, HealthLocked(*entry));
+  }
+  return out;
+}
+
 void StreamRegistry::Kick(const std::string& stream_id) {
   std::function<void()> disconnect;
   {
@@ -164,6 +210,9 @@ PlaybackTarget StreamRegistry::LookupPlayback(std::string_view playback_id) {
   if (!stream.ok()) return {};
   PlaybackTarget target;
   target.exists = true;
+  for (const auto& pb : stream->playback_ids) {
+    if (pb.id == playback_id) target.policy = pb.policy;
+  }
   std::lock_guard lock(mu_);
   auto it = streams_.find(stream->id);
   if (it != streams_.end()) target.packager = it->second->packager;

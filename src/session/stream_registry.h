@@ -18,6 +18,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/clock.h"
 #include "media/media_sink.h"
@@ -31,11 +33,23 @@ struct RegistryOptions {
   // A publisher that sent no media for this long counts as silent and may be replaced by a
   // new publisher with the same key (takeover "silent-only").
   std::chrono::milliseconds silent_after{1000};
+  // Link-stats samples kept per stream (one per second from SRT).
+  size_t link_history = 60;
 };
 
 struct PlaybackTarget {
   bool exists = false;
   std::shared_ptr<const package::StreamPackager> packager;  // null before the first broadcast
+  std::string policy = "public";                            // "public" | "signed"
+};
+
+// Link health of a stream's current publisher (SRT only for now): the latest sample and a
+// short history (one sample per second, newest last).
+struct LinkHealth {
+  bool has_publisher = false;
+  std::string protocol;                                       // "rtmp", "srt", ...
+  std::string remote_address;                                 // of the publisher
+  std::vector<std::pair<int64_t, media::LinkStats>> history;  // (unix ms, sample)
 };
 
 class StreamRegistry {
@@ -53,6 +67,11 @@ class StreamRegistry {
   // For deliver/: does the playback id exist, and what is its current packager.
   PlaybackTarget LookupPlayback(std::string_view playback_id);
 
+  // Link health of the stream's publisher (empty history when the protocol has no stats).
+  LinkHealth Health(const std::string& stream_id) const;
+  // Health of every stream that currently has a publisher, by stream id (for /metrics).
+  std::map<std::string, LinkHealth> AllHealth() const;
+
   // Number of publishers currently attached (for metrics and tests).
   size_t active_publishers() const;
 
@@ -62,6 +81,8 @@ class StreamRegistry {
 
   void OnFirstMedia(const std::string& stream_id, uint64_t publisher_serial);
   void OnPublisherGone(const std::string& stream_id, uint64_t publisher_serial);
+  void OnLinkStats(StreamEntry& entry, uint64_t publisher_serial, const media::LinkStats& stats);
+  LinkHealth HealthLocked(const StreamEntry& entry) const;
 
   store::Store& store_;
   base::Clock& clock_;

@@ -1,0 +1,97 @@
+#include "app/health_json.h"
+
+#include <fmt/format.h>
+
+#include "base/clock.h"
+
+namespace steadycast::app {
+namespace {
+
+using nlohmann::json;
+
+json LatestJson(const media::LinkStats& s) {
+  return json{{"rtt_ms", s.rtt_ms},
+              {"receive_rate_mbps", s.receive_rate_mbps},
+              {"link_bandwidth_mbps", s.link_bandwidth_mbps},
+              {"packets_received", s.packets_received},
+              {"packets_lost", s.packets_lost},
+              {"packets_retransmitted", s.packets_retransmitted},
+              {"packets_dropped", s.packets_dropped},
+              {"packets_belated", s.packets_belated},
+              {"packets_undecrypted", s.packets_undecrypted},
+              {"bytes_received", s.bytes_received},
+              {"receive_buffer_ms", s.receive_buffer_ms},
+              {"flight_size", s.flight_size},
+              {"latency_ms", s.latency_ms},
+              {"connected_ms", s.connected_ms}};
+}
+
+}  // namespace
+
+json LinkHealthJson(const session::LinkHealth& health) {
+  json out = {{"publisher", nullptr}, {"srt", nullptr}};
+  if (!health.has_publisher) return out;
+  out["publisher"] = {{"protocol", health.protocol}, {"remote_address", health.remote_address}};
+  if (health.history.empty()) return out;
+  json srt = LatestJson(health.history.back().second);
+  srt["sampled_at"] = base::FormatRfc3339(health.history.back().first);
+  json history = json::array();
+  for (const auto& [at_ms, s] : health.history) {
+    history.push_back({{"at", base::FormatRfc3339(at_ms)},
+                       {"rtt_ms", s.rtt_ms},
+                       {"receive_rate_mbps", s.receive_rate_mbps},
+                       {"packets_lost", s.packets_lost},
+                       {"packets_retransmitted", s.packets_retransmitted},
+                       {"packets_dropped", s.packets_dropped},
+                       {"receive_buffer_ms", s.receive_buffer_ms}});
+  }
+  srt["history"] = std::move(history);
+  out["srt"] = std::move(srt);
+  return out;
+}
+
+std::string LinkHealthMetrics(const std::map<std::string, session::LinkHealth>& all) {
+  struct Series {
+    const char* name;
+    const char* type;
+    const char* help;
+    double (*value)(const media::LinkStats&);
+  };
+  static const Series kSeries[] = {
+      {"steadycast_srt_rtt_milliseconds", "gauge", "SRT smoothed round-trip time.",
+       [](const media::LinkStats& s) { return s.rtt_ms; }},
+      {"steadycast_srt_receive_rate_mbps", "gauge", "SRT receive rate over the last second.",
+       [](const media::LinkStats& s) { return s.receive_rate_mbps; }},
+      {"steadycast_srt_link_bandwidth_mbps", "gauge", "SRT estimated link bandwidth.",
+       [](const media::LinkStats& s) { return s.link_bandwidth_mbps; }},
+      {"steadycast_srt_packets_received_total", "counter", "SRT packets received.",
+       [](const media::LinkStats& s) { return static_cast<double>(s.packets_received); }},
+      {"steadycast_srt_packets_lost_total", "counter", "SRT packets detected lost.",
+       [](const media::LinkStats& s) { return static_cast<double>(s.packets_lost); }},
+      {"steadycast_srt_packets_retransmitted_total", "counter",
+       "SRT retransmitted packets received.",
+       [](const media::LinkStats& s) { return static_cast<double>(s.packets_retransmitted); }},
+      {"steadycast_srt_packets_dropped_total", "counter",
+       "SRT packets never recovered in time (unrecovered loss).",
+       [](const media::LinkStats& s) { return static_cast<double>(s.packets_dropped); }},
+      {"steadycast_srt_packets_belated_total", "counter", "SRT packets that arrived too late.",
+       [](const media::LinkStats& s) { return static_cast<double>(s.packets_belated); }},
+      {"steadycast_srt_receive_buffer_milliseconds", "gauge", "SRT media buffered at the receiver.",
+       [](const media::LinkStats& s) { return static_cast<double>(s.receive_buffer_ms); }},
+      {"steadycast_srt_flight_size_packets", "gauge", "SRT packets in flight.",
+       [](const media::LinkStats& s) { return static_cast<double>(s.flight_size); }},
+  };
+  std::string out;
+  for (const auto& series : kSeries) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", series.name, series.help, series.name,
+                       series.type);
+    for (const auto& [id, health] : all) {
+      if (health.history.empty()) continue;
+      out += fmt::format("{}{{live_stream_id=\"{}\"}} {}\n", series.name, id,
+                         series.value(health.history.back().second));
+    }
+  }
+  return out;
+}
+
+}  // namespace steadycast::app
