@@ -102,6 +102,7 @@ class SrtServer::Impl {
   SRTSOCKET listener_ = SRT_INVALID_SOCK;
   int epoll_ = -1;
   std::unordered_map<SRTSOCKET, Slot> connections_;
+  std::vector<uint8_t> scratch_;  // Serve()'s read buffer, kept between calls
 
   std::atomic<size_t> connection_count_{0};
   std::atomic<int64_t> accepted_{0};
@@ -355,17 +356,20 @@ void SrtServer::Impl::Serve(SRTSOCKET socket, int events) {
   if (it == connections_.end()) return;
   Slot& slot = it->second;
   SrtConnectionImpl& connection = *slot.connection;
-  std::vector<uint8_t> batch;
+  // Messages are read into the reusable scratch buffer; each post carries an exact-size copy,
+  // so what a slow handler holds is what max_pending_bytes counts (not 64 KiB capacities).
+  std::vector<uint8_t>& batch = scratch_;
+  batch.clear();
   bool broken = (events & SRT_EPOLL_ERR) != 0;
   bool overflow = false;
   bool received = false;
   const auto flush = [&] {
     if (batch.empty()) return;
-    if (!connection.Deliver(std::exchange(batch, {}))) overflow = true;
+    if (!connection.Deliver(std::vector<uint8_t>(batch.begin(), batch.end()))) overflow = true;
+    batch.clear();
   };
   for (int i = 0; i < kMaxMessagesPerWake && (events & SRT_EPOLL_IN) != 0; ++i) {
     if (batch.size() + SRT_LIVE_MAX_PLSIZE > kBatchBytes) flush();
-    if (batch.capacity() == 0) batch.reserve(kBatchBytes);
     const size_t used = batch.size();
     batch.resize(used + SRT_LIVE_MAX_PLSIZE);
     const int n =

@@ -41,6 +41,7 @@ struct Recorder {
   std::vector<SrtLinkStats> stats;
   int closed = 0;
   bool close_on_data = false;
+  bool block_data = false;  // OnData waits until this is cleared (a stuck handler)
 
   template <typename Predicate>
   bool WaitFor(Predicate predicate, milliseconds timeout = milliseconds(5000)) {
@@ -63,6 +64,10 @@ class RecordingHandler : public SrtConnectionHandler {
     recorder_.Update([&](Recorder& r) { r.connections.push_back(connection_); });
   }
   void OnData(std::span<const uint8_t> bytes) override {
+    {
+      std::unique_lock lock(recorder_.mu);
+      recorder_.cv.wait(lock, [&] { return !recorder_.block_data; });
+    }
     bool close = false;
     recorder_.Update([&](Recorder& r) {
       r.received.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
@@ -334,6 +339,25 @@ TEST_F(SrtServerTest, SilentCallerIsClosedAfterThePeerIdleTimeout) {
   const auto waited = std::chrono::steady_clock::now() - silent_since;
   EXPECT_GE(waited, milliseconds(900));
   EXPECT_LE(waited, milliseconds(2500));
+}
+
+// A handler that stops consuming does not make the server buffer without bound.
+TEST_F(SrtServerTest, StuckHandlerGetsItsConnectionClosed) {
+  Start({.max_pending_bytes = 20'000});
+  recorder_.block_data = true;
+  Caller caller;
+  caller.Connect(port_, "good");
+  ASSERT_TRUE(caller.connected);
+  for (int i = 0; i < 60; ++i) caller.Send(Message(i));  // 79 KB
+  const auto deadline = std::chrono::steady_clock::now() + milliseconds(5000);
+  while (server_->ConnectionCount() != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_EQ(server_->ConnectionCount(), 0u);
+  recorder_.Update([](Recorder& r) { r.block_data = false; });
+  ASSERT_TRUE(recorder_.WaitFor([](Recorder& r) { return r.closed == 1; }));
+  std::lock_guard lock(recorder_.mu);
+  EXPECT_LE(recorder_.received.size(), 20'000u + 64 * 1024);
 }
 
 TEST_F(SrtServerTest, StopClosesEveryConnection) {
