@@ -61,10 +61,10 @@ def ffmpeg_copy_publish_args(path, fmt, url):
             "-c", "copy", "-f", fmt, url]
 
 
-def make_ts(path, seconds=10, **source):
-    """Encodes a test MPEG-TS file (faster than real time)."""
+def make_ts(path, seconds=10, fmt="mpegts", **source):
+    """Encodes a test file (MPEG-TS by default, or `fmt` e.g. mp4) faster than real time."""
     args = (["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y"] +
-            ffmpeg_source_args(seconds, **source) + ["-f", "mpegts", path])
+            ffmpeg_source_args(seconds, **source) + ["-f", fmt, path])
     subprocess.run(args, check=True, timeout=120)
     return path
 
@@ -150,11 +150,12 @@ def rss_kib(pid):
 def media_playlists(server, stream):
     """{uri: text} of every media playlist the master playlist references."""
     master = server.wait_for_playlist(stream)
-    pb = stream["playback_ids"][0]["id"]
+    base = f"/hls/{stream['playback_ids'][0]['id']}.m3u8"
     out = {}
     for line in master.splitlines():
         if line and not line.startswith("#"):
-            status, _, body = server.request("GET", f"/hls/{pb}/{line}", auth=False)
+            path = urllib.parse.urljoin(base, line)
+            status, _, body = server.request("GET", path, auth=False)
             assert status == 200, (line, status)
             out[line] = body.decode()
     return master, out
