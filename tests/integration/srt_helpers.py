@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.parse
 
-from harness import BINARY, log
+from harness import BINARY, count_decoded_frames, log
 
 
 def srt_addr(server):
@@ -312,3 +312,55 @@ def run_capture(args, timeout):
 def env_flag(name):
     return os.environ.get(name, "") not in ("", "0")
 
+
+
+# Lossy-link runs (test_srt_lossy_link, tests/netlab/srt_latency_sweep.py) ------------------
+LOSSY_VIDEO = dict(size="1280x720", preset="ultrafast", gop=60,
+                   video_opts=("-b:v", "2500k", "-maxrate", "2500k", "-bufsize", "5000k"))
+
+
+class LossyRun:
+    """One stream published with `ffmpeg -re -c copy` over SRT through a `lab relay --proto udp`
+    with loss and delay each way; start() returns at once, finish() waits and collects the
+    figures: the last SRT stats the health route showed, the median RTT, the relay's total line
+    and the HLS decode result."""
+
+    def __init__(self, server, source, latency_ms, loss=10, delay=50, seed=1, seconds=None):
+        self.server, self.latency_ms = server, latency_ms
+        self.stream = server.create_stream()
+        self.relay = LabRelay("udp", srt_addr(server), "--loss", str(loss), "--delay",
+                              str(delay), "--seed", str(seed))
+        args = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-i", source]
+        if seconds:
+            args += ["-t", str(seconds)]
+        args += ["-c", "copy", "-f", "mpegts",
+                 ffmpeg_srt_url(self.relay.addr, self.stream["stream_key"], latency_ms)]
+        self.args = args
+
+    def start(self):
+        self.publisher = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,
+                                          stderr=subprocess.PIPE)
+        wait_until(lambda: health(self.server, self.stream["id"])["publisher"], 10,
+                   what="publisher")
+        self.sampler = HealthSampler(self.server, self.stream["id"])
+        return self
+
+    def finish(self, timeout=90):
+        _, err = self.publisher.communicate(timeout=timeout)
+        self.publisher_rc, self.publisher_err = self.publisher.returncode, err.decode()
+        wait_until(lambda: health(self.server, self.stream["id"])["publisher"] is None, 15,
+                   what="publisher gone")
+        self.srt = self.sampler.stop() or {}
+        rtts = sorted(s["rtt_ms"] for s in self.sampler.samples[2:]) or [0]
+        self.rtt_ms = rtts[len(rtts) // 2]
+        self.relay_total = self.relay.stop()
+        self.frames, self.decode_errors = count_decoded_frames(self.server.master_url(self.stream))
+        return self
+
+    def summary(self):
+        return (f"latency={self.latency_ms}ms negotiated={self.srt.get('latency_ms')}ms "
+                f"rtt_ms={self.rtt_ms:.1f} lost={self.srt.get('packets_lost')} "
+                f"retransmitted={self.srt.get('packets_retransmitted')} "
+                f"dropped={self.srt.get('packets_dropped')} "
+                f"received={self.srt.get('packets_received')} frames={self.frames} "
+                f"decode_errors={len(self.decode_errors)}")
