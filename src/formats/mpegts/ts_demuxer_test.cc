@@ -49,7 +49,8 @@ size_t Count(const Transcript& t, std::string_view prefix) {
 
 // ffmpeg -f lavfi -i testsrc2=size=160x90:rate=25 -f lavfi -i sine -t 1 -c:v libx264 -g 12
 //   -crf 40 -c:a aac -b:a 32k -ac 1 -f mpegts
-// ffprobe: 25 video packets (3 keyframes, B-frames), 45 AAC frames at 44.1 kHz.
+// ffprobe: 25 video packets (3 keyframes, B-frames), 45 AAC frames at 44.1 kHz. FFmpeg writes
+// unbounded video PES (PES_packet_length 0) and packs ~15 ADTS frames into each audio PES.
 TEST(TsDemuxerTest, RealFfmpegStream) {
   const Bytes file = ReadTestFile("ts_corpus/ffmpeg_x264_aac_160x90.ts");
   const Transcript t = DemuxAllSplits(file);
@@ -113,7 +114,8 @@ TEST(TsDemuxerTest, RealFfmpegStream) {
 //   framerate=25/1 ! x264enc key-int-max=10 bitrate=64 speed-preset=veryfast ! h264parse !
 //   mpegtsmux name=m ! filesink  audiotestsrc num-buffers=20 ! audio/x-raw,rate=44100,
 //   channels=1 ! voaacenc bitrate=32000 ! aacparse ! m.
-// A different muxer: PIDs 0x41/0x42, PMT on 0x20, timestamps from 3600 s.
+// A different muxer: PIDs 0x41/0x42, PMT on 0x20, timestamps from 3600 s, bounded video PES,
+// one ADTS frame per audio PES.
 TEST(TsDemuxerTest, RealGstreamerStream) {
   const Bytes file = ReadTestFile("ts_corpus/gstreamer_x264_aac_160x90.ts");
   const Transcript t = DemuxAllSplits(file);

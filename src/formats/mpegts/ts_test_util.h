@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "base/bytes.h"
 #include "base/testing/split_feeder.h"
 #include "formats/mpegts/psi.h"
 #include "formats/mpegts/ts_demuxer.h"
@@ -100,10 +101,13 @@ struct PacketOptions {
 // One packet; payloads shorter than 184 bytes are padded with adaptation field stuffing.
 inline Bytes Packet(uint16_t pid, bool unit_start, uint8_t cc, std::span<const uint8_t> payload,
                     const PacketOptions& options = {}) {
-  Bytes out = {kTsSyncByte,
-               static_cast<uint8_t>((options.transport_error ? 0x80 : 0) | (unit_start ? 0x40 : 0) |
-                                    (pid >> 8)),
-               static_cast<uint8_t>(pid & 0xFF), 0};
+  // Reserved up front: GCC 12 at -O3 warns about initializer-list vectors that grow later.
+  Bytes out;
+  out.reserve(kTsPacketSize);
+  out.insert(out.end(), {kTsSyncByte,
+                         static_cast<uint8_t>((options.transport_error ? 0x80 : 0) |
+                                              (unit_start ? 0x40 : 0) | (pid >> 8)),
+                         static_cast<uint8_t>(pid & 0xFF), 0});
   const bool needs_af =
       options.no_payload || payload.size() < 184 || options.pcr || options.discontinuity;
   const int afc = options.no_payload ? 2 : needs_af ? 3 : 1;
@@ -137,15 +141,14 @@ inline Bytes Section(uint8_t table_id, uint16_t extension, uint8_t version,
                      std::optional<uint16_t> section_length_override = {}) {
   const size_t length = 5 + body.size() + 4;
   const uint16_t field = section_length_override.value_or(static_cast<uint16_t>(length));
-  Bytes out = {table_id,
-               static_cast<uint8_t>(0xB0 | (field >> 8)),
-               static_cast<uint8_t>(field & 0xFF),
-               static_cast<uint8_t>(extension >> 8),
-               static_cast<uint8_t>(extension & 0xFF),
-               static_cast<uint8_t>(0xC0 | (version & 0x1F) << 1 | (current_next ? 1 : 0)),
-               0,
-               0};
-  out.insert(out.end(), body.begin(), body.end());
+  Bytes out;
+  base::ByteWriter writer(out);  // byte by byte: range inserts trip GCC 12 -O3 warnings here
+  writer.U8(table_id);
+  writer.U16(static_cast<uint16_t>(0xB000 | (field & 0x0FFF)));
+  writer.U16(extension);
+  writer.U8(static_cast<uint8_t>(0xC0 | (version & 0x1F) << 1 | (current_next ? 1 : 0)));
+  writer.U16(0);  // section_number, last_section_number
+  for (uint8_t byte : body) writer.U8(byte);
   const uint32_t crc = Crc32Mpeg2(out);
   out.insert(out.end(), {static_cast<uint8_t>(crc >> 24), static_cast<uint8_t>(crc >> 16),
                          static_cast<uint8_t>(crc >> 8), static_cast<uint8_t>(crc)});
@@ -183,15 +186,11 @@ inline Bytes Pes(uint8_t stream_id, std::optional<uint64_t> pts, std::optional<u
   Bytes header;
   if (pts) AppendTimestamp(header, dts ? 3 : 2, *pts);
   if (pts && dts) AppendTimestamp(header, 1, *dts);
-  Bytes out = {0,
-               0,
-               1,
-               stream_id,
-               0,
-               0,
-               0x84,
-               static_cast<uint8_t>(pts ? (dts ? 0xC0 : 0x80) : 0),
-               static_cast<uint8_t>(header.size())};
+  Bytes out;
+  out.reserve(9 + header.size() + es.size());
+  out.insert(out.end(),
+             {0, 0, 1, stream_id, 0, 0, 0x84, static_cast<uint8_t>(pts ? (dts ? 0xC0 : 0x80) : 0),
+              static_cast<uint8_t>(header.size())});
   out.insert(out.end(), header.begin(), header.end());
   out.insert(out.end(), es.begin(), es.end());
   const size_t length = out.size() - 6;
