@@ -170,7 +170,10 @@ void TcpRelay::OnClosed(uint64_t id, bool client_side, const base::Status& statu
     return;
   }
   (client_side ? pair.client : pair.server).closed = true;
-  if (pair.client.closed && pair.server.closed) Retire(id);
+  if (pair.client.closed && pair.server.closed) {
+    SC_LOG_INFO("lab relay: connection {} closed", id);
+    Retire(id);
+  }
 }
 
 void TcpRelay::Abort(uint64_t id, const char* why) {

@@ -32,14 +32,7 @@ class UdpSocket::Impl : public std::enable_shared_from_this<Impl> {
     error_code ec;
     socket_.open(endpoint.protocol(), ec);
     if (!ec) socket_.non_blocking(true, ec);
-    if (!ec && options_.socket_receive_buffer_bytes > 0) {
-      // A hint: the kernel caps it (net.core.rmem_max); failure is not an error.
-      error_code ignored;
-      socket_.set_option(
-          asio::socket_base::receive_buffer_size(options_.socket_receive_buffer_bytes), ignored);
-      socket_.set_option(asio::socket_base::send_buffer_size(options_.socket_send_buffer_bytes),
-                         ignored);
-    }
+    if (!ec) SetBufferSizes();
     if (!ec) socket_.bind(endpoint, ec);
     if (!ec && peer) socket_.connect(internal::ToUdp(*peer), ec);
     if (ec) {
@@ -50,6 +43,19 @@ class UdpSocket::Impl : public std::enable_shared_from_this<Impl> {
     }
     local_ = internal::FromUdp(socket_.local_endpoint(ec));
     return base::Status::Ok();
+  }
+
+  // Hints: the kernel caps them (net.core.rmem_max / wmem_max); failure is not an error.
+  void SetBufferSizes() {
+    error_code ignored;
+    if (options_.socket_receive_buffer_bytes > 0) {
+      socket_.set_option(
+          asio::socket_base::receive_buffer_size(options_.socket_receive_buffer_bytes), ignored);
+    }
+    if (options_.socket_send_buffer_bytes > 0) {
+      socket_.set_option(asio::socket_base::send_buffer_size(options_.socket_send_buffer_bytes),
+                         ignored);
+    }
   }
 
   void StartReceiving(ReceiveHandler handler) {
