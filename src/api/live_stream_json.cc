@@ -36,6 +36,7 @@ json LiveStreamToJson(const store::LiveStream& stream, const IngestBases& ingest
       {"stream_key", stream.stream_key},
       {"srt_passphrase", stream.srt_passphrase ? json(*stream.srt_passphrase) : json(nullptr)},
       {"reconnect_window", stream.reconnect_window},
+      {"srt_latency_ms", stream.srt_latency_ms > 0 ? json(stream.srt_latency_ms) : json(nullptr)},
       {"latency_mode", stream.latency_mode},
       {"ladder", ParseStored(stream.ladder_json, "default", stream.id, "ladder")},
       {"slate", stream.slate},

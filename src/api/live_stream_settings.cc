@@ -25,6 +25,19 @@ std::optional<std::optional<std::string>> ReadPassphrase(ObjectReader& reader) {
   return std::nullopt;
 }
 
+std::optional<std::optional<int>> ReadSrtLatency(ObjectReader& reader) {
+  const json* value = reader.Member("srt_latency_ms");
+  if (value == nullptr) return std::nullopt;
+  if (value->is_null()) return std::optional<int>();
+  if (value->is_number_integer()) {
+    const auto ms = value->get<int64_t>();
+    if (ms >= kMinSrtLatencyMs && ms <= kMaxSrtLatencyMs) return {static_cast<int>(ms)};
+  }
+  reader.AddError("srt_latency_ms", fmt::format("must be null or an integer from {} to {}",
+                                                kMinSrtLatencyMs, kMaxSrtLatencyMs));
+  return std::nullopt;
+}
+
 // One rung: {"height":720,"video_kbps":3000}, both required, nothing else.
 std::optional<json> ReadRung(const json& value, size_t index, std::vector<FieldError>& errors) {
   const std::string prefix = fmt::format("ladder[{}]", index);
@@ -124,6 +137,7 @@ SettingsParseResult ParseLiveStreamSettings(std::string_view body, SettingsMode 
   if (auto window = reader.Int("reconnect_window", 0, kMaxReconnectWindow)) {
     s.reconnect_window = static_cast<int>(*window);
   }
+  s.srt_latency_ms = ReadSrtLatency(reader);
   s.latency_mode = reader.Enum("latency_mode", {"standard", "low"});
   s.ladder_json = ReadLadder(reader, result.errors);
   s.slate = reader.Bool("slate");
@@ -141,6 +155,7 @@ SettingsParseResult ParseLiveStreamSettings(std::string_view body, SettingsMode 
 void ApplySettings(const LiveStreamSettings& settings, store::LiveStream& stream) {
   if (settings.srt_passphrase) stream.srt_passphrase = *settings.srt_passphrase;
   if (settings.reconnect_window) stream.reconnect_window = *settings.reconnect_window;
+  if (settings.srt_latency_ms) stream.srt_latency_ms = settings.srt_latency_ms->value_or(0);
   if (settings.latency_mode) stream.latency_mode = *settings.latency_mode;
   if (settings.ladder_json) stream.ladder_json = *settings.ladder_json;
   if (settings.slate) stream.slate = *settings.slate;

@@ -3,12 +3,12 @@
 // validated from a POST or PATCH body, and applied to a store::LiveStream. Pure: no store, no
 // clock; thread-safe. Unset fields leave the stream's value alone (defaults on create).
 //
-// Rules: reconnect_window integer 0–1800; srt_passphrase null or 10–79 bytes (libsrt's
-// limits); latency_mode "standard" | "low"; ladder "default" | "passthrough" | 1–8 rungs of
-// {height 144–2160, video_kbps 100–50000} with distinct heights; slate bool; takeover
-// "silent-only" | "newest"; playback_policy "public" | "signed" (create only); metadata an
-// object of ≤ 16 keys (1–64 bytes) with string values of ≤ 255 characters. Unknown fields are
-// errors.
+// Rules: reconnect_window integer 0–1800; srt_latency_ms null or integer 20–10000; srt_passphrase
+// null or 10–79 bytes (libsrt's limits); latency_mode "standard" | "low"; ladder "default" |
+// "passthrough" | 1–8 rungs of {height 144–2160, video_kbps 100–50000} with distinct heights; slate
+// bool; takeover "silent-only" | "newest"; playback_policy "public" | "signed" (create only);
+// metadata an object of ≤ 16 keys (1–64 bytes) with string values of ≤ 255 characters. Unknown
+// fields are errors.
 
 #include <optional>
 #include <string>
@@ -23,6 +23,8 @@ namespace steadycast::api {
 inline constexpr int kMaxReconnectWindow = 1800;
 inline constexpr size_t kMinSrtPassphrase = 10;
 inline constexpr size_t kMaxSrtPassphrase = 79;
+inline constexpr int kMinSrtLatencyMs = 20;
+inline constexpr int kMaxSrtLatencyMs = 10000;
 inline constexpr size_t kMaxLadderRungs = 8;
 inline constexpr size_t kMaxMetadataKeys = 16;
 inline constexpr size_t kMaxMetadataKeyBytes = 64;
@@ -34,6 +36,8 @@ struct LiveStreamSettings {
   // Outer optional: present in the body; inner: JSON null (no encryption) or the passphrase.
   std::optional<std::optional<std::string>> srt_passphrase;
   std::optional<int> reconnect_window;
+  // Outer optional: present; inner: null (the server's default) or milliseconds 20–10000.
+  std::optional<std::optional<int>> srt_latency_ms;
   std::optional<std::string> latency_mode;
   std::optional<std::string> ladder_json;  // canonical JSON text, as stored
   std::optional<bool> slate;

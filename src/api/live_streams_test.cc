@@ -45,7 +45,8 @@ TEST_F(LiveStreamsTest, CreateWithoutBodyReturnsTheFullObjectWithDefaults) {
   EXPECT_EQ(s["metadata"], json::object());
   EXPECT_EQ(s["created_at"], "2023-11-14T22:13:20.000Z");  // FakeClock's wall time
   EXPECT_EQ(s["updated_at"], s["created_at"]);
-  EXPECT_EQ(s.size(), 14u);  // no field missing, nothing unexpected
+  EXPECT_EQ(s["srt_latency_ms"], nullptr);
+  EXPECT_EQ(s.size(), 15u);  // no field missing, nothing unexpected
 }
 
 TEST_F(LiveStreamsTest, CreateWithEveryField) {
@@ -251,6 +252,22 @@ TEST_F(LiveStreamsTest, UnknownRoutesAndMethodsComeFromTheRouter) {
   Reply r = Call("PUT", "/v1/live-streams/ls_x");
   EXPECT_EQ(r.status, 405);
   EXPECT_NE(r.Header("allow").find("PATCH"), std::string::npos);
+}
+
+TEST_F(LiveStreamsTest, SrtLatencyIsNullOrMillisecondsInRange) {
+  Reply r = Call("POST", "/v1/live-streams", R"({"srt_latency_ms": 800})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json["data"]["srt_latency_ms"], 800);
+  const std::string id = r.json["data"]["id"];
+  Reply cleared = Call("PATCH", "/v1/live-streams/" + id, R"({"srt_latency_ms": null})");
+  ASSERT_EQ(cleared.status, 200) << cleared.body;
+  EXPECT_EQ(cleared.json["data"]["srt_latency_ms"], nullptr);
+  for (const char* bad : {R"({"srt_latency_ms": 5})", R"({"srt_latency_ms": 10001})",
+                          R"({"srt_latency_ms": "800"})", R"({"srt_latency_ms": 1.5})"}) {
+    Reply e = Call("POST", "/v1/live-streams", bad);
+    EXPECT_EQ(e.status, 400) << bad;
+    EXPECT_EQ(e.json["errors"][0]["field"], "srt_latency_ms") << bad;
+  }
 }
 
 TEST_F(LiveStreamsTest, HealthReportsStatusAndSessionFigures) {

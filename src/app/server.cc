@@ -198,6 +198,9 @@ int RunServe(const Settings& settings) {
         result.found = true;
         result.disabled = stream->status == store::StreamStatus::kDisabled;
         result.passphrase = stream->srt_passphrase.value_or("");
+        if (stream->srt_latency_ms > 0) {
+          result.latency = std::chrono::milliseconds(stream->srt_latency_ms);
+        }
         return result;
       },
       [&registry](const media::PublishRequest& request) { return registry.Authorize(request); });

@@ -26,6 +26,7 @@ struct LiveStream {
   std::string stream_key;                     // secret
   std::optional<std::string> srt_passphrase;  // secret
   int reconnect_window = 60;
+  int srt_latency_ms = 0;  // SRT receive latency for this stream; 0 = the server's default
   std::string latency_mode = "standard";
   std::string ladder_json = "\"default\"";
   bool slate = true;

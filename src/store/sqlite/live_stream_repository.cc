@@ -17,7 +17,7 @@ namespace {
 // compile-time literals (the connection caches prepared statements by their text).
 #define SC_LIVE_STREAM_COLUMNS                                                            \
   "id, status, stream_key, srt_passphrase, reconnect_window, latency_mode, ladder_json, " \
-  "slate, takeover, metadata_json, created_at_ms, updated_at_ms"
+  "slate, takeover, metadata_json, created_at_ms, updated_at_ms, srt_latency_ms"
 
 constexpr std::string_view kSelectById =
     "SELECT " SC_LIVE_STREAM_COLUMNS " FROM live_streams WHERE id = ?1";
@@ -37,12 +37,12 @@ constexpr std::string_view kListAfter = "SELECT " SC_LIVE_STREAM_COLUMNS
 
 constexpr std::string_view kInsert =
     "INSERT INTO live_streams (id, status, stream_key, srt_passphrase, reconnect_window, "
-    "latency_mode, ladder_json, slate, takeover, metadata_json, created_at_ms, updated_at_ms) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    "latency_mode, ladder_json, slate, takeover, metadata_json, created_at_ms, updated_at_ms, "
+    "srt_latency_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 constexpr std::string_view kUpdate =
     "UPDATE live_streams SET stream_key = ?3, srt_passphrase = ?4, "
     "reconnect_window = ?5, latency_mode = ?6, ladder_json = ?7, slate = ?8, takeover = ?9, "
-    "metadata_json = ?10, updated_at_ms = ?12 WHERE id = ?1";
+    "metadata_json = ?10, updated_at_ms = ?12, srt_latency_ms = ?13 WHERE id = ?1";
 constexpr std::string_view kSelectPlaybackIds =
     "SELECT id, policy FROM playback_ids WHERE live_stream_id = ?1 ORDER BY position, id";
 constexpr std::string_view kUpsertPlaybackId =
@@ -51,7 +51,7 @@ constexpr std::string_view kUpsertPlaybackId =
     "WHERE live_stream_id = excluded.live_stream_id";
 constexpr std::string_view kDeletePlaybackId = "DELETE FROM playback_ids WHERE id = ?1";
 
-// Binds every column of the INSERT/UPDATE statements (?1..?12; UPDATE ignores ?2 and ?11).
+// Binds every column of the INSERT/UPDATE statements (?1..?13; UPDATE ignores ?2 and ?11).
 void BindStream(Statement& s, const LiveStream& stream) {
   s.Bind(1, stream.id)
       .Bind(2, StreamStatusName(stream.status))
@@ -64,7 +64,8 @@ void BindStream(Statement& s, const LiveStream& stream) {
       .Bind(9, stream.takeover)
       .Bind(10, stream.metadata_json)
       .Bind(11, stream.created_at_ms)
-      .Bind(12, stream.updated_at_ms);
+      .Bind(12, stream.updated_at_ms)
+      .Bind(13, static_cast<int64_t>(stream.srt_latency_ms));
 }
 
 base::Result<LiveStream> ReadRow(const Statement& s) {
@@ -85,6 +86,7 @@ base::Result<LiveStream> ReadRow(const Statement& s) {
   stream.metadata_json = s.Text(9);
   stream.created_at_ms = s.Int(10);
   stream.updated_at_ms = s.Int(11);
+  stream.srt_latency_ms = static_cast<int>(s.Int(12));
   return stream;
 }
 

@@ -46,6 +46,7 @@ TEST_P(LiveStreamRepositoryTest, CreateGetRoundTripsEveryField) {
   LiveStream s = MakeStream(1000);
   s.status = StreamStatus::kDisabled;
   s.srt_passphrase = "0123456789abc";
+  s.srt_latency_ms = 800;
   s.reconnect_window = 1800;
   s.latency_mode = "low";
   s.ladder_json = R"([{"height":720,"video_kbps":3000}])";

@@ -43,8 +43,14 @@ CREATE TABLE access_tokens (
 ) STRICT;
 )sql";
 
+// v2: per-stream SRT receive latency (0 = the server's default).
+constexpr std::string_view kV2 = R"sql(
+ALTER TABLE live_streams ADD COLUMN srt_latency_ms INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
+    {2, kV2},
 };
 
 base::Status EnsureMigrationTable(Connection& connection) {
