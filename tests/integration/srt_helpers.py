@@ -364,3 +364,26 @@ class LossyRun:
                 f"dropped={self.srt.get('packets_dropped')} "
                 f"received={self.srt.get('packets_received')} frames={self.frames} "
                 f"decode_errors={len(self.decode_errors)}")
+
+
+def decode_segments(server, stream, workdir):
+    """Decodes each segment of the first media playlist on its own (init + segment);
+    returns [(segment uri, frames, error lines)]."""
+    _, media = media_playlists(server, stream)
+    uri, text = next(iter(media.items()))
+    base = urllib.parse.urljoin(f"/hls/{stream['playback_ids'][0]['id']}.m3u8", uri)
+
+    def get(name):
+        status, _, body = server.request("GET", urllib.parse.urljoin(base, name), auth=False)
+        assert status == 200, (name, status)
+        return body
+
+    init = get(re.search(r'#EXT-X-MAP:URI="([^"]+)"', text).group(1))
+    out = []
+    path = os.path.join(workdir, "segment.mp4")
+    for name in [l for l in text.splitlines() if l and not l.startswith("#")]:
+        with open(path, "wb") as f:
+            f.write(init + get(name))
+        frames, errors = count_decoded_frames(path)
+        out.append((name, frames, errors))
+    return out
