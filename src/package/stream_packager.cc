@@ -211,7 +211,9 @@ bool StreamPackager::Impl::EnsureInit() {
   ++init_index_;
   init_video_ = video_;
   init_audio_ = audio_;
-  window_.AddInit(init_index_, *init);
+  // Init and media segments are served many times each: a sealed memfd lets the HTTP server
+  // send them with sendfile(2) instead of copying them into every socket (heap on failure).
+  window_.AddInit(init_index_, base::Buffer::CopyIntoMemfd(*init, "steadycast-init"));
   ++inits_;
   return true;
 }
@@ -243,7 +245,7 @@ void StreamPackager::Impl::Publish(std::vector<SegmentMedia>& closed) {
     segment.entry.program_date_ms = media.start_wall_ms;
     segment.entry.discontinuity = media.discontinuity;
     segment.entry.init_index = init_index_;
-    segment.bytes = std::move(*bytes);
+    segment.bytes = base::Buffer::CopyIntoMemfd(*bytes, "steadycast-segment");
     UpdateVariant(media);
     window_.AddSegment(std::move(segment));
     ++segments_;
