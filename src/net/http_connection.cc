@@ -1,7 +1,14 @@
 #include "net/http_connection.h"
 
+#include <pthread.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <csignal>
+#include <ctime>
 
 #include <fmt/format.h>
 #include <boost/asio/dispatch.hpp>
@@ -56,6 +63,43 @@ class ResponderState {
   std::shared_ptr<HttpConnection> connection_;
   std::atomic<bool> done_{false};
 };
+
+// Blocks SIGPIPE in the calling thread while it lives: sendfile(2) has no MSG_NOSIGNAL, and a
+// viewer that reset its connection must cost an EPIPE, not the process. The signal is sent to
+// the writing thread (signal(7)), so a SIGPIPE raised meanwhile is taken off this thread's
+// pending set before the old mask comes back. Nothing changes for threads that block SIGPIPE
+// already.
+class ScopedSigpipeBlock {
+ public:
+  ScopedSigpipeBlock() {
+    sigemptyset(&sigpipe_);
+    sigaddset(&sigpipe_, SIGPIPE);
+    blocked_ = pthread_sigmask(SIG_BLOCK, &sigpipe_, &old_mask_) == 0 &&
+               sigismember(&old_mask_, SIGPIPE) == 0;
+  }
+  ScopedSigpipeBlock(const ScopedSigpipeBlock&) = delete;
+  ScopedSigpipeBlock& operator=(const ScopedSigpipeBlock&) = delete;
+  ~ScopedSigpipeBlock() {
+    if (!blocked_) return;
+    if (saw_epipe_) {
+      const timespec no_wait{};
+      while (sigtimedwait(&sigpipe_, nullptr, &no_wait) < 0 && errno == EINTR) {
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+  }
+  void SawEpipe() { saw_epipe_ = true; }
+
+ private:
+  sigset_t sigpipe_;
+  sigset_t old_mask_;
+  bool blocked_ = false;
+  bool saw_epipe_ = false;
+};
+
+error_code LastError() { return error_code(errno, boost::system::system_category()); }
+
+bool WouldBlock() { return errno == EAGAIN || errno == EWOULDBLOCK; }
 
 }  // namespace
 
@@ -212,6 +256,13 @@ void HttpConnection::WriteResponse(HttpResponse response) {
   body_out_ = head.send_body ? std::move(response.body) : base::Buffer();
   state_ = State::kWriting;
   deadline_.Set(Clock::now() + context_->options.write_timeout);
+  if (UseSendfile()) {
+    head_sent_ = 0;
+    body_sent_ = 0;
+    // Like asio's own writes, never complete inside the caller (which may be the handler).
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->SendFileBody(); });
+    return;
+  }
   const std::array<asio::const_buffer, 2> buffers = {
       asio::buffer(head_out_), asio::buffer(body_out_.data(), body_out_.size())};
   asio::async_write(socket_, buffers,
@@ -230,6 +281,83 @@ void HttpConnection::OnWrite(error_code ec) {
   } else {
     Linger();
   }
+}
+
+bool HttpConnection::UseSendfile() {
+  if (!body_out_.file_range()) return false;
+  if (!native_non_blocking_) {
+    error_code ec;
+    socket_.native_non_blocking(true, ec);  // sendfile(2) must return EAGAIN, not block
+    native_non_blocking_ = !ec;
+  }
+  return native_non_blocking_;
+}
+
+void HttpConnection::SendFileBody() {
+  if (state_ == State::kClosed) {
+    OnWrite(asio::error::operation_aborted);
+    return;
+  }
+  error_code ec;
+  SendState sent = SendHead(ec);
+  if (sent == SendState::kDone) sent = SendBodyFromFile(ec);
+  switch (sent) {
+    case SendState::kDone:
+      OnWrite({});
+      return;
+    case SendState::kFailed:
+      OnWrite(ec);
+      return;
+    case SendState::kWouldBlock:
+      // Close() (write timeout, error) cancels the wait: it completes with operation_aborted.
+      socket_.async_wait(Socket::wait_write, [self = shared_from_this()](error_code ec) {
+        if (ec || self->state_ == State::kClosed) {
+          self->OnWrite(ec ? ec : asio::error::operation_aborted);
+        } else {
+          self->SendFileBody();
+        }
+      });
+      return;
+  }
+}
+
+// MSG_MORE holds the head back until the body follows, so both leave in the same packets.
+HttpConnection::SendState HttpConnection::SendHead(error_code& ec) {
+  const int fd = socket_.native_handle();
+  while (head_sent_ < head_out_.size()) {
+    const ssize_t n = ::send(fd, head_out_.data() + head_sent_, head_out_.size() - head_sent_,
+                             MSG_NOSIGNAL | MSG_MORE);
+    if (n >= 0) {
+      head_sent_ += static_cast<size_t>(n);
+    } else if (errno != EINTR) {
+      if (WouldBlock()) return SendState::kWouldBlock;
+      ec = LastError();
+      return SendState::kFailed;
+    }
+  }
+  return SendState::kDone;
+}
+
+HttpConnection::SendState HttpConnection::SendBodyFromFile(error_code& ec) {
+  const std::optional<base::FileRange> range = body_out_.file_range();
+  const int fd = socket_.native_handle();
+  ScopedSigpipeBlock no_sigpipe;
+  while (body_sent_ < range->length) {
+    off_t offset = static_cast<off_t>(range->offset + body_sent_);
+    const ssize_t n = ::sendfile(fd, range->fd, &offset, range->length - body_sent_);
+    if (n > 0) {
+      body_sent_ += static_cast<size_t>(n);
+    } else if (n == 0) {
+      ec = asio::error::eof;  // the file is shorter than the Buffer: cannot happen when sealed
+      return SendState::kFailed;
+    } else if (errno != EINTR) {
+      if (WouldBlock()) return SendState::kWouldBlock;
+      if (errno == EPIPE) no_sigpipe.SawEpipe();
+      ec = LastError();
+      return SendState::kFailed;
+    }
+  }
+  return SendState::kDone;
 }
 
 void HttpConnection::RespondError(int status, std::string_view detail) {

@@ -2,7 +2,10 @@
 // Internal to net/: one HTTP/1.1 connection of HttpServer (RFC 9112). Requests are read with
 // Beast's parser, dispatched to the router, and answered strictly in order, one at a time, so
 // pipelined requests are safe: the next request is parsed only after the previous response is
-// written. Responses are written as header + shared body buffer in one gather write.
+// written. Responses are written as header + shared body buffer in one gather write, except
+// bodies backed by a file (memfd segments, base::Buffer::file_range()): their head is sent with
+// MSG_MORE and the body with sendfile(2), so the kernel sends the bytes straight from the page
+// cache instead of copying them from user space on every request.
 //
 // Ownership: shared_ptr, kept alive by its pending socket/timer operations and by outstanding
 // HttpResponders of the request in flight. Threading: everything runs on the connection's
@@ -72,6 +75,12 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void HandleRequest();
   void WriteResponse(HttpResponse response);
   void OnWrite(boost::system::error_code ec);
+  // The sendfile(2) path: sends what the socket takes, waits for it to drain, repeats.
+  enum class SendState { kDone, kWouldBlock, kFailed };
+  bool UseSendfile();
+  void SendFileBody();
+  SendState SendHead(boost::system::error_code& ec);
+  SendState SendBodyFromFile(boost::system::error_code& ec);
   void RespondError(int status, std::string_view detail);
   void Linger();
   void Drain();
@@ -97,6 +106,10 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::string head_out_;
   base::Buffer body_out_;
   bool keep_alive_after_write_ = false;
+  // Progress of a response sent with sendfile(2).
+  size_t head_sent_ = 0;
+  size_t body_sent_ = 0;
+  bool native_non_blocking_ = false;  // set once, before the first sendfile(2)
 };
 
 }  // namespace steadycast::net::internal
