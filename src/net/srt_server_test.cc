@@ -310,7 +310,7 @@ TEST_F(SrtServerTest, StatsAreSampledAndPosted) {
 
 TEST_F(SrtServerTest, CloseFromTheHandlerBreaksTheCallersLink) {
   Start();
-  recorder_.close_on_data = true;
+  recorder_.Update([](Recorder& r) { r.close_on_data = true; });
   Caller caller;
   caller.Connect(port_, "good");
   ASSERT_TRUE(caller.connected);
@@ -344,7 +344,7 @@ TEST_F(SrtServerTest, SilentCallerIsClosedAfterThePeerIdleTimeout) {
 // A handler that stops consuming does not make the server buffer without bound.
 TEST_F(SrtServerTest, StuckHandlerGetsItsConnectionClosed) {
   Start({.max_pending_bytes = 20'000});
-  recorder_.block_data = true;
+  recorder_.Update([](Recorder& r) { r.block_data = true; });
   Caller caller;
   caller.Connect(port_, "good");
   ASSERT_TRUE(caller.connected);
