@@ -152,10 +152,10 @@ void SrtIngestConnection::OnStats(const net::SrtLinkStats& stats) {
 }
 
 void SrtIngestConnection::OnClosed() {
-  if (publish_ != nullptr && !closing_) {
-    // Emits an unbounded video PES still in progress; damage is only counted.
-    demuxer_.Finish().IgnoreError();
-  }
+  // No demuxer_.Finish(): an SRT publication always ends with a cut stream (when the caller
+  // hangs up, libsrt discards what waits in the receive buffer), so the video PES in
+  // progress (PES_packet_length 0, ended only by the next one) is a truncated frame. It is
+  // dropped rather than forwarded as a frame that fails to decode.
   closing_ = true;
   EndPublication("connection closed");
 }
