@@ -120,7 +120,8 @@ int RunServe(const Settings& settings) {
   auto http_addr = ParseHostPort(settings.String("http_addr"));
   auto rtmp_addr = ParseHostPort(settings.String("rtmp_addr"));
   auto srt_addr = ParseHostPort(settings.String("srt_addr"));
-  for (const auto* a : {&http_addr, &rtmp_addr, &srt_addr}) {
+  auto rtmps_addr = ParseHostPort(settings.String("rtmps_addr"));
+  for (const auto* a : {&http_addr, &rtmp_addr, &srt_addr, &rtmps_addr}) {
     if (!a->ok()) {
       SC_LOG_ERROR("{}", a->status().message());
       return 2;
@@ -183,6 +184,24 @@ int RunServe(const Settings& settings) {
                             return registry.Authorize(request);
                           }));
 
+  // RTMPS: the same protocol over TLS, only when a certificate is configured (CONTRACT.md).
+  const bool rtmps_enabled =
+      !settings.String("tls.cert_file").empty() && !settings.String("tls.key_file").empty();
+  net::TcpServerOptions tls_options = tcp_options;
+  tls_options.tls_certificate_file = settings.String("tls.cert_file");
+  tls_options.tls_private_key_file = settings.String("tls.key_file");
+  ingest::rtmp::RtmpOptions rtmps_options = rtmp_options;
+  rtmps_options.protocol = "rtmps";
+  std::unique_ptr<net::TcpServer> rtmps;
+  if (rtmps_enabled) {
+    rtmps = std::make_unique<net::TcpServer>(
+        io, tls_options,
+        ingest::rtmp::MakeRtmpHandlerFactory(rtmps_options,
+                                             [&registry](const media::PublishRequest& request) {
+                                               return registry.Authorize(request);
+                                             }));
+  }
+
   // SRT: the listen callback looks the key up before accept (passphrase, disabled, unknown).
   const int pbkeylen = static_cast<int>(settings.Int("srt.pbkeylen"));
   if (pbkeylen != 16 && pbkeylen != 24 && pbkeylen != 32) {
@@ -218,6 +237,16 @@ int RunServe(const Settings& settings) {
   }
   api_context.rtmp_base =
       fmt::format("rtmp://{}:{}/live", PublicHost(settings, *rtmp_bound), PortOf(*rtmp_bound));
+  std::string rtmps_bound;
+  if (rtmps) {
+    auto bound = rtmps->Listen(rtmps_addr->host, rtmps_addr->port);
+    if (!bound.ok()) {
+      SC_LOG_ERROR("rtmps listen on {}: {}", settings.String("rtmps_addr"),
+                   bound.status().ToString());
+      return 1;
+    }
+    rtmps_bound = *bound;
+  }
   auto srt_bound = srt.Listen(srt_addr->host, srt_addr->port);
   if (!srt_bound.ok()) {
     SC_LOG_ERROR("srt listen on {}: {}", settings.String("srt_addr"),
@@ -238,7 +267,8 @@ int RunServe(const Settings& settings) {
     return 1;
   }
 
-  const nlohmann::json listen = {{"http", *http_bound}, {"rtmp", *rtmp_bound}, {"srt", *srt_bound}};
+  nlohmann::json listen = {{"http", *http_bound}, {"rtmp", *rtmp_bound}, {"srt", *srt_bound}};
+  if (rtmps) listen["rtmps"] = rtmps_bound;
   if (auto s = WriteFileAtomically(fs::path(data_dir) / "listen.json", listen.dump() + "\n", 0644);
       !s.ok()) {
     SC_LOG_ERROR("listen.json: {}", s.ToString());
@@ -256,6 +286,7 @@ int RunServe(const Settings& settings) {
     SC_LOG_INFO("signal {}: shutting down", signal);
     listeners_ready = false;
     rtmp.Stop();
+    if (rtmps) rtmps->Stop();
     srt.Stop();
     http.Stop();
     // Give in-flight responses a moment, then stop the loop regardless (bounded < 10 s).
