@@ -82,8 +82,8 @@ struct LinkCounters {
 };
 
 struct LinkLimits {
-  size_t max_pending_bytes = 64 * 1024 * 1024;
-  size_t max_pending_packets = 256 * 1024;
+  size_t max_pending_bytes = size_t{64} * 1024 * 1024;
+  size_t max_pending_packets = size_t{256} * 1024;
 };
 
 // A packet leaving the link; `tag` is the caller's (which session it belongs to).

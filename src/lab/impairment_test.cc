@@ -10,7 +10,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const TimePoint kOrigin = TimePoint(std::chrono::hours(1000));
+constexpr TimePoint kOrigin{std::chrono::hours(1000)};
 
 base::Buffer Packet(size_t size, uint32_t index) {
   std::vector<uint8_t> bytes(size, 0);

@@ -39,7 +39,7 @@ TEST(RelayRunnerTest, PrintsEverySecondAndATotalThenStopsAtTheDuration) {
                                            [&] { stopped = true; });
     bound = runner->Start().value();
   });
-  auto client = std::move(net::UdpSocket::Bind(io.io(), testing::kLoopbackAny)).value();
+  auto client = std::move(net::UdpSocket::Bind(io.io(), testing::LoopbackAny())).value();
   client->StartReceiving([](std::span<const uint8_t>, const net::IpEndpoint&) {});
   for (int i = 0; i < 100; ++i) {
     client->SendTo(bound, base::Buffer::FromString("0123456789"));

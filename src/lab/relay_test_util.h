@@ -15,13 +15,13 @@
 
 namespace steadycast::lab::testing {
 
-inline const net::IpEndpoint kLoopbackAny = net::IpEndpoint::V4({127, 0, 0, 1}, 0);
+inline net::IpEndpoint LoopbackAny() { return net::IpEndpoint::V4({127, 0, 0, 1}, 0); }
 
 // Sends every datagram back to whoever sent it.
 class UdpEcho {
  public:
   explicit UdpEcho(boost::asio::io_context& io) {
-    socket_ = std::move(net::UdpSocket::Bind(io, kLoopbackAny)).value();
+    socket_ = std::move(net::UdpSocket::Bind(io, LoopbackAny())).value();
     socket_->StartReceiving([this](std::span<const uint8_t> datagram, const net::IpEndpoint& from) {
       ++received_;
       socket_->SendTo(from, base::Buffer::Copy(datagram));
@@ -55,7 +55,7 @@ class TcpEcho {
           };
           stream->Start(std::move(events));
         }) {
-    endpoint_ = listener_.Listen(kLoopbackAny).value();
+    endpoint_ = listener_.Listen(LoopbackAny()).value();
   }
   const net::IpEndpoint& endpoint() const { return endpoint_; }
   size_t received() const { return received_; }

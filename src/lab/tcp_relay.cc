@@ -10,18 +10,18 @@ namespace {
 
 // Bytes read at once are cut into slices of this size, so the rate cap paces a stream
 // smoothly instead of in 64 KiB lumps (slices share the read's buffer; nothing is copied).
-constexpr size_t kSliceBytes = 4 * 1024;
+constexpr size_t kSliceBytes = size_t{4} * 1024;
 // Flow control (see tcp_relay.h). Pending: bytes inside a link (queued or in propagation).
-constexpr size_t kPausePendingBytes = 4 * 1024 * 1024;
-constexpr size_t kResumePendingBytes = 1 * 1024 * 1024;
+constexpr size_t kPausePendingBytes = size_t{4} * 1024 * 1024;
+constexpr size_t kResumePendingBytes = size_t{1} * 1024 * 1024;
 // Bytes waiting in the destination socket's send queue (a slow reader behind the relay).
-constexpr size_t kPauseQueuedBytes = 1 * 1024 * 1024;
-constexpr size_t kResumeQueuedBytes = 256 * 1024;
+constexpr size_t kPauseQueuedBytes = size_t{1} * 1024 * 1024;
+constexpr size_t kResumeQueuedBytes = size_t{256} * 1024;
 
 // Small reads: a paused source overshoots the bottleneck queue by at most one read.
 net::TcpStreamOptions StreamOptions() {
   net::TcpStreamOptions options;
-  options.read_buffer_bytes = 16 * 1024;
+  options.read_buffer_bytes = size_t{16} * 1024;
   return options;
 }
 

@@ -95,7 +95,7 @@ TEST_F(TcpRelayTest, ForwardsBytesBothWaysAndAnOrderlyClose) {
   RelayOnThread relay(io_, LoopbackOptions(RelayProtocol::kTcp, echo_.endpoint()));
   ASSERT_TRUE(relay.ok()) << relay.error().ToString();
   Client client(io_, relay.endpoint());
-  const std::string payload = Pattern(2 * 1024 * 1024);
+  const std::string payload = Pattern(size_t{2} * 1024 * 1024);
   client.stream().Send(base::Buffer::FromString(payload));
   ASSERT_TRUE(WaitUntil([&] { return client.size() == payload.size(); }, 10s)) << client.size();
   EXPECT_TRUE(client.data() == payload);
@@ -172,7 +172,7 @@ TEST_F(TcpRelayTest, RateCapPacesTheStream) {
   ASSERT_TRUE(relay.ok());
   Client client(io_, relay.endpoint());
   ASSERT_TRUE(WaitUntil([&] { return client.connected(); }));
-  const std::string payload = Pattern(500 * 1000);
+  const std::string payload = Pattern(size_t{500} * 1000);
   const auto start = SteadyClock::now();
   client.stream().Send(base::Buffer::FromString(payload));
   ASSERT_TRUE(WaitUntil([&] { return client.size() == payload.size(); }, 5s)) << client.size();

@@ -28,7 +28,7 @@ using SteadyClock = std::chrono::steady_clock;
 class Client {
  public:
   explicit Client(IoThread& io) : io_(io) {
-    socket_ = std::move(net::UdpSocket::Bind(io.io(), testing::kLoopbackAny)).value();
+    socket_ = std::move(net::UdpSocket::Bind(io.io(), testing::LoopbackAny())).value();
     socket_->StartReceiving([this](std::span<const uint8_t> datagram, const net::IpEndpoint&) {
       uint32_t index = 0;
       if (datagram.size() < sizeof(index)) return;

@@ -31,10 +31,10 @@ class io_context;
 namespace steadycast::net {
 
 struct TcpStreamOptions {
-  size_t read_buffer_bytes = 64 * 1024;
+  size_t read_buffer_bytes = size_t{64} * 1024;
   // A peer that does not read: past this many queued bytes the stream is reset and closed
   // with kResourceExhausted instead of growing memory.
-  size_t max_send_queue_bytes = 16 * 1024 * 1024;
+  size_t max_send_queue_bytes = size_t{16} * 1024 * 1024;
   // Close(): how long the flush and the wait for the peer's FIN may take.
   std::chrono::milliseconds close_linger{2'000};
 };

@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 using testing::IoThread;
 using testing::WaitUntil;
 
-const IpEndpoint kLoopbackAny = IpEndpoint::V4({127, 0, 0, 1}, 0);
+IpEndpoint LoopbackAny() { return IpEndpoint::V4({127, 0, 0, 1}, 0); }
 
 // Everything one stream reported, shared with the test thread.
 struct Observed {
@@ -68,7 +68,7 @@ class TcpStreamTest : public ::testing::Test {
                                                 accepted_.push_back(stream);
                                                 if (start) stream->Start(server_.Events());
                                               });
-    auto bound = listener_->Listen(kLoopbackAny);
+    auto bound = listener_->Listen(LoopbackAny());
     ASSERT_TRUE(bound.ok()) << bound.status().ToString();
     address_ = *bound;
   }
@@ -175,8 +175,8 @@ TEST_F(TcpStreamTest, PausedReadingBackPressuresTheSender) {
   accepted->Start(server_.Events());
   ASSERT_TRUE(WaitUntil([&] { return client.Get([&] { return client.connected; }); }));
 
-  constexpr size_t kTotal = 8 * 1024 * 1024;  // more than both kernels' buffers together
-  const base::Buffer chunk = base::Buffer::Take(std::vector<uint8_t>(64 * 1024, 'p'));
+  constexpr size_t kTotal = size_t{8} * 1024 * 1024;  // more than both kernels' buffers together
+  const base::Buffer chunk = base::Buffer::Take(std::vector<uint8_t>(size_t{64} * 1024, 'p'));
   for (size_t sent = 0; sent < kTotal; sent += chunk.size()) stream->Send(chunk);
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(server_.size(), 0u);
@@ -192,11 +192,11 @@ TEST_F(TcpStreamTest, SendQueueOverflowClosesInsteadOfGrowing) {
   Listen(/*start=*/false);
   Observed client;
   TcpStreamOptions options;
-  options.max_send_queue_bytes = 256 * 1024;
+  options.max_send_queue_bytes = size_t{256} * 1024;
   auto stream = TcpStream::Connect(io_.io(), address_, 2s, client.Events(), options);
   auto accepted = Accepted();  // never started: never reads
   ASSERT_TRUE(WaitUntil([&] { return client.Get([&] { return client.connected; }); }));
-  const base::Buffer chunk = base::Buffer::Take(std::vector<uint8_t>(64 * 1024, 'o'));
+  const base::Buffer chunk = base::Buffer::Take(std::vector<uint8_t>(size_t{64} * 1024, 'o'));
   for (int i = 0; i < 400 && !client.is_closed(); ++i) {
     stream->Send(chunk);
     std::this_thread::sleep_for(1ms);
@@ -209,7 +209,7 @@ TEST_F(TcpStreamTest, CloseFlushesThenEndsOrderly) {
   Listen();
   Observed client;
   auto stream = TcpStream::Connect(io_.io(), address_, 2s, client.Events());
-  const base::Buffer chunk = base::Buffer::Take(std::vector<uint8_t>(256 * 1024, 'c'));
+  const base::Buffer chunk = base::Buffer::Take(std::vector<uint8_t>(size_t{256} * 1024, 'c'));
   for (int i = 0; i < 8; ++i) stream->Send(chunk);
   stream->Close();
   ASSERT_TRUE(WaitUntil([&] { return server_.Get([&] { return server_.peer_closed; }); }));

@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 using testing::IoThread;
 using testing::WaitUntil;
 
-const IpEndpoint kLoopbackAny = IpEndpoint::V4({127, 0, 0, 1}, 0);
+IpEndpoint LoopbackAny() { return IpEndpoint::V4({127, 0, 0, 1}, 0); }
 
 // Datagrams a socket received, shared with the test thread.
 struct Inbox {
@@ -41,8 +41,8 @@ struct Inbox {
 
 TEST(UdpSocketTest, BoundSocketsExchangeDatagramsAndSeeTheSender) {
   IoThread io;
-  auto a = UdpSocket::Bind(io.io(), kLoopbackAny);
-  auto b = UdpSocket::Bind(io.io(), kLoopbackAny);
+  auto a = UdpSocket::Bind(io.io(), LoopbackAny());
+  auto b = UdpSocket::Bind(io.io(), LoopbackAny());
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_NE((*a)->local_endpoint().port(), 0);
   Inbox inbox_a;
@@ -66,8 +66,8 @@ TEST(UdpSocketTest, BoundSocketsExchangeDatagramsAndSeeTheSender) {
 
 TEST(UdpSocketTest, ConnectedSocketTalksOnlyToItsPeer) {
   IoThread io;
-  auto server = UdpSocket::Bind(io.io(), kLoopbackAny);
-  auto stranger = UdpSocket::Bind(io.io(), kLoopbackAny);
+  auto server = UdpSocket::Bind(io.io(), LoopbackAny());
+  auto stranger = UdpSocket::Bind(io.io(), LoopbackAny());
   ASSERT_TRUE(server.ok() && stranger.ok());
   auto client = UdpSocket::Connect(io.io(), (*server)->local_endpoint());
   ASSERT_TRUE(client.ok()) << client.status().ToString();
@@ -97,7 +97,7 @@ TEST(UdpSocketTest, ConnectedSocketTalksOnlyToItsPeer) {
 // on a later call. Neither receiving nor sending may stop because of it: SRT peers restart.
 TEST(UdpSocketTest, SurvivesAPeerThatIsAwayForAWhile) {
   IoThread io;
-  auto probe = UdpSocket::Bind(io.io(), kLoopbackAny);
+  auto probe = UdpSocket::Bind(io.io(), LoopbackAny());
   ASSERT_TRUE(probe.ok());
   const IpEndpoint peer = (*probe)->local_endpoint();
   io.Run([&] { probe->reset(); });
@@ -127,8 +127,8 @@ TEST(UdpSocketTest, SurvivesAPeerThatIsAwayForAWhile) {
 
 TEST(UdpSocketTest, CloseFromTheHandlerStopsDelivery) {
   IoThread io;
-  auto receiver = UdpSocket::Bind(io.io(), kLoopbackAny);
-  auto sender = UdpSocket::Bind(io.io(), kLoopbackAny);
+  auto receiver = UdpSocket::Bind(io.io(), LoopbackAny());
+  auto sender = UdpSocket::Bind(io.io(), LoopbackAny());
   ASSERT_TRUE(receiver.ok() && sender.ok());
   std::atomic<int> calls{0};
   UdpSocket* raw = receiver->get();
@@ -149,8 +149,8 @@ TEST(UdpSocketTest, CloseFromTheHandlerStopsDelivery) {
 
 TEST(UdpSocketTest, ABurstArrivesWholeOnLoopback) {
   IoThread io;
-  auto receiver = UdpSocket::Bind(io.io(), kLoopbackAny);
-  auto sender = UdpSocket::Bind(io.io(), kLoopbackAny);
+  auto receiver = UdpSocket::Bind(io.io(), LoopbackAny());
+  auto sender = UdpSocket::Bind(io.io(), LoopbackAny());
   ASSERT_TRUE(receiver.ok() && sender.ok());
   std::atomic<size_t> bytes{0};
   std::atomic<int> count{0};
@@ -177,7 +177,7 @@ TEST(UdpSocketTest, ABurstArrivesWholeOnLoopback) {
 
 TEST(UdpSocketTest, BindErrorsNameTheAddress) {
   IoThread io;
-  auto first = UdpSocket::Bind(io.io(), kLoopbackAny);
+  auto first = UdpSocket::Bind(io.io(), LoopbackAny());
   ASSERT_TRUE(first.ok());
   auto second = UdpSocket::Bind(io.io(), (*first)->local_endpoint());
   ASSERT_FALSE(second.ok());
