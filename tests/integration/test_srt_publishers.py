@@ -2,15 +2,14 @@
 srt-live-transmit sending a pre-made TS file from stdin, and GStreamer (`mpegtsmux ! srtsink`).
 Each yields HLS that `ffmpeg -v error` decodes with zero error lines. libsrt drops what is still
 in the receive buffer when a caller hangs up (about one latency of media), so the frame count
-is checked loosely; errors are tolerated in the last frame only, a known product bug (see
-srt_helpers.assert_clean_except_cut_tail)."""
+is checked loosely."""
 
 import os
 import subprocess
 import tempfile
 
 from harness import Server, count_decoded_frames, log, run_test
-from srt_helpers import (assert_clean_except_cut_tail, ffmpeg_copy_publish_args,
+from srt_helpers import (assert_decodes_clean, ffmpeg_copy_publish_args,
                          ffmpeg_srt_publish_args, ffmpeg_srt_url, gst_srt_publish_args, health,
                          make_ts, run_capture, slt_srt_url, srt_addr, wait_until)
 
@@ -22,7 +21,7 @@ def check_hls(server, stream, name, expected_frames, workdir):
     frames, errors = count_decoded_frames(server.master_url(stream))
     log(f"{name}: decoded {frames} frames of {expected_frames}; errors: {errors[:5]}")
     assert frames >= 0.7 * expected_frames, (name, frames)
-    assert_clean_except_cut_tail(server, stream, workdir, errors, name)
+    assert_decodes_clean(server, stream, workdir, errors, name)
 
 
 def wait_gone(server, stream):
