@@ -87,6 +87,10 @@ base::Status MediaMapper::OnVideo(uint32_t timestamp_ms, const base::Buffer& bod
     case flv::AvcPacketType::kEndOfSequence:
       return base::Status::Ok();
     case flv::AvcPacketType::kSequenceHeader: {
+      if (tag.payload.empty()) {  // placeholder some remuxers send before the real record
+        ++empty_sequence_headers_;
+        return base::Status::Ok();
+      }
       SC_ASSIGN_OR_RETURN(media::ParsedVideoConfig parsed,
                           media::VideoConfigFromAvcc(tag.payload).WithContext("rtmp video"));
       nal_length_size_ = parsed.nal_length_size;
@@ -132,6 +136,12 @@ base::Status MediaMapper::OnAudio(uint32_t timestamp_ms, const base::Buffer& bod
   }
   const int64_t dts = timestamps_.Extend(timestamp_ms) * kTicksPerMs;
   if (tag.aac_packet_type == flv::AacPacketType::kSequenceHeader) {
+    // ffmpeg remuxing with -c copy (e.g. from MPEG-TS) sends an empty AAC sequence header first
+    // and the real one once it has seen an audio frame: wait for that one.
+    if (tag.payload.empty()) {
+      ++empty_sequence_headers_;
+      return base::Status::Ok();
+    }
     SC_ASSIGN_OR_RETURN(media::AudioTrackConfig config,
                         media::ParseAudioSpecificConfig(tag.payload).WithContext("rtmp audio"));
     if (audio_config_ != config) {

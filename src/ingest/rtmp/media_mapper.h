@@ -52,6 +52,8 @@ class MediaMapper {
 
   // Frames that arrived before their track's sequence header (dropped: undecodable).
   uint64_t dropped_before_config() const { return dropped_before_config_; }
+  // Empty AVC/AAC sequence headers skipped (ffmpeg -c copy sends one before the real one).
+  uint64_t empty_sequence_headers() const { return empty_sequence_headers_; }
 
  private:
   media::MediaSink& sink_;
@@ -61,6 +63,7 @@ class MediaMapper {
   int nal_length_size_ = 4;
   std::optional<double> metadata_frame_rate_;
   uint64_t dropped_before_config_ = 0;
+  uint64_t empty_sequence_headers_ = 0;
 };
 
 }  // namespace steadycast::ingest::rtmp

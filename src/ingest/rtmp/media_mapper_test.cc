@@ -77,6 +77,17 @@ TEST_F(MapperTest, TimestampJumpOf2Pow31) {
       sink.events[2].starts_with("au audio dts=" + std::to_string(jumped + int64_t{40} * 90)));
 }
 
+// ffmpeg -c copy from MPEG-TS sends an empty AAC sequence header before the real one.
+TEST_F(MapperTest, EmptySequenceHeadersAreSkippedUntilTheRealOne) {
+  ASSERT_TRUE(mapper.OnAudio(0, Body(flv::BuildAacSequenceHeaderBody({}))).ok());
+  ASSERT_TRUE(mapper.OnVideo(0, Body(flv::BuildAvcSequenceHeaderBody({}))).ok());
+  EXPECT_EQ(mapper.empty_sequence_headers(), 2u);
+  EXPECT_TRUE(sink.events.empty());
+  ASSERT_TRUE(mapper.OnAudio(0, Body(flv::BuildAacSequenceHeaderBody(testing::SampleAsc()))).ok());
+  ASSERT_EQ(sink.events.size(), 1u);
+  EXPECT_TRUE(sink.events[0].starts_with("audio-config")) << sink.events[0];
+}
+
 TEST_F(MapperTest, VideoTimestampsAndKeyframes) {
   Configure();
   ASSERT_TRUE(mapper.OnVideo(100, Nalu(true, 66, OneNal())).ok());
