@@ -152,7 +152,7 @@ int RunServe(const Settings& settings) {
   net::HttpRouter router;
   api::ApiContext api_context{.store = *store, .clock = clock};
   // Deleting a stream, resetting its key or disabling it disconnects its publisher (≤ 1 s).
-  api_context.on_stream_deleted = [&registry](const std::string& id) { registry.Kick(id); };
+  api_context.on_stream_deleted = [&registry](const std::string& id) { registry.Forget(id); };
   api_context.on_stream_key_reset = [&registry](const std::string& id) { registry.Kick(id); };
   api_context.on_stream_disabled = [&registry](const std::string& id) { registry.Kick(id); };
   api_context.listeners_ready = [&listeners_ready] { return listeners_ready.load(); };

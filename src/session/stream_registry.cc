@@ -194,6 +194,15 @@ std::map<std::string, LinkHealth> StreamRegistry::AllHealth() const {
   return out;
 }
 
+void StreamRegistry::Forget(const std::string& stream_id) {
+  {
+    std::lock_guard lock(mu_);
+    std::erase_if(playback_cache_,
+                  [&stream_id](const auto& entry) { return entry.second.first == stream_id; });
+  }
+  Kick(stream_id);
+}
+
 void StreamRegistry::Kick(const std::string& stream_id) {
   std::function<void()> disconnect;
   {
@@ -206,6 +215,18 @@ void StreamRegistry::Kick(const std::string& stream_id) {
 }
 
 PlaybackTarget StreamRegistry::LookupPlayback(std::string_view playback_id) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto cached = playback_cache_.find(playback_id); cached != playback_cache_.end()) {
+      PlaybackTarget target;
+      target.exists = true;
+      target.policy = cached->second.second;
+      if (auto it = streams_.find(cached->second.first); it != streams_.end()) {
+        target.packager = it->second->packager;
+      }
+      return target;
+    }
+  }
   auto stream = store_.live_streams().GetByPlaybackId(std::string(playback_id));
   if (!stream.ok()) return {};
   PlaybackTarget target;
@@ -214,6 +235,7 @@ PlaybackTarget StreamRegistry::LookupPlayback(std::string_view playback_id) {
     if (pb.id == playback_id) target.policy = pb.policy;
   }
   std::lock_guard lock(mu_);
+  playback_cache_[std::string(playback_id)] = {stream->id, target.policy};
   auto it = streams_.find(stream->id);
   if (it != streams_.end()) target.packager = it->second->packager;
   return target;

@@ -63,6 +63,8 @@ class StreamRegistry {
 
   // Disconnects the current publisher of `stream_id`, if any (key reset, delete).
   void Kick(const std::string& stream_id);
+  // The stream was deleted: kick its publisher and forget its cached playback ids.
+  void Forget(const std::string& stream_id);
 
   // For deliver/: does the playback id exist, and what is its current packager.
   PlaybackTarget LookupPlayback(std::string_view playback_id);
@@ -90,6 +92,10 @@ class StreamRegistry {
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<StreamEntry>> streams_;  // by stream id
+  // Playback id → (stream id, policy), filled on first lookup so that playlist and segment
+  // requests do not query the store. Playback ids and their policy never change; a deleted
+  // stream is removed by Forget().
+  std::map<std::string, std::pair<std::string, std::string>, std::less<>> playback_cache_;
   uint64_t next_serial_ = 1;
 };
 

@@ -111,6 +111,14 @@ TEST_F(StreamRegistryTest, KickCallsDisconnect) {
   EXPECT_EQ(kicks, 1);
 }
 
+TEST_F(StreamRegistryTest, PlaybackLookupIsCachedUntilForgotten) {
+  EXPECT_TRUE(registry_->LookupPlayback("pb_test").exists);
+  ASSERT_TRUE(store_->live_streams().Delete(stream_.id).ok());
+  EXPECT_TRUE(registry_->LookupPlayback("pb_test").exists);  // served from the cache
+  registry_->Forget(stream_.id);
+  EXPECT_FALSE(registry_->LookupPlayback("pb_test").exists);
+}
+
 TEST_F(StreamRegistryTest, UnknownPlaybackIdDoesNotExist) {
   EXPECT_FALSE(registry_->LookupPlayback("pb_missing").exists);
   auto t = registry_->LookupPlayback("pb_test");
