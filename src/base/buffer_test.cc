@@ -60,11 +60,12 @@ std::vector<uint8_t> ReadRange(const FileRange& range) {
 }
 
 TEST(BufferMemfdTest, HoldsTheSameBytesAndExposesTheWholeFile) {
-  const std::vector<uint8_t> bytes = Pattern(300 * 1024);
+  const std::vector<uint8_t> bytes = Pattern(size_t{300} * 1024);
   std::vector<uint8_t> moved = bytes;
   const size_t live_before = Buffer::LiveMemfdCount();
   Buffer b = Buffer::TakeIntoMemfd(std::move(moved), "steadycast-test");
-  EXPECT_TRUE(moved.empty());  // taken, not left behind in the caller's vector
+  // NOLINTNEXTLINE(bugprone-use-after-move): checks that the bytes were taken, not left behind
+  EXPECT_TRUE(moved.empty());
   EXPECT_EQ(b, Buffer::Copy(bytes));
   const std::optional<FileRange> range = b.file_range();
   ASSERT_TRUE(range.has_value());

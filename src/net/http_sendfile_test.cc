@@ -92,8 +92,8 @@ class HttpSendfileTest : public ::testing::Test {
   static constexpr size_t kSliceOffset = 1'000'003;  // not page-aligned on purpose
   static constexpr size_t kSliceLength = 777'777;
 
-  const base::Buffer big_ = FileBacked(5 * 1024 * 1024);
-  const base::Buffer huge_ = FileBacked(24 * 1024 * 1024);  // more than any socket buffers
+  const base::Buffer big_ = FileBacked(size_t{5} * 1024 * 1024);
+  const base::Buffer huge_ = FileBacked(size_t{24} * 1024 * 1024);  // more than any socket buffers
   HttpRouter router_;
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{
@@ -157,6 +157,7 @@ TEST_F(HttpSendfileTest, ConcurrentSlowAndFastClientsGetExactBytes) {
   constexpr int kClients = 8;
   std::atomic<int> ok{0};
   std::vector<std::thread> clients;
+  clients.reserve(kClients);
   for (int i = 0; i < kClients; ++i) {
     clients.emplace_back([this, &ok] {
       TestClient client(port_);
@@ -174,7 +175,7 @@ TEST_F(HttpSendfileTest, ConcurrentSlowAndFastClientsGetExactBytes) {
   std::string wire(received.size(), '\0');
   asio::buffer_copy(asio::buffer(wire), received.data());
   wire.erase(0, head_size);
-  std::vector<char> piece(64 * 1024);
+  std::vector<char> piece(size_t{64} * 1024);
   while (wire.size() < big_.size()) {
     boost::system::error_code ec;
     const size_t n = slow.read_some(asio::buffer(piece), ec);
@@ -199,7 +200,7 @@ TEST_F(HttpSendfileTest, ClientThatStopsReadingHitsTheWriteTimeout) {
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
   // What arrived is a prefix of the response, then the connection ends.
   size_t total = 0;
-  std::vector<char> piece(256 * 1024);
+  std::vector<char> piece(size_t{256} * 1024);
   boost::system::error_code ec;
   while (!ec) total += stuck.read_some(asio::buffer(piece), ec);
   EXPECT_LT(total, huge_.size());
