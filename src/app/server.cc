@@ -1,5 +1,6 @@
 #include "app/server.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -110,6 +111,12 @@ base::Result<std::unique_ptr<deliver::PlaybackTokenVerifier>> MakePlaybackTokenV
 }  // namespace
 
 int RunServe(const Settings& settings) {
+  // Segments live in memfds (one descriptor each, budgeted from the soft limit): raise the
+  // soft open-file limit to the hard one so that budget is not the distribution's 1024.
+  if (rlimit limit{}; ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
   if (!base::SetLogLevel(settings.String("log_level"))) {
     SC_LOG_ERROR("unknown log level '{}'", settings.String("log_level"));
     return 2;
