@@ -35,6 +35,8 @@ class BrokenStore final : public store::Store {
   explicit BrokenStore(store::Store& inner) : inner_(inner) {}
   store::LiveStreamRepository& live_streams() override { return inner_.live_streams(); }
   store::TokenRepository& tokens() override { return inner_.tokens(); }
+  store::EventRepository& events() override { return inner_.events(); }
+  store::IdempotencyRepository& idempotency() override { return inner_.idempotency(); }
   base::Status Ping() override { return base::Unavailable("disk on fire"); }
 
  private:

@@ -1,5 +1,7 @@
 #include "store/live_stream.h"
 
+#include "store/store.h"
+
 #include <array>
 #include <utility>
 
@@ -27,6 +29,16 @@ std::optional<StreamStatus> ParseStreamStatus(std::string_view name) {
   for (const auto& [value, text] : kStatusNames) {
     if (text == name) return value;
   }
+  return std::nullopt;
+}
+
+std::string_view TokenScopeName(TokenScope scope) {
+  return scope == TokenScope::kRead ? "read" : "admin";
+}
+
+std::optional<TokenScope> ParseTokenScope(std::string_view name) {
+  if (name == "admin") return TokenScope::kAdmin;
+  if (name == "read") return TokenScope::kRead;
   return std::nullopt;
 }
 

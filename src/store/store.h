@@ -3,15 +3,43 @@
 // Implementations: store/sqlite (default, embedded); store/postgres later. All methods are
 // thread-safe and synchronous; callers must not hold them on the media hot path for long.
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
 #include "store/live_stream.h"
 
 namespace steadycast::store {
+
+// An event for the transactional outbox (ARCHITECTURE.md "Key decisions"): built by events/,
+// appended by the store in the same transaction as the state change it describes. The store
+// assigns `position` (global order) and `sequence` (1, 2, ... per object).
+struct NewEvent {
+  std::string id;           // "evt_..."
+  std::string type;         // "live_stream.active"
+  std::string object_type;  // "live_stream"
+  std::string object_id;    // "ls_..."
+  int64_t created_at_ms = 0;
+  std::string data_json = "{}";  // the payload object; never holds secrets
+  bool operator==(const NewEvent&) const = default;
+};
+
+struct StoredEvent : NewEvent {
+  int64_t position = 0;  // strictly increasing across all objects
+  int64_t sequence = 0;  // strictly increasing per (object_type, object_id), from 1
+};
+
+// A state change of one live stream: edits `stream` in place (any field except id and
+// created_at_ms) and returns the events that describe the change. An error aborts the whole
+// change (nothing written) and is returned to the caller unchanged.
+using StreamMutation = std::function<base::Result<std::vector<NewEvent>>(LiveStream& stream)>;
+// Events for a deletion, built from the stream as it was.
+using DeletionEvents = std::function<std::vector<NewEvent>(const LiveStream& before)>;
 
 struct Page {
   std::vector<LiveStream> items;
@@ -39,11 +67,73 @@ class LiveStreamRepository {
   virtual base::Status SetStatus(const std::string& id, StreamStatus status,
                                  int64_t updated_at_ms) = 0;
   virtual base::Status Delete(const std::string& id) = 0;  // kNotFound
+
+  // Transactional forms (state change + outbox events in one transaction; see NewEvent).
+  virtual base::Status CreateWithEvents(const LiveStream& stream,
+                                        const std::vector<NewEvent>& events) = 0;
+  // Loads `id` (kNotFound), applies `mutate`, writes every field including status and the
+  // playback id set, appends the events; returns the stream as written.
+  virtual base::Result<LiveStream> Mutate(const std::string& id, const StreamMutation& mutate) = 0;
+  // Deletes `id` (kNotFound) and appends `events(before)`; returns the stream as it was.
+  virtual base::Result<LiveStream> DeleteWithEvents(const std::string& id,
+                                                    const DeletionEvents& events) = 0;
+  // Every stream whose status is one of `statuses` (start-up recovery; unordered).
+  virtual base::Result<std::vector<LiveStream>> ListByStatus(
+      const std::vector<StreamStatus>& statuses) = 0;
 };
+
+struct EventQuery {
+  int64_t after_position = 0;  // exclusive
+  int limit = 100;             // 1..1000
+  std::string object_id;       // "" = any
+  std::string type;            // "" = any
+};
+
+// The outbox, read side (delivery and the events API) plus appends that change no state.
+class EventRepository {
+ public:
+  virtual ~EventRepository() = default;
+  // Ascending by position.
+  virtual base::Result<std::vector<StoredEvent>> List(const EventQuery& query) = 0;
+  virtual base::Result<StoredEvent> Get(const std::string& id) = 0;  // kNotFound
+  // Appends events that accompany no stored state change (health, refused takeover).
+  virtual base::Status Append(const std::vector<NewEvent>& events) = 0;
+};
+
+// A stored POST response for Idempotency-Key replay (CONTRACT.md "REST API").
+struct IdempotencyRecord {
+  std::string token_id;
+  std::string key;           // the Idempotency-Key header, ≤ 255 bytes
+  std::string request_hash;  // hex SHA-256 of method, path and body
+  int status = 0;
+  std::string content_type;
+  std::string location;  // Location header, may be empty
+  std::string body;
+  int64_t created_at_ms = 0;
+  bool operator==(const IdempotencyRecord&) const = default;
+};
+
+class IdempotencyRepository {
+ public:
+  virtual ~IdempotencyRepository() = default;
+  // The record for (token_id, key) created at or after `not_before_ms`, if any.
+  virtual base::Result<std::optional<IdempotencyRecord>> Find(const std::string& token_id,
+                                                              const std::string& key,
+                                                              int64_t not_before_ms) = 0;
+  // Inserts or replaces the record for (token_id, key).
+  virtual base::Status Save(const IdempotencyRecord& record) = 0;
+  // Removes records created before `before_ms`; returns how many.
+  virtual base::Result<int64_t> Purge(int64_t before_ms) = 0;
+};
+
+enum class TokenScope { kAdmin, kRead };            // kRead: GET only (403 on changes)
+std::string_view TokenScopeName(TokenScope scope);  // "admin" | "read"
+std::optional<TokenScope> ParseTokenScope(std::string_view name);
 
 struct AccessToken {
   std::string id;  // "tok_..."
   std::string name;
+  TokenScope scope = TokenScope::kAdmin;
   std::string secret;  // only set when just created; never stored in clear
   int64_t created_at_ms = 0;
 };
@@ -53,8 +143,13 @@ class TokenRepository {
   virtual ~TokenRepository() = default;
   // Generates id + secret, stores a salted hash of the secret, returns both in clear once.
   virtual base::Result<AccessToken> Create(const std::string& name, int64_t now_ms) = 0;
+  virtual base::Result<AccessToken> Create(const std::string& name, TokenScope scope,
+                                           int64_t now_ms) = 0;
   // Constant-time comparison of the hash. kUnauthenticated when unknown or wrong.
   virtual base::Status Verify(const std::string& id, const std::string& secret) = 0;
+  // Verify, and return the token (without secret) on success.
+  virtual base::Result<AccessToken> Authenticate(const std::string& id,
+                                                 const std::string& secret) = 0;
   virtual base::Result<int64_t> Count() = 0;
 };
 
@@ -63,6 +158,8 @@ class Store {
   virtual ~Store() = default;
   virtual LiveStreamRepository& live_streams() = 0;
   virtual TokenRepository& tokens() = 0;
+  virtual EventRepository& events() = 0;
+  virtual IdempotencyRepository& idempotency() = 0;
   // A cheap query proving the store answers (for /readyz).
   virtual base::Status Ping() = 0;
 };

@@ -2,19 +2,10 @@
 
 #include <charconv>
 
+#include "base/base64.h"
+
 namespace steadycast::store::sqlite {
 namespace {
-
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-int DecodeChar(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
 
 bool IsIdChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }
 
@@ -25,44 +16,11 @@ base::Status BadCursor(std::string_view why) {
 }  // namespace
 
 std::string Base64UrlEncode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() * 4 + 2) / 3);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char ch : bytes) {
-    acc = (acc << 8) | static_cast<uint8_t>(ch);
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(acc >> bits) & 0x3f]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 0x3f]);
-  return out;
+  return base::Base64Encode(bytes, base::kBase64UrlUnpadded);
 }
 
 base::Result<std::string> Base64UrlDecode(std::string_view text) {
-  // A lone trailing character carries only 6 bits: no byte can end there.
-  if (text.size() % 4 == 1) return base::InvalidArgument("base64url: truncated");
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    const int v = DecodeChar(c);
-    if (v < 0) return base::InvalidArgument("base64url: invalid character");
-    acc = ((acc << 6) | static_cast<uint32_t>(v)) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  // Leftover bits must be zero, so every byte string has exactly one encoding.
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
-    return base::InvalidArgument("base64url: non-canonical");
-  }
-  return out;
+  return base::Base64Decode(text, base::kBase64UrlUnpadded);
 }
 
 std::string EncodeCursor(const CursorPosition& position) {

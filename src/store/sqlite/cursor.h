@@ -29,8 +29,9 @@ std::string EncodeCursor(const CursorPosition& position);
 // (canonical base64url, decimal non-negative time, id of [a-z0-9_] within limits).
 base::Result<CursorPosition> DecodeCursor(std::string_view cursor);
 
-// Unpadded base64url (RFC 4648 §5). Decoding rejects padding, foreign characters and
-// non-canonical trailing bits.
+// Unpadded base64url (RFC 4648 §5), the form of cursors and stored secret hashes: shorthands
+// for base::Base64Encode/Decode with base::kBase64UrlUnpadded. Decoding rejects padding,
+// foreign characters and non-canonical trailing bits.
 std::string Base64UrlEncode(std::string_view bytes);
 base::Result<std::string> Base64UrlDecode(std::string_view text);
 

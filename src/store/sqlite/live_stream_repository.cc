@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "store/sqlite/cursor.h"
+#include "store/sqlite/event_repository.h"
 
 namespace steadycast::store::sqlite {
 namespace {
@@ -26,6 +27,8 @@ constexpr std::string_view kSelectByKey =
 constexpr std::string_view kSelectByPlaybackId =
     "SELECT " SC_LIVE_STREAM_COLUMNS
     " FROM live_streams WHERE id = (SELECT live_stream_id FROM playback_ids WHERE id = ?1)";
+constexpr std::string_view kListByStatus =
+    "SELECT " SC_LIVE_STREAM_COLUMNS " FROM live_streams WHERE status = ?1";
 constexpr std::string_view kListFirst = "SELECT " SC_LIVE_STREAM_COLUMNS
                                         " FROM live_streams ORDER BY created_at_ms DESC, id DESC "
                                         "LIMIT ?1";
@@ -41,6 +44,10 @@ constexpr std::string_view kInsert =
     "srt_latency_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 constexpr std::string_view kUpdate =
     "UPDATE live_streams SET stream_key = ?3, srt_passphrase = ?4, "
+    "reconnect_window = ?5, latency_mode = ?6, ladder_json = ?7, slate = ?8, takeover = ?9, "
+    "metadata_json = ?10, updated_at_ms = ?12, srt_latency_ms = ?13 WHERE id = ?1";
+constexpr std::string_view kUpdateWithStatus =
+    "UPDATE live_streams SET status = ?2, stream_key = ?3, srt_passphrase = ?4, "
     "reconnect_window = ?5, latency_mode = ?6, ladder_json = ?7, slate = ?8, takeover = ?9, "
     "metadata_json = ?10, updated_at_ms = ?12, srt_latency_ms = ?13 WHERE id = ?1";
 constexpr std::string_view kSelectPlaybackIds =
@@ -102,16 +109,24 @@ base::Status LoadPlaybackIds(Connection& c, LiveStream& stream) {
 }
 
 // Runs a single-row SELECT bound to `value` and loads the playback ids.
-base::Result<LiveStream> GetOne(Database& db, std::string_view sql, const std::string& value,
-                                std::string_view what) {
-  return db.InTransaction(TransactionMode::kRead, [&](Connection& c) -> base::Result<LiveStream> {
+base::Result<LiveStream> LoadOne(Connection& c, std::string_view sql, const std::string& value,
+                                 std::string_view what) {
+  LiveStream stream;
+  {
     SC_ASSIGN_OR_RETURN(Statement s, c.Prepare(sql));
     s.Bind(1, value);
     SC_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return base::NotFound(fmt::format("live stream not found (by {})", what));
-    SC_ASSIGN_OR_RETURN(LiveStream stream, ReadRow(s));
-    SC_RETURN_IF_ERROR(LoadPlaybackIds(c, stream));
-    return stream;
+    SC_ASSIGN_OR_RETURN(stream, ReadRow(s));
+  }
+  SC_RETURN_IF_ERROR(LoadPlaybackIds(c, stream));
+  return stream;
+}
+
+base::Result<LiveStream> GetOne(Database& db, std::string_view sql, const std::string& value,
+                                std::string_view what) {
+  return db.InTransaction(TransactionMode::kRead, [&](Connection& c) -> base::Result<LiveStream> {
+    return LoadOne(c, sql, value, what);
   });
 }
 
@@ -147,15 +162,78 @@ base::Status SyncPlaybackIds(Connection& c, const LiveStream& stream) {
 }  // namespace
 
 base::Status SqliteLiveStreamRepository::Create(const LiveStream& stream) {
+  return CreateWithEvents(stream, {});
+}
+
+base::Status SqliteLiveStreamRepository::CreateWithEvents(const LiveStream& stream,
+                                                          const std::vector<NewEvent>& events) {
   return db_
       .InTransaction(TransactionMode::kWrite,
                      [&](Connection& c) -> base::Status {
-                       SC_ASSIGN_OR_RETURN(Statement s, c.Prepare(kInsert));
-                       BindStream(s, stream);
-                       SC_RETURN_IF_ERROR(s.Run());
-                       return SyncPlaybackIds(c, stream);
+                       {
+                         SC_ASSIGN_OR_RETURN(Statement s, c.Prepare(kInsert));
+                         BindStream(s, stream);
+                         SC_RETURN_IF_ERROR(s.Run());
+                       }
+                       SC_RETURN_IF_ERROR(SyncPlaybackIds(c, stream));
+                       return AppendEvents(c, events);
                      })
       .WithContext("create live stream " + stream.id);
+}
+
+base::Result<LiveStream> SqliteLiveStreamRepository::Mutate(const std::string& id,
+                                                            const StreamMutation& mutate) {
+  return db_.InTransaction(TransactionMode::kWrite, [&](Connection& c) -> base::Result<LiveStream> {
+    SC_ASSIGN_OR_RETURN(LiveStream stream, LoadOne(c, kSelectById, id, "id"));
+    const std::string original_id = stream.id;
+    const int64_t created_at_ms = stream.created_at_ms;
+    SC_ASSIGN_OR_RETURN(std::vector<NewEvent> events, mutate(stream));
+    stream.id = original_id;
+    stream.created_at_ms = created_at_ms;
+    {
+      SC_ASSIGN_OR_RETURN(Statement s, c.Prepare(kUpdateWithStatus));
+      BindStream(s, stream);
+      SC_RETURN_IF_ERROR(s.Run().WithContext("update live stream " + id));
+    }
+    SC_RETURN_IF_ERROR(SyncPlaybackIds(c, stream).WithContext("update live stream " + id));
+    SC_RETURN_IF_ERROR(AppendEvents(c, events));
+    return stream;
+  });
+}
+
+base::Result<LiveStream> SqliteLiveStreamRepository::DeleteWithEvents(
+    const std::string& id, const DeletionEvents& events) {
+  return db_.InTransaction(TransactionMode::kWrite, [&](Connection& c) -> base::Result<LiveStream> {
+    SC_ASSIGN_OR_RETURN(LiveStream before, LoadOne(c, kSelectById, id, "id"));
+    {
+      SC_ASSIGN_OR_RETURN(Statement s, c.Prepare("DELETE FROM live_streams WHERE id = ?1"));
+      s.Bind(1, id);
+      SC_RETURN_IF_ERROR(s.Run());
+    }
+    if (events) SC_RETURN_IF_ERROR(AppendEvents(c, events(before)));
+    return before;
+  });
+}
+
+base::Result<std::vector<LiveStream>> SqliteLiveStreamRepository::ListByStatus(
+    const std::vector<StreamStatus>& statuses) {
+  return db_.InTransaction(TransactionMode::kRead,
+                           [&](Connection& c) -> base::Result<std::vector<LiveStream>> {
+                             std::vector<LiveStream> out;
+                             for (StreamStatus status : statuses) {
+                               SC_ASSIGN_OR_RETURN(Statement s, c.Prepare(kListByStatus));
+                               s.Bind(1, StreamStatusName(status));
+                               while (true) {
+                                 SC_ASSIGN_OR_RETURN(bool row, s.Step());
+                                 if (!row) break;
+                                 SC_ASSIGN_OR_RETURN(LiveStream stream, ReadRow(s));
+                                 out.push_back(std::move(stream));
+                               }
+                             }
+                             for (LiveStream& stream : out)
+                               SC_RETURN_IF_ERROR(LoadPlaybackIds(c, stream));
+                             return out;
+                           });
 }
 
 base::Result<LiveStream> SqliteLiveStreamRepository::Get(const std::string& id) {

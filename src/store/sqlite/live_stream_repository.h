@@ -3,6 +3,7 @@
 // Thread-safe through Database; holds a reference to it (owned by SqliteStore).
 
 #include <string>
+#include <vector>
 
 #include "store/sqlite/database.h"
 #include "store/store.h"
@@ -25,6 +26,13 @@ class SqliteLiveStreamRepository final : public LiveStreamRepository {
   base::Status SetStatus(const std::string& id, StreamStatus status,
                          int64_t updated_at_ms) override;
   base::Status Delete(const std::string& id) override;
+  base::Status CreateWithEvents(const LiveStream& stream,
+                                const std::vector<NewEvent>& events) override;
+  base::Result<LiveStream> Mutate(const std::string& id, const StreamMutation& mutate) override;
+  base::Result<LiveStream> DeleteWithEvents(const std::string& id,
+                                            const DeletionEvents& events) override;
+  base::Result<std::vector<LiveStream>> ListByStatus(
+      const std::vector<StreamStatus>& statuses) override;
 
  private:
   Database& db_;

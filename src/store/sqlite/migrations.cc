@@ -48,9 +48,44 @@ constexpr std::string_view kV2 = R"sql(
 ALTER TABLE live_streams ADD COLUMN srt_latency_ms INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// v3: the events outbox (one row per event, `position` orders everything, `sequence` orders
+// per object), stored POST responses for Idempotency-Key, token scopes.
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE events (
+  position      INTEGER PRIMARY KEY AUTOINCREMENT,
+  id            TEXT NOT NULL UNIQUE,
+  type          TEXT NOT NULL,
+  object_type   TEXT NOT NULL,
+  object_id     TEXT NOT NULL,
+  sequence      INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  data_json     TEXT NOT NULL,
+  UNIQUE (object_type, object_id, sequence)
+) STRICT;
+CREATE INDEX events_by_type ON events (type, position);
+CREATE INDEX events_by_object ON events (object_id, position);
+
+CREATE TABLE idempotency_keys (
+  token_id      TEXT NOT NULL,
+  key           TEXT NOT NULL,
+  request_hash  TEXT NOT NULL,
+  status        INTEGER NOT NULL,
+  content_type  TEXT NOT NULL,
+  location      TEXT NOT NULL,
+  body          TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (token_id, key)
+) STRICT;
+CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at_ms);
+
+ALTER TABLE access_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'admin'
+  CHECK (scope IN ('admin', 'read'));
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
+    {3, kV3},
 };
 
 base::Status EnsureMigrationTable(Connection& connection) {

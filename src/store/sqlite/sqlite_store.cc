@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "store/sqlite/database.h"
+#include "store/sqlite/event_repository.h"
+#include "store/sqlite/idempotency_repository.h"
 #include "store/sqlite/live_stream_repository.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/token_repository.h"
@@ -18,10 +20,14 @@ class SqliteStore final : public Store {
   SqliteStore(std::unique_ptr<Connection> connection, const SqliteOptions& options)
       : db_(std::move(connection)),
         live_streams_(db_),
-        tokens_(db_, options.token_hash_iterations) {}
+        tokens_(db_, options.token_hash_iterations),
+        events_(db_),
+        idempotency_(db_) {}
 
   LiveStreamRepository& live_streams() override { return live_streams_; }
   TokenRepository& tokens() override { return tokens_; }
+  EventRepository& events() override { return events_; }
+  IdempotencyRepository& idempotency() override { return idempotency_; }
 
   base::Status Ping() override {
     return db_.WithConnection([](Connection& c) -> base::Status {
@@ -34,6 +40,8 @@ class SqliteStore final : public Store {
   Database db_;
   SqliteLiveStreamRepository live_streams_;
   SqliteTokenRepository tokens_;
+  SqliteEventRepository events_;
+  SqliteIdempotencyRepository idempotency_;
 };
 
 }  // namespace

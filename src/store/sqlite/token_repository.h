@@ -18,11 +18,18 @@ class SqliteTokenRepository final : public TokenRepository {
 
   // Secret: base::RandomUrlSafe(32) (256 bits); id: "tok_..." (base::RandomId).
   base::Result<AccessToken> Create(const std::string& name, int64_t now_ms) override;
+  base::Result<AccessToken> Create(const std::string& name, TokenScope scope,
+                                   int64_t now_ms) override;
   base::Status Verify(const std::string& id, const std::string& secret) override;
+  base::Result<AccessToken> Authenticate(const std::string& id, const std::string& secret) override;
   base::Result<int64_t> Count() override;
 
  private:
-  base::Result<std::optional<std::string>> LoadHash(const std::string& id);
+  struct StoredToken {
+    std::string hash;
+    AccessToken token;  // without secret
+  };
+  base::Result<std::optional<StoredToken>> Load(const std::string& id);
 
   Database& db_;
   int hash_iterations_;

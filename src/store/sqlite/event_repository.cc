@@ -1,0 +1,89 @@
+#include "store/sqlite/event_repository.h"
+
+#include <fmt/format.h>
+
+namespace steadycast::store::sqlite {
+namespace {
+
+#define SC_EVENT_COLUMNS \
+  "position, id, type, object_type, object_id, sequence, created_at_ms, data_json"
+
+constexpr std::string_view kInsert =
+    "INSERT INTO events (id, type, object_type, object_id, sequence, created_at_ms, data_json) "
+    "VALUES (?1, ?2, ?3, ?4, (SELECT COALESCE(MAX(sequence), 0) + 1 FROM events "
+    "WHERE object_type = ?3 AND object_id = ?4), ?5, ?6)";
+// Empty filters match everything; the planner still uses the position primary key.
+constexpr std::string_view kList =
+    "SELECT " SC_EVENT_COLUMNS
+    " FROM events WHERE position > ?1 AND (?2 = '' OR object_id = ?2) AND (?3 = '' OR type = ?3)"
+    " ORDER BY position LIMIT ?4";
+constexpr std::string_view kGet = "SELECT " SC_EVENT_COLUMNS " FROM events WHERE id = ?1";
+#undef SC_EVENT_COLUMNS
+
+StoredEvent ReadRow(const Statement& s) {
+  StoredEvent event;
+  event.position = s.Int(0);
+  event.id = s.Text(1);
+  event.type = s.Text(2);
+  event.object_type = s.Text(3);
+  event.object_id = s.Text(4);
+  event.sequence = s.Int(5);
+  event.created_at_ms = s.Int(6);
+  event.data_json = s.Text(7);
+  return event;
+}
+
+}  // namespace
+
+base::Status AppendEvents(Connection& connection, const std::vector<NewEvent>& events) {
+  for (const NewEvent& event : events) {
+    SC_ASSIGN_OR_RETURN(Statement s, connection.Prepare(kInsert));
+    s.Bind(1, event.id)
+        .Bind(2, event.type)
+        .Bind(3, event.object_type)
+        .Bind(4, event.object_id)
+        .Bind(5, event.created_at_ms)
+        .Bind(6, event.data_json);
+    SC_RETURN_IF_ERROR(
+        s.Run().WithContext(fmt::format("append event {} ({})", event.id, event.type)));
+  }
+  return base::Status::Ok();
+}
+
+base::Result<std::vector<StoredEvent>> SqliteEventRepository::List(const EventQuery& query) {
+  if (query.limit < 1 || query.limit > kMaxEventListLimit) {
+    return base::InvalidArgument(fmt::format("limit must be 1..{}", kMaxEventListLimit));
+  }
+  return db_.InTransaction(TransactionMode::kRead,
+                           [&](Connection& c) -> base::Result<std::vector<StoredEvent>> {
+                             SC_ASSIGN_OR_RETURN(Statement s, c.Prepare(kList));
+                             s.Bind(1, query.after_position)
+                                 .Bind(2, query.object_id)
+                                 .Bind(3, query.type)
+                                 .Bind(4, int64_t{query.limit});
+                             std::vector<StoredEvent> out;
+                             while (true) {
+                               SC_ASSIGN_OR_RETURN(bool row, s.Step());
+                               if (!row) return out;
+                               out.push_back(ReadRow(s));
+                             }
+                           });
+}
+
+base::Result<StoredEvent> SqliteEventRepository::Get(const std::string& id) {
+  return db_.WithConnection([&](Connection& c) -> base::Result<StoredEvent> {
+    SC_ASSIGN_OR_RETURN(Statement s, c.Prepare(kGet));
+    s.Bind(1, id);
+    SC_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return base::NotFound("event not found");
+    return ReadRow(s);
+  });
+}
+
+base::Status SqliteEventRepository::Append(const std::vector<NewEvent>& events) {
+  if (events.empty()) return base::Status::Ok();
+  return db_.InTransaction(TransactionMode::kWrite,
+                           [&](Connection& c) { return AppendEvents(c, events); });
+}
+
+}  // namespace steadycast::store::sqlite
