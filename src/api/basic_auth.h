@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/base64.h"
 #include "base/status.h"
 
 namespace steadycast::api {
@@ -23,8 +24,10 @@ struct BasicCredentials {
 // case-insensitive; the user id ends at the first ':' (RFC 7617: user-ids hold no colon).
 base::Result<BasicCredentials> ParseBasicAuthorization(std::string_view header);
 
-// Standard base64 with padding; exposed for tests.
-base::Result<std::string> Base64Decode(std::string_view text);
-std::string Base64Encode(std::string_view bytes);
+// Standard base64 with padding (the form ParseBasicAuthorization accepts); tests use it to
+// build headers.
+inline std::string Base64Encode(std::string_view bytes) {
+  return base::Base64Encode(bytes, base::kBase64Standard);
+}
 
 }  // namespace steadycast::api

@@ -6,6 +6,8 @@
 
 #include <openssl/rand.h>
 
+#include "base/base64.h"
+
 namespace steadycast::base {
 namespace {
 
@@ -19,23 +21,10 @@ void Fill(std::vector<uint8_t>& out) {
 }  // namespace
 
 std::string RandomUrlSafe(size_t bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::vector<uint8_t> raw(bytes);
   Fill(raw);
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (uint8_t b : raw) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(acc >> bits) & 0x3f]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 0x3f]);
-  return out;
+  return Base64Encode(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()),
+                      kBase64UrlUnpadded);
 }
 
 std::string RandomId(std::string_view prefix) {

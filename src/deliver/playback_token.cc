@@ -13,6 +13,8 @@
 #include <set>
 #include <utility>
 
+#include "base/base64.h"
+
 namespace steadycast::deliver {
 
 struct PkeyDeleter {
@@ -157,54 +159,6 @@ bool AudienceIsVideo(const json& aud) {
 
 namespace token_internal {
 
-std::optional<std::string> Base64UrlDecode(std::string_view in) {
-  if (in.size() % 4 == 1) return std::nullopt;
-  auto sextet = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
-    return -1;
-  };
-  std::string out;
-  out.reserve(in.size() / 4 * 3 + 2);
-  uint32_t bits = 0;
-  int held = 0;  // bits held in `bits`
-  for (char c : in) {
-    const int v = sextet(c);
-    if (v < 0) return std::nullopt;
-    bits = (bits << 6) | static_cast<uint32_t>(v);
-    held += 6;
-    if (held >= 8) {
-      held -= 8;
-      out.push_back(static_cast<char>((bits >> held) & 0xff));
-    }
-  }
-  // Leftover bits (2 or 4) must be zero, or two encodings would decode to the same bytes.
-  if ((bits & ((1u << held) - 1)) != 0) return std::nullopt;
-  return out;
-}
-
-std::string Base64UrlEncode(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  uint32_t bits = 0;
-  int held = 0;
-  for (char c : in) {
-    bits = (bits << 8) | static_cast<uint8_t>(c);
-    held += 8;
-    while (held >= 6) {
-      held -= 6;
-      out.push_back(kAlphabet[(bits >> held) & 0x3f]);
-    }
-  }
-  if (held > 0) out.push_back(kAlphabet[(bits << (6 - held)) & 0x3f]);
-  return out;
-}
-
 base::Status CheckClaims(std::string_view claims_json, std::string_view playback_id,
                          int64_t now_unix_ms, std::chrono::seconds leeway) {
   std::optional<json> claims = ParseObject(claims_json, kMaxClaimsJson);
@@ -304,8 +258,8 @@ base::Status PlaybackTokenVerifier::Verify(std::string_view token,
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
     return Denied("not a JWS compact serialization (three dot-separated parts)");
   }
-  std::optional<std::string> header_text = token_internal::Base64UrlDecode(token.substr(0, dot1));
-  if (!header_text) return Denied("header is not base64url");
+  auto header_text = base::Base64Decode(token.substr(0, dot1), base::kBase64UrlUnpadded);
+  if (!header_text.ok()) return Denied("header is not base64url");
   std::optional<json> header = ParseObject(*header_text, kMaxHeaderJson);
   if (!header) return Denied("header is not a JSON object");
   const std::string* alg = StringMember(*header, "alg");
@@ -327,12 +281,12 @@ base::Status PlaybackTokenVerifier::Verify(std::string_view token,
     if (kid_text == nullptr) return Denied("kid is not a string");
     kid = *kid_text;
   }
-  std::optional<std::string> signature = token_internal::Base64UrlDecode(token.substr(dot2 + 1));
-  if (!signature) return Denied("signature is not base64url");
+  auto signature = base::Base64Decode(token.substr(dot2 + 1), base::kBase64UrlUnpadded);
+  if (!signature.ok()) return Denied("signature is not base64url");
   SC_RETURN_IF_ERROR(CheckSignature(algorithm, kid, token.substr(0, dot2), *signature));
-  std::optional<std::string> claims =
-      token_internal::Base64UrlDecode(token.substr(dot1 + 1, dot2 - dot1 - 1));
-  if (!claims) return Denied("claims are not base64url");
+  auto claims =
+      base::Base64Decode(token.substr(dot1 + 1, dot2 - dot1 - 1), base::kBase64UrlUnpadded);
+  if (!claims.ok()) return Denied("claims are not base64url");
   return token_internal::CheckClaims(*claims, playback_id, base::ToUnixMillis(clock_.WallNow()),
                                      options_.leeway);
 }

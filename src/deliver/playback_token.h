@@ -94,11 +94,6 @@ class PlaybackTokenVerifier {
 // Building blocks, exposed for tests and the fuzz target.
 namespace token_internal {
 
-// RFC 4648 §5 without padding; nullopt for any other character, a length of 4k+1, or
-// non-zero unused bits in the last character (§3.5: only the canonical form is accepted).
-std::optional<std::string> Base64UrlDecode(std::string_view in);
-std::string Base64UrlEncode(std::string_view in);
-
 // Checks the claims JSON text (already authenticated) for `playback_id` at `now_unix_ms`.
 base::Status CheckClaims(std::string_view claims_json, std::string_view playback_id,
                          int64_t now_unix_ms, std::chrono::seconds leeway);

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "base/base64.h"
 #include "base/clock.h"
 #include "deliver/playback_token.h"
 #include "deliver/playlist_rewrite.h"
@@ -13,6 +14,9 @@
 namespace {
 
 using namespace steadycast::deliver;  // NOLINT: a fuzz harness
+using steadycast::base::Base64Decode;
+using steadycast::base::Base64Encode;
+using steadycast::base::kBase64UrlUnpadded;
 
 const PlaybackTokenVerifier& Verifier() {
   static steadycast::base::FakeClock clock;
@@ -39,8 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 2:
       // Only canonical encodings decode, so decoding then encoding gives the input back.
-      if (auto decoded = token_internal::Base64UrlDecode(in)) {
-        if (token_internal::Base64UrlEncode(*decoded) != in) std::abort();
+      if (auto decoded = Base64Decode(in, kBase64UrlUnpadded); decoded.ok()) {
+        if (Base64Encode(*decoded, kBase64UrlUnpadded) != in) std::abort();
       }
       break;
     default:

@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "base/base64.h"
 #include "deliver/testdata/token_vectors.h"
 
 // Tokens come from testdata/token_vectors.h, made with the openssl command line
@@ -16,8 +19,16 @@ namespace steadycast::deliver {
 namespace {
 
 namespace v = testing;
-using token_internal::Base64UrlDecode;
-using token_internal::Base64UrlEncode;
+
+// Tokens are unpadded base64url (RFC 7515 §2); nullopt when base:: refuses the text.
+std::string Base64UrlEncode(std::string_view bytes) {
+  return base::Base64Encode(bytes, base::kBase64UrlUnpadded);
+}
+std::optional<std::string> Base64UrlDecode(std::string_view text) {
+  auto decoded = base::Base64Decode(text, base::kBase64UrlUnpadded);
+  if (!decoded.ok()) return std::nullopt;
+  return *std::move(decoded);
+}
 
 constexpr std::string_view kPb = "pb_signed";
 
