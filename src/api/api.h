@@ -4,6 +4,7 @@
 // before returning) and run on whichever thread the HTTP server dispatches from; everything
 // they share lives in ApiContext and is thread-safe.
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -12,31 +13,49 @@
 
 #include "base/clock.h"
 #include "net/http_router.h"
+#include "session/stream_registry.h"
 #include "store/store.h"
 
 namespace steadycast::api {
+
+// A token bucket: `per_second` tokens refill continuously up to `burst`; a request takes one.
+struct RateLimit {
+  double per_second = 0;
+  double burst = 0;
+};
+
+// Rate limits (CONTRACT.md "Rate limits"; README documents the defaults). Authenticated
+// requests are limited per access token — reads (GET/HEAD) and writes (everything else) in
+// separate buckets; requests that fail authentication or need none, per client address.
+struct RateLimitOptions {
+  bool enabled = true;
+  RateLimit reads{20, 40};
+  RateLimit writes{5, 10};
+  RateLimit per_address{10, 20};      // unauthenticated and failed-auth requests
+  size_t max_tracked_keys = 100'000;  // buckets kept (least recently used dropped first)
+};
 
 struct ApiOptions {
   size_t max_body_bytes = size_t{64} * 1024;  // larger bodies → 413
   int default_page_limit = 25;                // ?limit= when absent
   int max_page_limit = 100;                   // ?limit= above → 400
   std::string realm = "steadycast";           // WWW-Authenticate: Basic realm="..."
+  RateLimitOptions rate_limits;
+  std::chrono::hours idempotency_ttl{24};  // Idempotency-Key records kept this long
 };
 
 // Everything the API handlers need, owned by app/ and borrowed by the routes: it must outlive
 // the router it was registered on.
 struct ApiContext {
   store::Store& store;
-  base::Clock& clock;  // created_at/updated_at come from WallNow()
+  base::Clock& clock;  // created_at/updated_at come from WallNow(); rate limits from Now()
+  // Lifecycle commands (complete, disable, enable, delete) and settings changes go through
+  // the session registry so that status, events and running publishers stay consistent.
+  session::StreamRegistry& sessions;
   ApiOptions options;
   // Public base URLs shown in each live stream's "ingest" object.
   std::string rtmp_base;  // "rtmp://HOST:PORT/live"
   std::string srt_base;   // "srt://HOST:PORT"; "?streamid=#!::r=KEY,m=publish" is appended
-  // Session hooks, called after the store change committed (may be empty in tests). Each must
-  // be cheap and thread-safe: post to the session's strand rather than work inline.
-  std::function<void(const std::string& stream_id)> on_stream_deleted;    // kick the publisher
-  std::function<void(const std::string& stream_id)> on_stream_key_reset;  // kick old-key publisher
-  std::function<void(const std::string& stream_id)> on_stream_disabled;   // kick the publisher
   // GET /v1/live-streams/{id}/health: ingest and link figures of the stream's publisher as a
   // JSON object (merged into the response's "data"). Empty → only id and status are reported.
   std::function<nlohmann::json(const std::string& stream_id)> stream_health;

@@ -45,17 +45,17 @@ class ApiTest : public ::testing::Test {
         store::OpenSqliteStore(":memory:", {.busy_timeout_ms = 1000, .token_hash_iterations = 10});
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
+    sessions_ =
+        std::make_unique<session::StreamRegistry>(*store_, clock_, session::RegistryOptions{});
     // Direct initialisation (no moved temporary): GCC 12 -O3 reports a false
     // -Wmaybe-uninitialized on the moved ApiOptions otherwise.
     ctx_.reset(new ApiContext{
         .store = *store_,
         .clock = clock_,
+        .sessions = *sessions_,
         .options = {},
         .rtmp_base = "rtmp://ingest.example:1935/live",
         .srt_base = "srt://ingest.example:9000",
-        .on_stream_deleted = [this](const std::string& id) { deleted_.push_back(id); },
-        .on_stream_key_reset = [this](const std::string& id) { key_resets_.push_back(id); },
-        .on_stream_disabled = [this](const std::string& id) { disabled_.push_back(id); },
         .stream_health =
             [](const std::string& id) {
               return nlohmann::json{{"publisher", {{"protocol", "srt"}}}, {"asked_for", id}};
@@ -105,12 +105,26 @@ class ApiTest : public ::testing::Test {
     return r.json["data"];
   }
 
+  // Attaches a publisher with `stream_key` through the session registry (as ingest would);
+  // disconnect requests are counted in kicks_.
+  std::unique_ptr<media::PublishSession> Publish(const std::string& stream_key) {
+    media::PublishRequest request;
+    request.protocol = "rtmp";
+    request.stream_key = stream_key;
+    request.remote_address = "127.0.0.1:40000";
+    request.disconnect = [this] { ++kicks_; };
+    auto session = sessions_->Authorize(request);
+    EXPECT_TRUE(session.ok()) << session.status().ToString();
+    return session.ok() ? std::move(*session) : nullptr;
+  }
+
   base::FakeClock clock_;
+  int kicks_ = 0;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<session::StreamRegistry> sessions_;
   std::unique_ptr<ApiContext> ctx_;
   net::HttpRouter router_;
   std::string authorization_;
-  std::vector<std::string> deleted_, key_resets_, disabled_;
   bool listeners_ready_ = true;
 };
 

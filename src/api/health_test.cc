@@ -45,7 +45,7 @@ class BrokenStore final : public store::Store {
 
 TEST_F(HealthTest, ReadyzIs503WhenTheStoreFails) {
   BrokenStore broken(*store_);
-  ApiContext ctx{.store = broken, .clock = clock_};
+  ApiContext ctx{.store = broken, .clock = clock_, .sessions = *sessions_};
   net::HttpRouter router;
   RegisterApiRoutes(router, ctx);
   net::HttpRequest request;

@@ -7,10 +7,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "api/live_stream_json.h"
 #include "api/live_stream_settings.h"
 #include "api/problem.h"
 #include "base/random.h"
+#include "events/event.h"
+#include "events/event_types.h"
+#include "events/live_stream_object.h"
 
 namespace steadycast::api {
 namespace {
@@ -22,11 +24,11 @@ constexpr int kCreateAttempts = 3;      // random id/key collisions are astronom
 
 int64_t NowMs(const ApiContext& ctx) { return base::ToUnixMillis(ctx.clock.WallNow()); }
 
-IngestBases Ingest(const ApiContext& ctx) { return {ctx.rtmp_base, ctx.srt_base}; }
+events::IngestBases Ingest(const ApiContext& ctx) { return {ctx.rtmp_base, ctx.srt_base}; }
 
 net::HttpResponse StreamResponse(const ApiContext& ctx, int status,
                                  const store::LiveStream& stream) {
-  return JsonResponse(status, json{{"data", LiveStreamToJson(stream, Ingest(ctx))}});
+  return JsonResponse(status, json{{"data", events::LiveStreamToJson(stream, Ingest(ctx))}});
 }
 
 // 400 for a body that failed ParseLiveStreamSettings.
@@ -60,7 +62,8 @@ void Create(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
     stream.id = base::RandomId("ls");
     stream.stream_key = base::RandomUrlSafe(kStreamKeyBytes);
     stream.playback_ids = {{base::RandomId("pb"), policy}};
-    status = ctx.store.live_streams().Create(stream);
+    status = ctx.store.live_streams().CreateWithEvents(
+        stream, {events::LiveStreamEvent(events::kStreamCreated, stream, stream.created_at_ms)});
     if (status.code() != base::ErrorCode::kAlreadyExists) break;
   }
   if (!status.ok()) return respond(ProblemFromStatus(status));
@@ -90,7 +93,7 @@ void List(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
   }
   json data = json::array();
   for (const store::LiveStream& stream : page->items) {
-    data.push_back(LiveStreamToJson(stream, Ingest(ctx)));
+    data.push_back(events::LiveStreamToJson(stream, Ingest(ctx)));
   }
   respond(JsonResponse(
       200, json{{"data", std::move(data)},
@@ -110,19 +113,12 @@ std::optional<store::LiveStream> Load(ApiContext& ctx, ApiRequest& request,
   return std::nullopt;
 }
 
-// Writes `stream` back (bumping updated_at) and answers with it; 404 if it vanished meanwhile.
-bool Save(ApiContext& ctx, store::LiveStream& stream, const net::HttpResponder& respond) {
-  stream.updated_at_ms = std::max(NowMs(ctx), stream.updated_at_ms);
-  base::Status status = ctx.store.live_streams().Update(stream);
+// 404 for kNotFound, the mapped problem otherwise.
+net::HttpResponse StreamProblem(const base::Status& status) {
   if (status.code() == base::ErrorCode::kNotFound) {
-    respond(Problem(ProblemType::kNotFound, "no live stream with this id"));
-    return false;
+    return Problem(ProblemType::kNotFound, "no live stream with this id");
   }
-  if (!status.ok()) {
-    respond(ProblemFromStatus(status));
-    return false;
-  }
-  return true;
+  return ProblemFromStatus(status);
 }
 
 void Get(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
@@ -130,50 +126,92 @@ void Get(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
   if (stream) respond(StreamResponse(ctx, 200, *stream));
 }
 
+// Settings that configure a connection (passphrase, SRT latency, latency mode, ladder) cannot
+// change under a running publisher: they apply from its next connection.
+std::vector<std::string> DeferredFields(const LiveStreamSettings& s) {
+  std::vector<std::string> fields;
+  if (s.srt_passphrase) fields.emplace_back("srt_passphrase");
+  if (s.srt_latency_ms) fields.emplace_back("srt_latency_ms");
+  if (s.latency_mode) fields.emplace_back("latency_mode");
+  if (s.ladder_json) fields.emplace_back("ladder");
+  return fields;
+}
+
 void Patch(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
   const SettingsParseResult parsed =
       ParseLiveStreamSettings(request.http.body, SettingsMode::kUpdate);
   if (!parsed.ok()) return respond(SettingsProblem(parsed));
-  auto stream = Load(ctx, request, respond);
-  if (!stream) return;
-  ApplySettings(parsed.settings, *stream);
-  if (Save(ctx, *stream, respond)) respond(StreamResponse(ctx, 200, *stream));
+  const int64_t now_ms = NowMs(ctx);
+  auto stream = ctx.store.live_streams().Mutate(
+      std::string(request.http.Param("id")),
+      [&](store::LiveStream& s) -> base::Result<std::vector<store::NewEvent>> {
+        const store::LiveStream before = s;
+        ApplySettings(parsed.settings, s);
+        if (s == before) return std::vector<store::NewEvent>{};  // nothing changed: no event
+        s.updated_at_ms = std::max(now_ms, s.updated_at_ms);
+        return std::vector<store::NewEvent>{
+            events::LiveStreamEvent(events::kStreamUpdated, s, now_ms)};
+      });
+  if (!stream.ok()) return respond(StreamProblem(stream.status()));
+  ctx.sessions.OnSettingsChanged(*stream, /*stream_key_changed=*/false);
+  json body{{"data", events::LiveStreamToJson(*stream, Ingest(ctx))}};
+  if (ctx.sessions.HasPublisher(stream->id)) {
+    if (auto deferred = DeferredFields(parsed.settings); !deferred.empty()) {
+      body["meta"] = {{"applies_on_next_connection", deferred}};
+    }
+  }
+  respond(JsonResponse(200, std::move(body)));
 }
 
+// Kicks the publisher and ends the playlist (ENDLIST); the playback URL keeps answering with
+// the final playlist for a grace period, then 404.
 void Delete(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
-  const std::string id(request.http.Param("id"));
-  base::Status status = ctx.store.live_streams().Delete(id);
-  if (status.code() == base::ErrorCode::kNotFound) {
-    return respond(Problem(ProblemType::kNotFound, "no live stream with this id"));
-  }
-  if (!status.ok()) return respond(ProblemFromStatus(status));
-  if (ctx.on_stream_deleted) ctx.on_stream_deleted(id);
+  auto deleted = ctx.sessions.Delete(std::string(request.http.Param("id")));
+  if (!deleted.ok()) return respond(StreamProblem(deleted.status()));
   respond(net::HttpResponse::Status(204));
 }
 
 void ResetStreamKey(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
-  auto stream = Load(ctx, request, respond);
-  if (!stream) return;
-  stream->stream_key = base::RandomUrlSafe(kStreamKeyBytes);
-  if (!Save(ctx, *stream, respond)) return;
-  if (ctx.on_stream_key_reset) ctx.on_stream_key_reset(stream->id);
+  const int64_t now_ms = NowMs(ctx);
+  base::Result<store::LiveStream> stream = base::NotFound("not tried");
+  for (int attempt = 0; attempt < kCreateAttempts; ++attempt) {
+    const std::string key = base::RandomUrlSafe(kStreamKeyBytes);
+    stream = ctx.store.live_streams().Mutate(
+        std::string(request.http.Param("id")),
+        [&](store::LiveStream& s) -> base::Result<std::vector<store::NewEvent>> {
+          s.stream_key = key;
+          s.updated_at_ms = std::max(now_ms, s.updated_at_ms);
+          return std::vector<store::NewEvent>{
+              events::LiveStreamEvent(events::kStreamKeyReset, s, now_ms)};
+        });
+    if (stream.status().code() != base::ErrorCode::kAlreadyExists) break;
+  }
+  if (!stream.ok()) return respond(StreamProblem(stream.status()));
+  // The publisher on the old key is disconnected now (its connection closes within the
+  // ingest's next turn, well under 1 s) and refused if it retries with that key.
+  ctx.sessions.OnSettingsChanged(*stream, /*stream_key_changed=*/true);
   respond(StreamResponse(ctx, 200, *stream));
 }
 
-// disable: any status → disabled (kicks a publisher). enable: disabled → idle; a stream that
-// is not disabled is left as it is. Both are idempotent.
+// disable: any status → disabled (kicks a publisher, ends a running broadcast). enable:
+// disabled → idle; any other status is left alone. Both are idempotent.
 void SetEnabled(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond, bool enable) {
-  auto stream = Load(ctx, request, respond);
-  if (!stream) return;
-  const bool disabled = stream->status == store::StreamStatus::kDisabled;
-  if (enable == disabled) {
-    stream->status = enable ? store::StreamStatus::kIdle : store::StreamStatus::kDisabled;
-    stream->updated_at_ms = std::max(NowMs(ctx), stream->updated_at_ms);
-    base::Status status =
-        ctx.store.live_streams().SetStatus(stream->id, stream->status, stream->updated_at_ms);
-    if (!status.ok()) return respond(ProblemFromStatus(status));
-    if (!enable && ctx.on_stream_disabled) ctx.on_stream_disabled(stream->id);
+  const std::string id(request.http.Param("id"));
+  auto stream = enable ? ctx.sessions.Enable(id) : ctx.sessions.Disable(id);
+  if (!stream.ok()) return respond(StreamProblem(stream.status()));
+  respond(StreamResponse(ctx, 200, *stream));
+}
+
+// Ends the broadcast now: ENDLIST, publisher disconnected, no reconnect wait. 409 unless the
+// stream is active or reconnecting.
+void Complete(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
+  auto stream = ctx.sessions.Complete(std::string(request.http.Param("id")));
+  if (stream.status().code() == base::ErrorCode::kFailedPrecondition) {
+    return respond(
+        Problem(ProblemType::kConflict, "only an active or reconnecting stream can be completed; " +
+                                            std::string(stream.status().message())));
   }
+  if (!stream.ok()) return respond(StreamProblem(stream.status()));
   respond(StreamResponse(ctx, 200, *stream));
 }
 
@@ -211,6 +249,7 @@ void RegisterLiveStreamRoutes(net::HttpRouter& router, ApiContext& ctx,
       [](ApiContext& c, ApiRequest& r, net::HttpResponder respond) {
         SetEnabled(c, r, std::move(respond), false);
       });
+  add("POST", "/v1/live-streams/{id}/complete", Complete);
   add("POST", "/v1/live-streams/{id}/enable",
       [](ApiContext& c, ApiRequest& r, net::HttpResponder respond) {
         SetEnabled(c, r, std::move(respond), true);

@@ -35,7 +35,7 @@ net::HttpHandler Chain(std::vector<Middleware> middlewares, ApiHandler handler) 
     };
   }
   return [chain = std::move(next)](const net::HttpRequest& http, net::HttpResponder respond) {
-    ApiRequest request{http, {}};
+    ApiRequest request{http, {}, store::TokenScope::kRead};
     chain(request, std::move(respond));
   };
 }
@@ -52,12 +52,13 @@ Middleware Authenticate(store::TokenRepository& tokens, std::string realm) {
     if (header.empty()) return deny("HTTP Basic credentials (token_id:token_secret) required");
     auto credentials = ParseBasicAuthorization(header);
     if (!credentials.ok()) return deny("malformed HTTP Basic credentials");
-    base::Status verified = tokens.Verify(credentials->user, credentials->password);
-    if (verified.code() == base::ErrorCode::kUnauthenticated) {
+    auto token = tokens.Authenticate(credentials->user, credentials->password);
+    if (token.status().code() == base::ErrorCode::kUnauthenticated) {
       return deny("invalid access token");
     }
-    if (!verified.ok()) return respond(ProblemFromStatus(verified));
-    request.token_id = credentials->user;
+    if (!token.ok()) return respond(ProblemFromStatus(token.status()));
+    request.token_id = token->id;
+    request.scope = token->scope;
     next(request, std::move(respond));
   };
 }

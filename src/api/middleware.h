@@ -21,7 +21,8 @@ namespace steadycast::api {
 // The HTTP request plus what the chain has established about it. Valid only during the call.
 struct ApiRequest {
   const net::HttpRequest& http;
-  std::string token_id;  // set by Authenticate
+  std::string token_id;                                // set by Authenticate
+  store::TokenScope scope = store::TokenScope::kRead;  // set by Authenticate
 };
 
 using ApiHandler = std::function<void(ApiRequest& request, net::HttpResponder respond)>;

@@ -19,10 +19,18 @@ ProblemInfo Info(ProblemType type) {
       return {400, "invalid-json", "Malformed JSON body"};
     case ProblemType::kUnauthorized:
       return {401, "unauthorized", "Authentication required"};
+    case ProblemType::kForbidden:
+      return {403, "forbidden", "Not allowed for this access token"};
     case ProblemType::kNotFound:
       return {404, "not-found", "Resource not found"};
+    case ProblemType::kMethodNotAllowed:
+      return {405, "method-not-allowed", "Method not allowed"};
     case ProblemType::kConflict:
       return {409, "conflict", "Conflict"};
+    case ProblemType::kPreconditionFailed:
+      return {412, "precondition-failed", "Precondition failed"};
+    case ProblemType::kUnprocessable:
+      return {422, "unprocessable", "Unprocessable request"};
     case ProblemType::kPayloadTooLarge:
       return {413, "payload-too-large", "Request body too large"};
     case ProblemType::kUnsupportedMediaType:

@@ -19,11 +19,15 @@ enum class ProblemType {
   kInvalidRequest,        // 400: validation failed (with "errors") or bad query parameter
   kInvalidJson,           // 400: body is not JSON
   kUnauthorized,          // 401
+  kForbidden,             // 403: the token's scope does not allow this
   kNotFound,              // 404
+  kMethodNotAllowed,      // 405
   kConflict,              // 409
+  kPreconditionFailed,    // 412: If-Match does not match
+  kUnprocessable,         // 422: Idempotency-Key reused with another request
   kPayloadTooLarge,       // 413
   kUnsupportedMediaType,  // 415
-  kRateLimited,           // 429 (next issue)
+  kRateLimited,           // 429
   kInternal,              // 500
   kUnavailable,           // 503
 };

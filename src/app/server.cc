@@ -150,18 +150,31 @@ int RunServe(const Settings& settings) {
   registry_options.packager.target_segment_seconds = settings.Double("hls.segment_seconds");
   registry_options.packager.playlist_segments =
       static_cast<int>(settings.Int("hls.playlist_segments"));
+  registry_options.stall_timeout =
+      std::chrono::milliseconds(settings.Int("session.stall_timeout_ms"));
+  registry_options.silent_after =
+      std::chrono::milliseconds(settings.Int("session.silent_after_ms"));
+  registry_options.ingest_guard.max_refusals =
+      static_cast<int>(settings.Int("ingest.max_refused_keys"));
+  registry_options.ingest_guard.cooldown =
+      std::chrono::seconds(settings.Int("ingest.lockout_seconds"));
   session::StreamRegistry registry(*store, clock, registry_options);
+  // Streams that were live when the server stopped (or was killed) wait for their publisher.
+  registry.Recover();
 
   boost::asio::io_context io;
   std::atomic<bool> listeners_ready{false};
   Metrics metrics(registry, clock);
 
   net::HttpRouter router;
-  api::ApiContext api_context{.store = *store, .clock = clock};
-  // Deleting a stream, resetting its key or disabling it disconnects its publisher (≤ 1 s).
-  api_context.on_stream_deleted = [&registry](const std::string& id) { registry.Forget(id); };
-  api_context.on_stream_key_reset = [&registry](const std::string& id) { registry.Kick(id); };
-  api_context.on_stream_disabled = [&registry](const std::string& id) { registry.Kick(id); };
+  api::ApiContext api_context{.store = *store, .clock = clock, .sessions = registry};
+  api_context.options.rate_limits.enabled = settings.Bool("api.rate_limits");
+  api_context.options.rate_limits.reads = {settings.Double("api.read_rate"),
+                                           settings.Double("api.read_burst")};
+  api_context.options.rate_limits.writes = {settings.Double("api.write_rate"),
+                                            settings.Double("api.write_burst")};
+  api_context.options.rate_limits.per_address = {settings.Double("api.address_rate"),
+                                                 settings.Double("api.address_burst")};
   api_context.listeners_ready = [&listeners_ready] { return listeners_ready.load(); };
   auto verifier = MakePlaybackTokenVerifier(settings, clock);
   if (!verifier.ok()) {
@@ -217,10 +230,20 @@ int RunServe(const Settings& settings) {
   }
   ingest::srt::SrtIngest srt_ingest(
       ingest::srt::SrtIngestOptions{.pbkeylen = pbkeylen},
-      [&store](const std::string& key) {
+      [&store, &registry](const std::string& key, const std::string& remote_address) {
         ingest::srt::StreamLookupResult result;
+        // A source locked out for guessing keys is refused before the store is asked.
+        if (!registry.ingest_guard().Allow(remote_address)) {
+          result.locked_out = true;
+          return result;
+        }
         auto stream = store->live_streams().GetByStreamKey(key);
-        if (!stream.ok()) return result;
+        if (!stream.ok()) {
+          if (stream.status().code() == base::ErrorCode::kNotFound) {
+            registry.ingest_guard().RecordRefusal(remote_address);
+          }
+          return result;
+        }
         result.found = true;
         result.disabled = stream->status == store::StreamStatus::kDisabled;
         result.passphrase = stream->srt_passphrase.value_or("");
@@ -286,12 +309,25 @@ int RunServe(const Settings& settings) {
       "steadycast serving: http://{} (API, HLS at /hls/PLAYBACK_ID.m3u8), rtmp://{}/live, srt://{}",
       *http_bound, *rtmp_bound, *srt_bound);
 
+  // The lifecycle clock: stall detection and reconnect-window expiry, every 100 ms.
+  boost::asio::steady_timer lifecycle_timer(io);
+  std::function<void()> schedule_tick = [&] {
+    lifecycle_timer.expires_after(std::chrono::milliseconds(100));
+    lifecycle_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      registry.Tick();
+      schedule_tick();
+    });
+  };
+  schedule_tick();
+
   boost::asio::steady_timer shutdown_timer(io);
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     SC_LOG_INFO("signal {}: shutting down", signal);
     listeners_ready = false;
+    lifecycle_timer.cancel();
     rtmp.Stop();
     if (rtmps) rtmps->Stop();
     srt.Stop();

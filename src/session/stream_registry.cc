@@ -1,251 +1,258 @@
 #include "session/stream_registry.h"
 
-#include <atomic>
-#include <deque>
-
 #include "base/log.h"
+#include "events/event.h"
+#include "session/stream_entry.h"
 
 namespace steadycast::session {
 
-// Per-stream state shared between the registry and the stream's current publisher.
-struct StreamRegistry::StreamEntry {
-  std::string stream_id;
-  std::shared_ptr<package::StreamPackager> packager;  // current broadcast, may be null
-  uint64_t publisher_serial = 0;                      // 0 = no publisher attached
-  std::function<void()> disconnect_publisher;
-  std::atomic<int64_t> last_media_ns{0};  // monotonic time of the publisher's last media
-  bool broadcast_live = false;            // first media seen since the publisher attached
-  std::string protocol;                   // of the current publisher
-  std::string remote_address;
-  std::deque<std::pair<int64_t, media::LinkStats>> link_history;  // guarded by the registry lock
-};
-
-// The PublishSession handed to ingest: forwards media to the packager, reports first media
-// and its own destruction to the registry.
+// The PublishSession handed to ingest. Media goes to the stream's packager only while this
+// publisher is the stream's current one; track configurations are kept and (re)sent to
+// whichever packager the broadcast currently has, so a new broadcast or a takeover starts
+// with the right init segment.
 class StreamRegistry::Publisher final : public media::PublishSession {
  public:
-  Publisher(StreamRegistry& registry, std::shared_ptr<StreamEntry> entry,
-            std::shared_ptr<package::StreamPackager> packager, uint64_t serial)
-      : registry_(registry),
-        entry_(std::move(entry)),
-        packager_(std::move(packager)),
-        serial_(serial) {}
+  Publisher(StreamRegistry& registry, std::shared_ptr<StreamEntry> entry, uint64_t serial)
+      : registry_(registry), entry_(std::move(entry)), serial_(serial) {}
 
-  ~Publisher() override { registry_.OnPublisherGone(entry_->stream_id, serial_); }
+  ~Publisher() override { registry_.OnPublisherGone(*entry_, serial_); }
 
   const std::string& stream_id() const override { return entry_->stream_id; }
 
   void OnVideoConfig(const media::VideoTrackConfig& config) override {
-    packager_->OnVideoConfig(config);
+    video_ = config;
+    configs_sent_to_ = nullptr;
   }
   void OnAudioConfig(const media::AudioTrackConfig& config) override {
-    packager_->OnAudioConfig(config);
+    audio_ = config;
+    configs_sent_to_ = nullptr;
   }
   void OnLinkStats(const media::LinkStats& stats) override {
     registry_.OnLinkStats(*entry_, serial_, stats);
   }
 
   void OnAccessUnit(const media::AccessUnit& unit) override {
-    entry_->last_media_ns.store(registry_.clock_.Now().time_since_epoch().count());
-    if (!saw_media_) {
-      saw_media_ = true;
-      registry_.OnFirstMedia(entry_->stream_id, serial_);
+    std::lock_guard lock(entry_->mu);
+    registry_.OnMedia(*entry_, serial_);
+    if (entry_->lifecycle.publisher() != serial_ ||
+        entry_->lifecycle.status() != store::StreamStatus::kActive) {
+      return;  // replaced, kicked, or the broadcast just ended
     }
-    packager_->OnAccessUnit(unit);
+    auto packager = entry_->Packager();
+    if (!packager) {  // a stream recovered after a restart resumes with a fresh timeline
+      packager =
+          std::make_shared<package::StreamPackager>(registry_.options_.packager, registry_.clock_);
+      entry_->SetPackager(packager);
+    }
+    if (configs_sent_to_ != packager.get()) {
+      if (video_) packager->OnVideoConfig(*video_);
+      if (audio_) packager->OnAudioConfig(*audio_);
+      configs_sent_to_ = packager.get();
+    }
+    packager->OnAccessUnit(unit);
   }
 
  private:
   StreamRegistry& registry_;
   std::shared_ptr<StreamEntry> entry_;
-  std::shared_ptr<package::StreamPackager> packager_;
   uint64_t serial_;
-  bool saw_media_ = false;
+  std::optional<media::VideoTrackConfig> video_;
+  std::optional<media::AudioTrackConfig> audio_;
+  const package::StreamPackager* configs_sent_to_ = nullptr;  // identity only, never used
 };
 
 StreamRegistry::StreamRegistry(store::Store& store, base::Clock& clock, RegistryOptions options)
-    : store_(store), clock_(clock), options_(std::move(options)) {}
+    : store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      guard_(options_.ingest_guard, clock) {}
 
 StreamRegistry::~StreamRegistry() = default;
 
+LifecycleConfig StreamRegistry::ConfigFor(const store::LiveStream& stream) const {
+  return LifecycleConfig{.reconnect_window = std::chrono::seconds(stream.reconnect_window),
+                         .stall_timeout = options_.stall_timeout,
+                         .silent_after = options_.silent_after,
+                         .takeover_newest = stream.takeover == "newest"};
+}
+
+std::shared_ptr<StreamRegistry::StreamEntry> StreamRegistry::EntryFor(
+    const store::LiveStream& stream) {
+  std::lock_guard lock(mu_);
+  auto& slot = streams_[stream.id];
+  if (!slot) slot = std::make_shared<StreamEntry>(stream.id, stream.status, ConfigFor(stream));
+  return slot;
+}
+
+std::shared_ptr<StreamRegistry::StreamEntry> StreamRegistry::FindEntry(
+    const std::string& stream_id) const {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(stream_id);
+  return it == streams_.end() ? nullptr : it->second;
+}
+
 base::Result<std::unique_ptr<media::PublishSession>> StreamRegistry::Authorize(
     const media::PublishRequest& request) {
+  if (!guard_.Allow(request.remote_address)) {
+    return base::Status(base::ErrorCode::kResourceExhausted,
+                        "too many refused stream keys from this address; try again later");
+  }
   auto stream = store_.live_streams().GetByStreamKey(request.stream_key);
   if (!stream.ok()) {
     if (stream.status().code() == base::ErrorCode::kNotFound) {
+      guard_.RecordRefusal(request.remote_address);
       return base::NotFound("unknown stream key");
     }
     return std::move(stream).status().WithContext("stream key lookup");
   }
-  if (stream->status == store::StreamStatus::kDisabled) {
-    return base::Status(base::ErrorCode::kPermissionDenied, "stream is disabled");
-  }
-
-  std::function<void()> replaced_disconnect;
-  std::shared_ptr<StreamEntry> entry;
-  std::shared_ptr<package::StreamPackager> packager;
+  std::shared_ptr<StreamEntry> entry = EntryFor(*stream);
+  Kicks kicks;
+  StreamLifecycle::Admission admission;
   uint64_t serial = 0;
   {
-    std::lock_guard lock(mu_);
-    auto& slot = streams_[stream->id];
-    if (!slot) {
-      slot = std::make_shared<StreamEntry>();
-      slot->stream_id = stream->id;
-    }
-    entry = slot;
-    if (entry->publisher_serial != 0) {
-      const auto now_ns = clock_.Now().time_since_epoch().count();
-      const auto silent_ns = std::chrono::nanoseconds(options_.silent_after).count();
-      const bool silent = now_ns - entry->last_media_ns.load() >= silent_ns;
-      if (!silent && stream->takeover != "newest") {
-        return base::FailedPrecondition("stream already has a healthy publisher");
-      }
-      replaced_disconnect = entry->disconnect_publisher;
-    }
+    std::lock_guard lock(entry->mu);
+    if (entry->deleted) return base::NotFound("unknown stream key");
     serial = next_serial_++;
-    entry->publisher_serial = serial;
-    entry->disconnect_publisher = request.disconnect;
-    entry->protocol = request.protocol;
-    entry->remote_address = request.remote_address;
-    entry->link_history.clear();
-    entry->last_media_ns.store(clock_.Now().time_since_epoch().count());
-    entry->broadcast_live = false;
-    // A publisher that attaches while the previous broadcast is still live (takeover) keeps
-    // the packager; otherwise a new broadcast starts a fresh timeline at the same URL.
-    if (!entry->packager || !replaced_disconnect) {
-      entry->packager = std::make_shared<package::StreamPackager>(options_.packager, clock_);
+    entry->lifecycle.set_config(ConfigFor(*stream));
+    admission = entry->lifecycle.Admit(serial, clock_.Now(), request.remote_address);
+    if (admission.accepted) {
+      entry->publishers[serial] = {request.disconnect, request.protocol, request.remote_address};
+      entry->link_history.clear();
     }
-    packager = entry->packager;
+    ApplyLocked(*entry, admission.effects, kicks);
   }
-  if (replaced_disconnect) {
-    SC_LOG_INFO("stream {}: publisher {} takes over", stream->id, request.remote_address);
-    replaced_disconnect();
+  for (auto& kick : kicks) kick();
+  if (!admission.accepted) {
+    if (entry->lifecycle.status() == store::StreamStatus::kDisabled) {
+      return base::Status(base::ErrorCode::kPermissionDenied, admission.refusal);
+    }
+    return base::FailedPrecondition(admission.refusal);
   }
   SC_LOG_INFO("stream {}: publisher {} accepted over {} (key {})", stream->id,
               request.remote_address, request.protocol, base::RedactSecret(request.stream_key));
-  return std::unique_ptr<media::PublishSession>(
-      std::make_unique<Publisher>(*this, entry, std::move(packager), serial));
+  return std::unique_ptr<media::PublishSession>(std::make_unique<Publisher>(*this, entry, serial));
 }
 
-void StreamRegistry::OnFirstMedia(const std::string& stream_id, uint64_t publisher_serial) {
+void StreamRegistry::OnMedia(StreamEntry& entry, uint64_t serial) {
+  // Caller holds entry.mu.
+  const Effects effects = entry.lifecycle.OnMedia(serial, clock_.Now());
+  if (effects.empty()) return;
+  Kicks kicks;
+  ApplyLocked(entry, effects, kicks);
+  // OnMedia never kicks (only admission, ticks and commands do).
+}
+
+void StreamRegistry::OnPublisherGone(StreamEntry& entry, uint64_t serial) {
+  Kicks kicks;
   {
-    std::lock_guard lock(mu_);
-    auto it = streams_.find(stream_id);
-    if (it == streams_.end() || it->second->publisher_serial != publisher_serial) return;
-    it->second->broadcast_live = true;
+    std::lock_guard lock(entry.mu);
+    entry.publishers.erase(serial);
+    const Effects effects = entry.lifecycle.OnPublisherGone(serial, clock_.Now());
+    if (!effects.empty()) {
+      SC_LOG_INFO("stream {}: publisher gone", entry.stream_id);
+      ApplyLocked(entry, effects, kicks);
+    }
   }
-  const auto now_ms = base::ToUnixMillis(clock_.WallNow());
-  auto status = store_.live_streams().SetStatus(stream_id, store::StreamStatus::kActive, now_ms);
-  if (!status.ok()) SC_LOG_WARN("stream {}: cannot mark active: {}", stream_id, status.ToString());
+  for (auto& kick : kicks) kick();
 }
 
-void StreamRegistry::OnPublisherGone(const std::string& stream_id, uint64_t publisher_serial) {
-  std::shared_ptr<package::StreamPackager> ended;
-  {
-    std::lock_guard lock(mu_);
-    auto it = streams_.find(stream_id);
-    // A publisher replaced by a takeover leaves quietly: the stream lives on.
-    if (it == streams_.end() || it->second->publisher_serial != publisher_serial) return;
-    it->second->publisher_serial = 0;
-    it->second->disconnect_publisher = nullptr;
-    ended = it->second->packager;
+base::Result<store::LiveStream> StreamRegistry::Persist(const std::string& stream_id,
+                                                        const Effects& effects) {
+  const int64_t now_ms = base::ToUnixMillis(clock_.WallNow());
+  return store_.live_streams().Mutate(
+      stream_id, [&](store::LiveStream& stream) -> base::Result<std::vector<store::NewEvent>> {
+        if (effects.status && stream.status != *effects.status) {
+          stream.status = *effects.status;
+          stream.updated_at_ms = std::max(now_ms, stream.updated_at_ms);
+        }
+        std::vector<store::NewEvent> out;
+        for (const LifecycleEvent& event : effects.events) {
+          out.push_back(events::LiveStreamEvent(event.type, stream, now_ms, event.extra));
+        }
+        return out;
+      });
+}
+
+void StreamRegistry::ApplyLocked(StreamEntry& entry, const Effects& effects, Kicks& kicks) {
+  if (entry.deleted) return;  // its publishers were disconnected and its playlist ended
+  if (effects.status || !effects.events.empty()) {
+    auto persisted = Persist(entry.stream_id, effects);
+    if (!persisted.ok() && persisted.status().code() != base::ErrorCode::kNotFound) {
+      SC_LOG_WARN("stream {}: cannot persist {}: {}", entry.stream_id,
+                  effects.events.empty() ? "status" : effects.events.front().type,
+                  persisted.status().ToString());
+    }
+    for (const LifecycleEvent& event : effects.events) {
+      SC_LOG_INFO("stream {}: {}{}", entry.stream_id, event.type,
+                  event.extra.contains("reason")
+                      ? " (" + event.extra["reason"].get<std::string>() + ")"
+                      : std::string());
+    }
   }
-  SC_LOG_INFO("stream {}: publisher gone", stream_id);
-  if (ended) ended->OnEndOfStream();
-  const auto now_ms = base::ToUnixMillis(clock_.WallNow());
-  auto current = store_.live_streams().Get(stream_id);
-  if (current.ok() && current->status == store::StreamStatus::kActive) {
-    auto status = store_.live_streams().SetStatus(stream_id, store::StreamStatus::kIdle, now_ms);
-    if (!status.ok()) SC_LOG_WARN("stream {}: cannot mark idle: {}", stream_id, status.ToString());
+  switch (effects.packager) {
+    case PackagerAction::kNone:
+      break;
+    case PackagerAction::kNewBroadcast:
+      entry.SetPackager(std::make_shared<package::StreamPackager>(options_.packager, clock_));
+      break;
+    case PackagerAction::kDiscontinuity:
+      if (auto p = entry.Packager()) p->OnDiscontinuity();
+      break;
+    case PackagerAction::kEnd:
+      if (auto p = entry.Packager()) p->OnEndOfStream();
+      break;
+  }
+  if (effects.kick != 0) {
+    auto it = entry.publishers.find(effects.kick);
+    if (it != entry.publishers.end() && it->second.disconnect)
+      kicks.push_back(it->second.disconnect);
   }
 }
 
-void StreamRegistry::OnLinkStats(StreamEntry& entry, uint64_t publisher_serial,
+void StreamRegistry::OnLinkStats(StreamEntry& entry, uint64_t serial,
                                  const media::LinkStats& stats) {
   const int64_t now_ms = base::ToUnixMillis(clock_.WallNow());
-  std::lock_guard lock(mu_);
-  if (entry.publisher_serial != publisher_serial) return;
+  std::lock_guard lock(entry.mu);
+  if (entry.lifecycle.publisher() != serial) return;
   entry.link_history.emplace_back(now_ms, stats);
   while (entry.link_history.size() > options_.link_history) entry.link_history.pop_front();
 }
 
-LinkHealth StreamRegistry::HealthLocked(const StreamEntry& entry) const {
-  LinkHealth health;
-  health.has_publisher = entry.publisher_serial != 0;
-  if (!health.has_publisher) return health;
-  health.protocol = entry.protocol;
-  health.remote_address = entry.remote_address;
-  health.history.assign(entry.link_history.begin(), entry.link_history.end());
-  return health;
-}
-
-LinkHealth StreamRegistry::Health(const std::string& stream_id) const {
-  std::lock_guard lock(mu_);
-  auto it = streams_.find(stream_id);
-  if (it == streams_.end()) return {};
-  return HealthLocked(*it->second);
-}
-
-std::map<std::string, LinkHealth> StreamRegistry::AllHealth() const {
-  std::map<std::string, LinkHealth> out;
-  std::lock_guard lock(mu_);
-  for (const auto& [id, entry] : streams_) {
-    if (entry->publisher_serial != 0) out.emplace(id, HealthLocked(*entry));
+void StreamRegistry::Recover() {
+  auto live = store_.live_streams().ListByStatus(
+      {store::StreamStatus::kActive, store::StreamStatus::kReconnecting});
+  if (!live.ok()) {
+    SC_LOG_WARN("session: cannot list live streams to recover: {}", live.status().ToString());
+    return;
   }
-  return out;
+  for (const store::LiveStream& stream : *live) {
+    auto entry = EntryFor(stream);
+    Kicks kicks;
+    std::lock_guard lock(entry->mu);
+    ApplyLocked(*entry, entry->lifecycle.Recover(clock_.Now()), kicks);
+    SC_LOG_INFO("stream {}: was {} before the restart; waiting {} s for its publisher", stream.id,
+                store::StreamStatusName(stream.status), stream.reconnect_window);
+  }
 }
 
-void StreamRegistry::Forget(const std::string& stream_id) {
+void StreamRegistry::Tick() {
+  std::vector<std::shared_ptr<StreamEntry>> entries;
+  const auto now = clock_.Now();
   {
     std::lock_guard lock(mu_);
-    std::erase_if(playback_cache_,
-                  [&stream_id](const auto& entry) { return entry.second.first == stream_id; });
+    entries.reserve(streams_.size());
+    for (const auto& [id, entry] : streams_) entries.push_back(entry);
+    std::erase_if(ended_playback_, [now](const auto& e) { return e.second.expires <= now; });
   }
-  Kick(stream_id);
-}
-
-void StreamRegistry::Kick(const std::string& stream_id) {
-  std::function<void()> disconnect;
-  {
-    std::lock_guard lock(mu_);
-    auto it = streams_.find(stream_id);
-    if (it == streams_.end()) return;
-    disconnect = it->second->disconnect_publisher;
-  }
-  if (disconnect) disconnect();
-}
-
-PlaybackTarget StreamRegistry::LookupPlayback(std::string_view playback_id) {
-  {
-    std::lock_guard lock(mu_);
-    if (auto cached = playback_cache_.find(playback_id); cached != playback_cache_.end()) {
-      PlaybackTarget target;
-      target.exists = true;
-      target.policy = cached->second.second;
-      if (auto it = streams_.find(cached->second.first); it != streams_.end()) {
-        target.packager = it->second->packager;
-      }
-      return target;
+  for (const auto& entry : entries) {
+    Kicks kicks;
+    {
+      std::lock_guard lock(entry->mu);
+      const Effects effects = entry->lifecycle.Tick(now);
+      if (!effects.empty()) ApplyLocked(*entry, effects, kicks);
     }
+    for (auto& kick : kicks) kick();
   }
-  auto stream = store_.live_streams().GetByPlaybackId(std::string(playback_id));
-  if (!stream.ok()) return {};
-  PlaybackTarget target;
-  target.exists = true;
-  for (const auto& pb : stream->playback_ids) {
-    if (pb.id == playback_id) target.policy = pb.policy;
-  }
-  std::lock_guard lock(mu_);
-  playback_cache_[std::string(playback_id)] = {stream->id, target.policy};
-  auto it = streams_.find(stream->id);
-  if (it != streams_.end()) target.packager = it->second->packager;
-  return target;
-}
-
-size_t StreamRegistry::active_publishers() const {
-  std::lock_guard lock(mu_);
-  size_t n = 0;
-  for (const auto& [id, entry] : streams_) n += entry->publisher_serial != 0 ? 1 : 0;
-  return n;
 }
 
 }  // namespace steadycast::session

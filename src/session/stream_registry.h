@@ -1,16 +1,20 @@
 #pragma once
-// StreamRegistry: the live streams known to this process, their current publisher and their
-// packager (ARCHITECTURE.md "session"). It authorises publishers (media::PublishAuthorizer),
-// fans their media out to the stream's packager, tracks the stream status in the store, and
-// answers deliver/'s playback lookups.
+// StreamRegistry: the live streams known to this process, their lifecycle, current publisher
+// and packager (ARCHITECTURE.md "session"). It authorises publishers (media::PublishAuthorizer)
+// and fans their media out to the stream's packager; it runs each stream's StreamLifecycle
+// (lifecycle.h) and carries out its effects: the status change and its outbox events in one
+// store transaction, then the packager action, then disconnecting a publisher. The packager
+// outlives publishers: it lives through the reconnect window and, after the broadcast ended,
+// keeps serving the final playlist (ENDLIST) until the next broadcast starts.
 //
-// Threading: thread-safe. PublishSession callbacks arrive on each publisher's strand; API
-// commands (Kick) and playback lookups arrive on HTTP threads. The registry lock is held only
-// for map operations, never while calling into a packager or the store.
-//
-// Lifecycle in this version: idle → active (first media) → idle (publisher gone). The
-// reconnect window (reconnecting state) builds on this in session/lifecycle (next issue).
+// Threading: thread-safe. PublishSession callbacks arrive on each publisher's strand, API
+// commands and playback lookups on HTTP threads, Tick() on a timer. Locks: the registry lock
+// guards the maps only; each stream has its own lock, held while its lifecycle changes and
+// while its packager is written (store writes for transitions happen under it, so a stream's
+// events are persisted in the order they happened). The two are never nested; disconnect
+// callbacks run after both are released.
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -24,6 +28,8 @@
 #include "base/clock.h"
 #include "media/media_sink.h"
 #include "package/stream_packager.h"
+#include "session/ingest_guard.h"
+#include "session/lifecycle.h"
 #include "store/store.h"
 
 namespace steadycast::session {
@@ -33,8 +39,13 @@ struct RegistryOptions {
   // A publisher that sent no media for this long counts as silent and may be replaced by a
   // new publisher with the same key (takeover "silent-only").
   std::chrono::milliseconds silent_after{1000};
+  // No media for this long: the publisher counts as lost (reconnecting) though still connected.
+  std::chrono::milliseconds stall_timeout{4000};
+  // A deleted stream's final playlist (with ENDLIST) stays readable this long, then 404.
+  std::chrono::milliseconds deleted_playback_grace{60'000};
   // Link-stats samples kept per stream (one per second from SRT).
   size_t link_history = 60;
+  IngestGuardOptions ingest_guard;
 };
 
 struct PlaybackTarget {
@@ -57,14 +68,32 @@ class StreamRegistry {
   StreamRegistry(store::Store& store, base::Clock& clock, RegistryOptions options);
   ~StreamRegistry();
 
-  // media::PublishAuthorizer: checks the key against the store and attaches the publisher.
+  // media::PublishAuthorizer: guard → key lookup → lifecycle admission → attach. kNotFound
+  // (unknown key), kPermissionDenied (disabled), kFailedPrecondition (healthy publisher, no
+  // takeover), kResourceExhausted (source locked out after too many refused keys).
   base::Result<std::unique_ptr<media::PublishSession>> Authorize(
       const media::PublishRequest& request);
 
-  // Disconnects the current publisher of `stream_id`, if any (key reset, delete).
-  void Kick(const std::string& stream_id);
-  // The stream was deleted: kick its publisher and forget its cached playback ids.
-  void Forget(const std::string& stream_id);
+  // Start-up: streams stored active/reconnecting wait for their publisher again (fresh window).
+  void Recover();
+  // Stall detection, window expiry, expiry of deleted streams' playlists. Call every ≤ 100 ms.
+  void Tick();
+
+  // Commands from api/. Each persists its status change and events in one transaction and
+  // returns the stream as stored; kNotFound for an unknown id.
+  // kFailedPrecondition unless the stream is active or reconnecting.
+  base::Result<store::LiveStream> Complete(const std::string& stream_id);
+  base::Result<store::LiveStream> Disable(const std::string& stream_id);
+  base::Result<store::LiveStream> Enable(const std::string& stream_id);
+  // Deletes the stream (event live_stream.deleted), disconnects its publisher and ends its
+  // playlist, which stays readable for deleted_playback_grace. Returns the stream as it was.
+  base::Result<store::LiveStream> Delete(const std::string& stream_id);
+  // The stream's settings changed (reconnect_window, takeover apply at once; everything that
+  // configures a connection applies from the next one). Key reset: also disconnects the
+  // publisher (it may come back with the new key).
+  void OnSettingsChanged(const store::LiveStream& stream, bool stream_key_changed);
+  // True while a publisher is attached to the stream.
+  bool HasPublisher(const std::string& stream_id) const;
 
   // For deliver/: does the playback id exist, and what is its current packager.
   PlaybackTarget LookupPlayback(std::string_view playback_id);
@@ -73,30 +102,50 @@ class StreamRegistry {
   LinkHealth Health(const std::string& stream_id) const;
   // Health of every stream that currently has a publisher, by stream id (for /metrics).
   std::map<std::string, LinkHealth> AllHealth() const;
-
   // Number of publishers currently attached (for metrics and tests).
   size_t active_publishers() const;
+
+  // Brute-force protection shared by every ingest protocol (SRT consults it before accept).
+  IngestGuard& ingest_guard() { return guard_; }
 
  private:
   class Publisher;
   struct StreamEntry;
+  using Kicks = std::vector<std::function<void()>>;
 
-  void OnFirstMedia(const std::string& stream_id, uint64_t publisher_serial);
-  void OnPublisherGone(const std::string& stream_id, uint64_t publisher_serial);
-  void OnLinkStats(StreamEntry& entry, uint64_t publisher_serial, const media::LinkStats& stats);
-  LinkHealth HealthLocked(const StreamEntry& entry) const;
+  std::shared_ptr<StreamEntry> EntryFor(const store::LiveStream& stream);
+  std::shared_ptr<StreamEntry> FindEntry(const std::string& stream_id) const;
+  LifecycleConfig ConfigFor(const store::LiveStream& stream) const;
+  // Carries out `effects` for `entry` (its lock held); disconnect callbacks go to `kicks`.
+  void ApplyLocked(StreamEntry& entry, const Effects& effects, Kicks& kicks);
+  base::Result<store::LiveStream> Persist(const std::string& stream_id, const Effects& effects);
+  base::Result<store::LiveStream> RunCommand(
+      const std::string& stream_id,
+      const std::function<std::optional<Effects>(StreamLifecycle&)>& command);
+
+  void OnMedia(StreamEntry& entry, uint64_t serial);
+  void OnPublisherGone(StreamEntry& entry, uint64_t serial);
+  void OnLinkStats(StreamEntry& entry, uint64_t serial, const media::LinkStats& stats);
+  static LinkHealth HealthLocked(const StreamEntry& entry);
 
   store::Store& store_;
   base::Clock& clock_;
   RegistryOptions options_;
+  IngestGuard guard_;
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<StreamEntry>> streams_;  // by stream id
   // Playback id → (stream id, policy), filled on first lookup so that playlist and segment
   // requests do not query the store. Playback ids and their policy never change; a deleted
-  // stream is removed by Forget().
+  // stream's ids move to ended_playback_.
   std::map<std::string, std::pair<std::string, std::string>, std::less<>> playback_cache_;
-  uint64_t next_serial_ = 1;
+  struct EndedPlayback {
+    std::shared_ptr<const package::StreamPackager> packager;
+    std::string policy;
+    base::Clock::MonotonicTime expires;
+  };
+  std::map<std::string, EndedPlayback, std::less<>> ended_playback_;
+  std::atomic<uint64_t> next_serial_{1};
 };
 
 }  // namespace steadycast::session

@@ -1,5 +1,7 @@
 #include "session/stream_registry.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "store/sqlite/sqlite_store.h"
@@ -40,6 +42,24 @@ class StreamRegistryTest : public ::testing::Test {
     return au;
   }
 
+  static media::AudioTrackConfig AudioConfig() {
+    media::AudioTrackConfig config;
+    config.codec = media::Codec::kAac;
+    config.sample_rate = 48000;
+    config.channels = 2;
+    config.samples_per_frame = 1024;
+    config.asc = base::Buffer::FromString(std::string("\x11\x90", 2));
+    return config;
+  }
+
+  std::vector<std::string> EventTypes() {
+    std::vector<std::string> out;
+    auto events = store_->events().List({.limit = 1000, .object_id = stream_.id});
+    EXPECT_TRUE(events.ok());
+    for (const auto& e : *events) out.push_back(e.type);
+    return out;
+  }
+
   store::StreamStatus Status() { return store_->live_streams().Get(stream_.id)->status; }
 
   base::FakeClock clock_;
@@ -58,26 +78,66 @@ TEST_F(StreamRegistryTest, UnknownKeyIsNotFound) {
 }
 
 TEST_F(StreamRegistryTest, DisabledStreamIsRefused) {
-  ASSERT_TRUE(store_->live_streams().SetStatus(stream_.id, store::StreamStatus::kDisabled, 1).ok());
+  ASSERT_TRUE(registry_->Disable(stream_.id).ok());
+  EXPECT_EQ(Status(), store::StreamStatus::kDisabled);
   int kicks = 0;
   auto r = registry_->Authorize(Request(&kicks));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), base::ErrorCode::kPermissionDenied);
+  ASSERT_TRUE(registry_->Enable(stream_.id).ok());
+  EXPECT_TRUE(registry_->Authorize(Request(&kicks)).ok());
 }
 
-TEST_F(StreamRegistryTest, FirstMediaMakesActiveAndLeavingMakesIdle) {
+TEST_F(StreamRegistryTest, FirstMediaMakesActiveAndLossStartsTheWindow) {
   int kicks = 0;
   auto pub = registry_->Authorize(Request(&kicks));
   ASSERT_TRUE(pub.ok());
   EXPECT_EQ(Status(), store::StreamStatus::kIdle);
   EXPECT_TRUE(registry_->LookupPlayback("pb_test").exists);
-  EXPECT_NE(registry_->LookupPlayback("pb_test").packager, nullptr);
+  EXPECT_EQ(registry_->LookupPlayback("pb_test").packager, nullptr);  // no broadcast yet
+  (*pub)->OnAudioConfig(AudioConfig());
   (*pub)->OnAccessUnit(Audio(0));
   EXPECT_EQ(Status(), store::StreamStatus::kActive);
+  EXPECT_NE(registry_->LookupPlayback("pb_test").packager, nullptr);
   EXPECT_EQ(registry_->active_publishers(), 1u);
   pub->reset();
-  EXPECT_EQ(Status(), store::StreamStatus::kIdle);
+  EXPECT_EQ(Status(), store::StreamStatus::kReconnecting);
   EXPECT_EQ(registry_->active_publishers(), 0u);
+  clock_.Advance(std::chrono::seconds(59));
+  registry_->Tick();
+  EXPECT_EQ(Status(), store::StreamStatus::kReconnecting);
+  clock_.Advance(std::chrono::seconds(1));
+  registry_->Tick();
+  EXPECT_EQ(Status(), store::StreamStatus::kIdle);
+  EXPECT_EQ(EventTypes(),
+            (std::vector<std::string>{"live_stream.connected", "live_stream.active",
+                                      "live_stream.disconnected", "live_stream.idle"}));
+}
+
+TEST_F(StreamRegistryTest, ReconnectInsideTheWindowKeepsThePackager) {
+  int kicks = 0;
+  auto first = registry_->Authorize(Request(&kicks));
+  ASSERT_TRUE(first.ok());
+  (*first)->OnAudioConfig(AudioConfig());
+  for (int i = 0; i < 200; ++i) (*first)->OnAccessUnit(Audio(i * 1920));
+  auto packager = registry_->LookupPlayback("pb_test").packager;
+  ASSERT_NE(packager, nullptr);
+  first->reset();
+  clock_.Advance(std::chrono::seconds(10));
+  registry_->Tick();
+  auto second = registry_->Authorize(Request(&kicks));
+  ASSERT_TRUE(second.ok());
+  (*second)->OnAudioConfig(AudioConfig());
+  for (int i = 0; i < 200; ++i) (*second)->OnAccessUnit(Audio(i * 1920));
+  EXPECT_EQ(Status(), store::StreamStatus::kActive);
+  EXPECT_EQ(registry_->LookupPlayback("pb_test").packager, packager);  // same timeline
+  auto playlist = packager->Lookup("src/index.m3u8");
+  ASSERT_TRUE(playlist);
+  EXPECT_NE(playlist->body.AsStringView().find("#EXT-X-DISCONTINUITY\n"), std::string::npos);
+  EXPECT_EQ(playlist->body.AsStringView().find("#EXT-X-ENDLIST"), std::string::npos);
+  EXPECT_EQ(EventTypes(),
+            (std::vector<std::string>{"live_stream.connected", "live_stream.active",
+                                      "live_stream.disconnected", "live_stream.reconnected"}));
 }
 
 TEST_F(StreamRegistryTest, HealthyPublisherIsNotReplacedButSilentOneIs) {
@@ -85,6 +145,7 @@ TEST_F(StreamRegistryTest, HealthyPublisherIsNotReplacedButSilentOneIs) {
   int second_kicks = 0;
   auto first = registry_->Authorize(Request(&first_kicks));
   ASSERT_TRUE(first.ok());
+  (*first)->OnAudioConfig(AudioConfig());
   (*first)->OnAccessUnit(Audio(0));
   auto refused = registry_->Authorize(Request(&second_kicks));
   ASSERT_FALSE(refused.ok());
@@ -95,28 +156,106 @@ TEST_F(StreamRegistryTest, HealthyPublisherIsNotReplacedButSilentOneIs) {
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(first_kicks, 1);
   // The replaced publisher leaving does not end the stream.
+  (*second)->OnAudioConfig(AudioConfig());
   (*second)->OnAccessUnit(Audio(100));
   first->reset();
   EXPECT_EQ(Status(), store::StreamStatus::kActive);
   EXPECT_EQ(registry_->active_publishers(), 1u);
+  auto types = EventTypes();
+  EXPECT_NE(std::find(types.begin(), types.end(), "live_stream.publisher_refused"), types.end());
+  EXPECT_NE(std::find(types.begin(), types.end(), "live_stream.publisher_replaced"), types.end());
 }
 
-TEST_F(StreamRegistryTest, KickCallsDisconnect) {
+TEST_F(StreamRegistryTest, KeyResetKicksThePublisher) {
   int kicks = 0;
   auto pub = registry_->Authorize(Request(&kicks));
   ASSERT_TRUE(pub.ok());
-  registry_->Kick(stream_.id);
+  auto stream = store_->live_streams().Get(stream_.id);
+  registry_->OnSettingsChanged(*stream, /*stream_key_changed=*/true);
   EXPECT_EQ(kicks, 1);
-  registry_->Kick("ls_other");
+  registry_->OnSettingsChanged(*stream, /*stream_key_changed=*/false);
   EXPECT_EQ(kicks, 1);
 }
 
-TEST_F(StreamRegistryTest, PlaybackLookupIsCachedUntilForgotten) {
-  EXPECT_TRUE(registry_->LookupPlayback("pb_test").exists);
-  ASSERT_TRUE(store_->live_streams().Delete(stream_.id).ok());
-  EXPECT_TRUE(registry_->LookupPlayback("pb_test").exists);  // served from the cache
-  registry_->Forget(stream_.id);
+TEST_F(StreamRegistryTest, CompleteEndsTheBroadcastWithEndlist) {
+  int kicks = 0;
+  EXPECT_EQ(registry_->Complete(stream_.id).status().code(), base::ErrorCode::kFailedPrecondition);
+  auto pub = registry_->Authorize(Request(&kicks));
+  ASSERT_TRUE(pub.ok());
+  (*pub)->OnAudioConfig(AudioConfig());
+  for (int i = 0; i < 300; ++i) (*pub)->OnAccessUnit(Audio(i * 1920));
+  auto completed = registry_->Complete(stream_.id);
+  ASSERT_TRUE(completed.ok()) << completed.status().ToString();
+  EXPECT_EQ(completed->status, store::StreamStatus::kIdle);
+  EXPECT_EQ(kicks, 1);
+  auto packager = registry_->LookupPlayback("pb_test").packager;
+  ASSERT_NE(packager, nullptr);  // the final playlist stays readable
+  auto playlist = packager->Lookup("src/index.m3u8");
+  ASSERT_TRUE(playlist);
+  EXPECT_NE(playlist->body.AsStringView().find("#EXT-X-ENDLIST"), std::string::npos);
+  (*pub)->OnAccessUnit(Audio(400 * 1920));  // a late unit from the kicked publisher is dropped
+  EXPECT_EQ(Status(), store::StreamStatus::kIdle);
+}
+
+TEST_F(StreamRegistryTest, DeleteKicksAndKeepsTheFinalPlaylistForAGracePeriod) {
+  int kicks = 0;
+  auto pub = registry_->Authorize(Request(&kicks));
+  ASSERT_TRUE(pub.ok());
+  (*pub)->OnAudioConfig(AudioConfig());
+  for (int i = 0; i < 300; ++i) (*pub)->OnAccessUnit(Audio(i * 1920));
+  auto deleted = registry_->Delete(stream_.id);
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(kicks, 1);
+  pub->reset();
+  auto target = registry_->LookupPlayback("pb_test");
+  EXPECT_TRUE(target.exists);
+  ASSERT_NE(target.packager, nullptr);
+  EXPECT_NE(target.packager->Lookup("src/index.m3u8")->body.AsStringView().find("#EXT-X-ENDLIST"),
+            std::string::npos);
+  clock_.Advance(std::chrono::seconds(61));
+  registry_->Tick();
   EXPECT_FALSE(registry_->LookupPlayback("pb_test").exists);
+  EXPECT_EQ(registry_->Delete(stream_.id).status().code(), base::ErrorCode::kNotFound);
+  auto events = store_->events().List({.limit = 100, .object_id = stream_.id});
+  ASSERT_TRUE(events.ok());
+  EXPECT_EQ(events->back().type, "live_stream.deleted");
+}
+
+TEST_F(StreamRegistryTest, RecoverAfterRestart) {
+  int kicks = 0;
+  {
+    auto pub = registry_->Authorize(Request(&kicks));
+    ASSERT_TRUE(pub.ok());
+    (*pub)->OnAudioConfig(AudioConfig());
+    (*pub)->OnAccessUnit(Audio(0));
+    EXPECT_EQ(Status(), store::StreamStatus::kActive);
+    registry_.reset();  // "kill -9": the publisher object outlives the registry's memory
+    pub->release();     // (never destroyed: no goodbye reaches the store)
+  }
+  registry_ = std::make_unique<StreamRegistry>(*store_, clock_, RegistryOptions{});
+  registry_->Recover();
+  EXPECT_EQ(Status(), store::StreamStatus::kReconnecting);
+  auto pub = registry_->Authorize(Request(&kicks));
+  ASSERT_TRUE(pub.ok());
+  (*pub)->OnAudioConfig(AudioConfig());
+  (*pub)->OnAccessUnit(Audio(0));
+  EXPECT_EQ(Status(), store::StreamStatus::kActive);
+  EXPECT_NE(registry_->LookupPlayback("pb_test").packager, nullptr);
+}
+
+TEST_F(StreamRegistryTest, RepeatedWrongKeysLockTheSourceOut) {
+  int kicks = 0;
+  auto bad = Request(&kicks);
+  bad.stream_key = "wrong";
+  for (int i = 0; i < 11; ++i) {
+    EXPECT_EQ(registry_->Authorize(bad).status().code(), base::ErrorCode::kNotFound);
+  }
+  // Locked out: even the right key from that address is refused without a lookup.
+  EXPECT_EQ(registry_->Authorize(Request(&kicks)).status().code(),
+            base::ErrorCode::kResourceExhausted);
+  auto other = Request(&kicks);
+  other.remote_address = "127.0.0.2:5000";
+  EXPECT_TRUE(registry_->Authorize(other).ok());
 }
 
 TEST_F(StreamRegistryTest, UnknownPlaybackIdDoesNotExist) {

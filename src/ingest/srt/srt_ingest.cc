@@ -18,6 +18,7 @@ struct SrtIngest::State {
   std::atomic<int64_t> bad_stream_id{0};
   std::atomic<int64_t> not_found{0};
   std::atomic<int64_t> disabled{0};
+  std::atomic<int64_t> locked_out{0};
   std::atomic<int64_t> unauthorized{0};
   std::atomic<int64_t> demux_errors{0};
 };
@@ -45,7 +46,11 @@ net::SrtAcceptDecision DecideSrtAccept(const net::SrtAcceptRequest& request,
                   redacted);
       return SrtAcceptDecision::Reject(net::kSrtRejectUnsupportedMedia);
   }
-  const StreamLookupResult stream = lookup(parsed->resource);
+  const StreamLookupResult stream = lookup(parsed->resource, request.remote_address);
+  if (stream.locked_out) {
+    SC_LOG_DEBUG("srt {}: refused key {}: address locked out", request.remote_address, redacted);
+    return SrtAcceptDecision::Reject(net::kSrtRejectOverload);
+  }
   if (!stream.found) {
     SC_LOG_INFO("srt {}: refused unknown key {}", request.remote_address, redacted);
     return SrtAcceptDecision::Reject(net::kSrtRejectNotFound);
@@ -76,6 +81,8 @@ net::SrtAcceptDecider SrtIngest::Decider() const {
       state->not_found.fetch_add(1);
     } else if (decision.reject_code == net::kSrtRejectForbidden) {
       state->disabled.fetch_add(1);
+    } else if (decision.reject_code == net::kSrtRejectOverload) {
+      state->locked_out.fetch_add(1);
     } else {
       state->bad_stream_id.fetch_add(1);
     }
@@ -95,6 +102,7 @@ SrtIngestCounters SrtIngest::Counters() const {
           .bad_stream_id = state_->bad_stream_id.load(),
           .not_found = state_->not_found.load(),
           .disabled = state_->disabled.load(),
+          .locked_out = state_->locked_out.load(),
           .unauthorized = state_->unauthorized.load(),
           .demux_errors = state_->demux_errors.load()};
 }

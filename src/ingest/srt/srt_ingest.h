@@ -41,10 +41,13 @@ namespace steadycast::ingest::srt {
 struct StreamLookupResult {
   bool found = false;
   bool disabled = false;
-  std::string passphrase;  // the stream's srt_passphrase; empty = no encryption
+  bool locked_out = false;  // the caller's address is locked out (too many refused keys)
+  std::string passphrase;   // the stream's srt_passphrase; empty = no encryption
   std::optional<std::chrono::milliseconds> latency;  // per-stream receive latency
 };
-using StreamLookup = std::function<StreamLookupResult(const std::string& stream_key)>;
+// Called with the key and the caller's "ip:port" (for brute-force protection).
+using StreamLookup = std::function<StreamLookupResult(const std::string& stream_key,
+                                                      const std::string& remote_address)>;
 
 struct SrtIngestOptions {
   int pbkeylen = 32;  // AES key length for encrypted streams: 16, 24 or 32
@@ -57,6 +60,7 @@ struct SrtIngestCounters {
   int64_t bad_stream_id = 0;  // syntax, mode or type
   int64_t not_found = 0;
   int64_t disabled = 0;
+  int64_t locked_out = 0;    // refused without a lookup: the address guessed too many keys
   int64_t unauthorized = 0;  // accepted by the decision, then refused by the authorizer
   int64_t demux_errors = 0;  // connections closed because the payload was not MPEG-TS
 };

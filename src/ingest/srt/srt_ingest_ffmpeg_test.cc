@@ -63,7 +63,7 @@ class SrtIngestFfmpegTest : public ::testing::Test {
     io_thread_ = std::thread([this] { io_.run(); });
     ingest_ = std::make_unique<SrtIngest>(
         SrtIngestOptions{},
-        [](const std::string& key) -> StreamLookupResult {
+        [](const std::string& key, const std::string&) -> StreamLookupResult {
           if (key == "live-key") return {.found = true};
           if (key == "enc-key") {
             return {

@@ -29,7 +29,7 @@ std::vector<uint8_t> ReadSample() {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-StreamLookupResult Lookup(const std::string& key) {
+StreamLookupResult Lookup(const std::string& key, const std::string& /*remote*/ = "") {
   if (key == "live-key") return {.found = true};
   if (key == "enc-key") {
     return {.found = true, .passphrase = "correct horse battery", .latency = milliseconds(800)};
@@ -69,7 +69,7 @@ TEST(SrtAcceptDecisionTest, RejectsWithSpecificCodes) {
 
 TEST(SrtAcceptDecisionTest, LookupIsNotAskedForBadStreamIds) {
   int lookups = 0;
-  const StreamLookup counting = [&](const std::string&) {
+  const StreamLookup counting = [&](const std::string&, const std::string&) {
     ++lookups;
     return StreamLookupResult{};
   };

@@ -1,9 +1,9 @@
-#include "api/live_stream_json.h"
+#include "events/live_stream_object.h"
 
 #include "base/clock.h"
 #include "base/log.h"
 
-namespace steadycast::api {
+namespace steadycast::events {
 namespace {
 
 using nlohmann::json;
@@ -15,7 +15,7 @@ json ParseStored(const std::string& text, const json& fallback, const std::strin
                  const char* what) {
   json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!value.is_discarded()) return value;
-  SC_LOG_WARN("api: live stream {} has unparsable stored {}", id, what);
+  SC_LOG_WARN("live stream {} has unparsable stored {}", id, what);
   return fallback;
 }
 
@@ -25,7 +25,7 @@ std::string SrtIngestUrl(const std::string& srt_base, const std::string& stream_
   return srt_base + "?streamid=#!::r=" + stream_key + ",m=publish";
 }
 
-json LiveStreamToJson(const store::LiveStream& stream, const IngestBases& ingest) {
+json LiveStreamPublicJson(const store::LiveStream& stream) {
   json playback_ids = json::array();
   for (const store::PlaybackId& pb : stream.playback_ids) {
     playback_ids.push_back({{"id", pb.id}, {"policy", pb.policy}});
@@ -33,8 +33,7 @@ json LiveStreamToJson(const store::LiveStream& stream, const IngestBases& ingest
   return json{
       {"id", stream.id},
       {"status", store::StreamStatusName(stream.status)},
-      {"stream_key", stream.stream_key},
-      {"srt_passphrase", stream.srt_passphrase ? json(*stream.srt_passphrase) : json(nullptr)},
+      {"srt_encrypted", stream.srt_passphrase.has_value()},
       {"reconnect_window", stream.reconnect_window},
       {"srt_latency_ms", stream.srt_latency_ms > 0 ? json(stream.srt_latency_ms) : json(nullptr)},
       {"latency_mode", stream.latency_mode},
@@ -42,14 +41,22 @@ json LiveStreamToJson(const store::LiveStream& stream, const IngestBases& ingest
       {"slate", stream.slate},
       {"takeover", stream.takeover},
       {"playback_ids", std::move(playback_ids)},
-      {"ingest",
-       {{"rtmp", ingest.rtmp},
-        {"srt",
-         ingest.srt.empty() ? json(nullptr) : json(SrtIngestUrl(ingest.srt, stream.stream_key))}}},
       {"metadata", ParseStored(stream.metadata_json, json::object(), stream.id, "metadata")},
       {"created_at", base::FormatRfc3339(stream.created_at_ms)},
       {"updated_at", base::FormatRfc3339(stream.updated_at_ms)},
   };
 }
 
-}  // namespace steadycast::api
+json LiveStreamToJson(const store::LiveStream& stream, const IngestBases& ingest) {
+  json object = LiveStreamPublicJson(stream);
+  object.erase("srt_encrypted");
+  object["stream_key"] = stream.stream_key;
+  object["srt_passphrase"] = stream.srt_passphrase ? json(*stream.srt_passphrase) : json(nullptr);
+  object["ingest"] = {
+      {"rtmp", ingest.rtmp},
+      {"srt",
+       ingest.srt.empty() ? json(nullptr) : json(SrtIngestUrl(ingest.srt, stream.stream_key))}};
+  return object;
+}
+
+}  // namespace steadycast::events

@@ -1,0 +1,51 @@
+#pragma once
+// Internal to session/: the per-stream state StreamRegistry keeps (not part of its interface).
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "media/media_sink.h"
+#include "package/stream_packager.h"
+#include "session/lifecycle.h"
+#include "session/stream_registry.h"
+
+namespace steadycast::session {
+
+struct StreamRegistry::StreamEntry {
+  StreamEntry(std::string id, store::StreamStatus status, LifecycleConfig config)
+      : stream_id(std::move(id)), lifecycle(status, config) {}
+
+  const std::string stream_id;
+
+  // Guards everything below except `packager`, and serialises writes into the packager.
+  std::mutex mu;
+  StreamLifecycle lifecycle;
+  bool deleted = false;
+  struct AttachedPublisher {
+    std::function<void()> disconnect;
+    std::string protocol;
+    std::string remote_address;
+  };
+  std::map<uint64_t, AttachedPublisher> publishers;  // attached, by serial (≤ 2 during takeover)
+  std::deque<std::pair<int64_t, media::LinkStats>> link_history;  // of the current publisher
+
+  // The current broadcast's packager. Written under `mu` and `packager_mu`, read under either
+  // (playback lookups take only `packager_mu`, so they never wait for media processing).
+  mutable std::mutex packager_mu;
+  std::shared_ptr<package::StreamPackager> packager;
+
+  std::shared_ptr<package::StreamPackager> Packager() const {
+    std::lock_guard lock(packager_mu);
+    return packager;
+  }
+  void SetPackager(std::shared_ptr<package::StreamPackager> p) {
+    std::lock_guard lock(packager_mu);
+    packager = std::move(p);
+  }
+};
+
+}  // namespace steadycast::session
