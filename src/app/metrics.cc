@@ -31,6 +31,32 @@ std::string Metrics::Render() const {
   out += "# HELP steadycast_publishers Publishers currently attached to a stream.\n";
   out += "# TYPE steadycast_publishers gauge\n";
   out += fmt::format("steadycast_publishers {}\n", registry_.active_publishers());
+  const session::IngestGuardCounters guard = registry_.ingest_guard().Counters();
+  auto series = [&out](const char* name, const char* type, const char* help, int64_t value) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
+  };
+  series("steadycast_ingest_refused_keys_total", "counter",
+         "Publish attempts refused for an unknown stream key (RTMP and SRT).", guard.refusals);
+  series("steadycast_ingest_lockouts_total", "counter",
+         "Source addresses locked out after too many refused stream keys.", guard.lockouts);
+  series("steadycast_ingest_blocked_attempts_total", "counter",
+         "Publish attempts refused because their source address was locked out.", guard.blocked);
+  series("steadycast_ingest_locked_out_sources", "gauge", "Source addresses locked out right now.",
+         guard.locked_sources);
+  if (srt_counters_) {
+    const ingest::srt::SrtIngestCounters srt = srt_counters_();
+    out += "# HELP steadycast_srt_handshakes_total SRT caller handshakes by outcome.\n";
+    out += "# TYPE steadycast_srt_handshakes_total counter\n";
+    const std::pair<const char*, int64_t> outcomes[] = {
+        {"accepted", srt.accepted},     {"bad_stream_id", srt.bad_stream_id},
+        {"not_found", srt.not_found},   {"disabled", srt.disabled},
+        {"locked_out", srt.locked_out}, {"unauthorized", srt.unauthorized}};
+    for (const auto& [outcome, value] : outcomes) {
+      out += fmt::format("steadycast_srt_handshakes_total{{outcome=\"{}\"}} {}\n", outcome, value);
+    }
+    series("steadycast_srt_demux_errors_total", "counter",
+           "SRT connections closed because their payload was not MPEG-TS.", srt.demux_errors);
+  }
   out += LinkHealthMetrics(registry_.AllHealth());
   return out;
 }

@@ -2,7 +2,10 @@
 // /metrics in the Prometheus text exposition format (version 0.0.4). Process-level series for
 // now; per-stream ingest and link-health series join them with the health module.
 
+#include <functional>
+
 #include "base/clock.h"
+#include "ingest/srt/srt_ingest.h"
 #include "net/http_router.h"
 #include "session/stream_registry.h"
 
@@ -14,11 +17,16 @@ class Metrics {
   // Adds GET /metrics. `this` must outlive the router.
   void Register(net::HttpRouter& router);
   std::string Render() const;
+  // SRT handshake outcomes (set once the SRT ingest exists).
+  void SetSrtCounters(std::function<ingest::srt::SrtIngestCounters()> counters) {
+    srt_counters_ = std::move(counters);
+  }
 
  private:
   session::StreamRegistry& registry_;
   base::Clock& clock_;
   base::Clock::MonotonicTime started_;
+  std::function<ingest::srt::SrtIngestCounters()> srt_counters_;
 };
 
 }  // namespace steadycast::app

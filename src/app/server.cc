@@ -253,6 +253,7 @@ int RunServe(const Settings& settings) {
         return result;
       },
       [&registry](const media::PublishRequest& request) { return registry.Authorize(request); });
+  metrics.SetSrtCounters([&srt_ingest] { return srt_ingest.Counters(); });
   net::SrtServerOptions srt_options;
   srt_options.receive_latency = std::chrono::milliseconds(settings.Int("srt.latency_ms"));
   srt_options.peer_idle_timeout =

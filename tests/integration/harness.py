@@ -124,6 +124,11 @@ class Server:
         return json.loads(raw) if raw else None
 
     def create_stream(self, **fields):
+        """Creates a live stream. NOTE: unless `reconnect_window` is given, tests get streams
+        with reconnect_window=0 (the broadcast ends with ENDLIST as soon as the publisher
+        leaves), so that players reading the finished playlist terminate. Tests of the
+        reconnect window pass reconnect_window explicitly (the server's default is 60)."""
+        fields.setdefault("reconnect_window", 0)
         return self.api("POST", "/v1/live-streams", fields, expect=201)["data"]
 
     def rtmp_url(self, key):
