@@ -10,6 +10,7 @@
 namespace steadycast::base {
 
 // "abcd…(43)": enough to correlate log lines, never enough to publish with.
+// A short hash of a secret for logs ("#1a2b3c4d"); never any of its characters.
 std::string RedactSecret(std::string_view secret);
 
 // Sets the global level from "trace|debug|info|warn|error|off". Returns false if unknown.
