@@ -16,6 +16,8 @@ std::string_view RefusalDescription(const base::Status& status) {
       return "Publishing refused: invalid or disabled stream key.";
     case base::ErrorCode::kFailedPrecondition:
       return "Publishing refused: the stream already has an active publisher.";
+    case base::ErrorCode::kResourceExhausted:
+      return "Publishing refused: too many invalid stream keys from this address; retry later.";
     default:
       return "Publishing refused.";
   }
@@ -80,6 +82,12 @@ void RtmpConnection::OnPublishRequest(const PublishInfo& info) {
   };
   auto session = authorizer_(request);
   if (!session.ok()) {
+    // A locked-out address is refused quietly: an attacker must not be able to flood the log.
+    if (session.status().code() == base::ErrorCode::kResourceExhausted) {
+      SC_LOG_DEBUG("{} {}: publish refused: address locked out", protocol_, request.remote_address);
+      session_.RefusePublish(RefusalDescription(session.status()));
+      return;
+    }
     SC_LOG_WARN("{} {}: publish refused (app '{}', key {}): {}", protocol_, request.remote_address,
                 info.app, redacted_key_, session.status().ToString());
     session_.RefusePublish(RefusalDescription(session.status()));
