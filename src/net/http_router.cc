@@ -152,6 +152,13 @@ bool HttpRouter::Match(const Route& route, std::string_view path,
   return cursor.done();
 }
 
+std::vector<HttpRouter::RouteInfo> HttpRouter::Routes() const {
+  std::vector<RouteInfo> routes;
+  routes.reserve(routes_.size());
+  for (const Route& route : routes_) routes.push_back({route.method, route.pattern});
+  return routes;
+}
+
 void HttpRouter::Dispatch(HttpRequest request, HttpResponder respond) const {
   const Route* best = nullptr;
   bool best_exact_method = false;

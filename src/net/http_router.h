@@ -33,6 +33,16 @@ class HttpRouter {
   // Fills request.params and calls the matching handler (or responds 404/405).
   void Dispatch(HttpRequest request, HttpResponder respond) const;
 
+  // A registered route as given to Add (the pattern text unchanged, "{rest...}" included).
+  struct RouteInfo {
+    std::string method;
+    std::string pattern;
+    bool operator==(const RouteInfo&) const = default;
+  };
+  // Every registered route in registration order, for documentation checks (the OpenAPI
+  // coverage test) and diagnostics. The implicit HEAD of a GET route is not listed.
+  std::vector<RouteInfo> Routes() const;
+
  private:
   enum class SegmentKind { kLiteral, kCapture, kRest };
   struct Segment {

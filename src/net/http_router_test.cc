@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <stdexcept>
+#include <vector>
 
 namespace steadycast::net {
 namespace {
@@ -207,6 +208,19 @@ TEST(HttpRouterPatternTest, AffixCaptureWithPrefixAndSuffix) {
   int status = 0;
   router.Dispatch(request, [&](HttpResponse r) { status = r.status; });
   EXPECT_EQ(status, 404);
+}
+
+TEST(HttpRouterPatternTest, RoutesListsRegistrationsInOrder) {
+  HttpRouter router;
+  EXPECT_TRUE(router.Routes().empty());
+  const HttpHandler noop = [](const HttpRequest&, HttpResponder) {};
+  router.Add("GET", "/hls/{pb}/{rest...}", noop);
+  router.Add("POST", "/v1/live-streams", noop);
+  router.Add("GET", "/v1/live-streams", noop);
+  EXPECT_THROW(router.Add("GET", "/{", noop), std::invalid_argument);  // not listed
+  const std::vector<HttpRouter::RouteInfo> want = {
+      {"GET", "/hls/{pb}/{rest...}"}, {"POST", "/v1/live-streams"}, {"GET", "/v1/live-streams"}};
+  EXPECT_EQ(router.Routes(), want);
 }
 
 }  // namespace
