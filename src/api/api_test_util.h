@@ -53,7 +53,7 @@ class ApiTest : public ::testing::Test {
         .store = *store_,
         .clock = clock_,
         .sessions = *sessions_,
-        .options = {},
+        .options = MakeOptions(),
         .rtmp_base = "rtmp://ingest.example:1935/live",
         .srt_base = "srt://ingest.example:9000",
         .stream_health =
@@ -66,6 +66,21 @@ class ApiTest : public ::testing::Test {
     auto token = store_->tokens().Create("test", 0);
     ASSERT_TRUE(token.ok());
     authorization_ = "Basic " + Base64Encode(token->id + ":" + token->secret);
+  }
+
+  // Options for the ApiContext. Rate limits are off here: most tests issue many requests at
+  // one FakeClock instant; tests of the limits override this.
+  virtual ApiOptions MakeOptions() {
+    ApiOptions options;
+    options.rate_limits.enabled = false;
+    return options;
+  }
+
+  // "Basic ..." for a new token with `scope`.
+  std::string NewAuthorization(store::TokenScope scope, const std::string& name = "extra") {
+    auto token = store_->tokens().Create(name, scope, 0);
+    EXPECT_TRUE(token.ok()) << token.status().ToString();
+    return token.ok() ? "Basic " + Base64Encode(token->id + ":" + token->secret) : "";
   }
 
   // Dispatches `method target` with the test token (unless `authorization` is given).
@@ -84,6 +99,7 @@ class ApiTest : public ::testing::Test {
     }
     request.headers = std::move(headers);
     request.body = body;
+    request.remote_address = remote_address_;
     Reply reply;
     router_.Dispatch(std::move(request), [&reply](net::HttpResponse response) {
       ++reply.responses;
@@ -126,6 +142,7 @@ class ApiTest : public ::testing::Test {
   net::HttpRouter router_;
   std::string authorization_;
   bool listeners_ready_ = true;
+  std::string remote_address_ = "192.0.2.10:50000";  // the peer of Call()'s requests
 };
 
 // Asserts an RFC 9457 problem body of `slug` with `status`.

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/live_stream_settings.h"
+#include "api/middleware.h"
 #include "api/problem.h"
 #include "base/random.h"
 #include "events/event.h"
@@ -26,9 +27,36 @@ int64_t NowMs(const ApiContext& ctx) { return base::ToUnixMillis(ctx.clock.WallN
 
 events::IngestBases Ingest(const ApiContext& ctx) { return {ctx.rtmp_base, ctx.srt_base}; }
 
+// Strong entity tag (RFC 9110 §8.8.3) of one live stream: a hash of the object as the API
+// returns it (id, updated_at and every field), so any visible change — even two within the
+// same millisecond — gives a new tag. Used for ETag and checked against If-Match.
+std::string StreamETag(const json& object) {
+  return "\"" + Sha256Hex(DumpJson(object)).substr(0, 32) + "\"";
+}
+std::string StreamETag(const ApiContext& ctx, const store::LiveStream& stream) {
+  return StreamETag(events::LiveStreamToJson(stream, Ingest(ctx)));
+}
+
 net::HttpResponse StreamResponse(const ApiContext& ctx, int status,
                                  const store::LiveStream& stream) {
-  return JsonResponse(status, json{{"data", events::LiveStreamToJson(stream, Ingest(ctx))}});
+  json object = events::LiveStreamToJson(stream, Ingest(ctx));
+  const std::string etag = StreamETag(object);
+  net::HttpResponse response = JsonResponse(status, json{{"data", std::move(object)}});
+  response.Header("ETag", etag);
+  return response;
+}
+
+// The request's If-Match field, if it sent one.
+std::optional<std::string_view> IfMatch(const ApiRequest& request) {
+  const auto it = request.http.headers.find("if-match");
+  if (it == request.http.headers.end()) return std::nullopt;
+  return std::string_view(it->second);
+}
+
+net::HttpResponse PreconditionFailed() {
+  return Problem(ProblemType::kPreconditionFailed,
+                 "If-Match does not match the live stream's current ETag; GET it again and "
+                 "retry with the new ETag");
 }
 
 // 400 for a body that failed ParseLiveStreamSettings.
@@ -142,9 +170,16 @@ void Patch(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
       ParseLiveStreamSettings(request.http.body, SettingsMode::kUpdate);
   if (!parsed.ok()) return respond(SettingsProblem(parsed));
   const int64_t now_ms = NowMs(ctx);
+  const auto if_match = IfMatch(request);
+  bool precondition_failed = false;
   auto stream = ctx.store.live_streams().Mutate(
       std::string(request.http.Param("id")),
       [&](store::LiveStream& s) -> base::Result<std::vector<store::NewEvent>> {
+        // Checked inside the store transaction: no other change can slip in between.
+        if (if_match && !IfMatchSatisfied(*if_match, StreamETag(ctx, s))) {
+          precondition_failed = true;
+          return base::FailedPrecondition("If-Match does not match");
+        }
         const store::LiveStream before = s;
         ApplySettings(parsed.settings, s);
         if (s == before) return std::vector<store::NewEvent>{};  // nothing changed: no event
@@ -152,20 +187,33 @@ void Patch(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
         return std::vector<store::NewEvent>{
             events::LiveStreamEvent(events::kStreamUpdated, s, now_ms)};
       });
+  if (precondition_failed) return respond(PreconditionFailed());
   if (!stream.ok()) return respond(StreamProblem(stream.status()));
   ctx.sessions.OnSettingsChanged(*stream, /*stream_key_changed=*/false);
   json body{{"data", events::LiveStreamToJson(*stream, Ingest(ctx))}};
+  const std::string etag = StreamETag(body["data"]);
   if (ctx.sessions.HasPublisher(stream->id)) {
     if (auto deferred = DeferredFields(parsed.settings); !deferred.empty()) {
       body["meta"] = {{"applies_on_next_connection", deferred}};
     }
   }
-  respond(JsonResponse(200, std::move(body)));
+  net::HttpResponse response = JsonResponse(200, std::move(body));
+  response.Header("ETag", etag);
+  respond(std::move(response));
 }
 
 // Kicks the publisher and ends the playlist (ENDLIST); the playback URL keeps answering with
 // the final playlist for a grace period, then 404.
 void Delete(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
+  // If-Match is compared with the stream as loaded just before the deletion (the session
+  // registry deletes by id only; the window between the two is a few microseconds).
+  if (const auto if_match = IfMatch(request)) {
+    auto current = Load(ctx, request, respond);
+    if (!current) return;
+    if (!IfMatchSatisfied(*if_match, StreamETag(ctx, *current))) {
+      return respond(PreconditionFailed());
+    }
+  }
   auto deleted = ctx.sessions.Delete(std::string(request.http.Param("id")));
   if (!deleted.ok()) return respond(StreamProblem(deleted.status()));
   respond(net::HttpResponse::Status(204));

@@ -1,5 +1,6 @@
 #include "api/middleware.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,92 @@ TEST(MiddlewareTest, JsonContentTypes) {
                           "application/x-www-form-urlencoded", "multipart/form-data; a=json"}) {
     EXPECT_FALSE(IsJsonContentType(bad)) << bad;
   }
+}
+
+TEST(MiddlewareTest, IfMatchUsesStrongComparison) {
+  const std::string etag = "\"abc\"";
+  for (const char* match : {"*", " * ", "\"abc\"", "\"x\", \"abc\"", "\"x\",\"abc\" ",
+                            "W/\"x\", \"abc\"", ",\"abc\","}) {
+    EXPECT_TRUE(IfMatchSatisfied(match, etag)) << match;
+  }
+  for (const char* miss :
+       {"", "W/\"abc\"", "abc", "\"abc", "\"ab\"", "\"x\" \"abc\"", "**", "\"abc\"x", "\"ABC\""}) {
+    EXPECT_FALSE(IfMatchSatisfied(miss, etag)) << miss;
+  }
+}
+
+// Counts Authenticate calls (each one hashes a secret in the real store).
+class CountingTokens : public store::TokenRepository {
+ public:
+  base::Result<store::AccessToken> Create(const std::string&, int64_t) override {
+    return base::Internal("unused");
+  }
+  base::Result<store::AccessToken> Create(const std::string&, store::TokenScope, int64_t) override {
+    return base::Internal("unused");
+  }
+  base::Status Verify(const std::string&, const std::string&) override {
+    return base::Internal("unused");
+  }
+  base::Result<store::AccessToken> Authenticate(const std::string& id,
+                                                const std::string& secret) override {
+    ++calls;
+    if (id == "tok_ok" && secret == "s") {
+      return store::AccessToken{.id = id, .scope = store::TokenScope::kRead};
+    }
+    if (id == "tok_down") return base::Unavailable("database locked");
+    return base::Error(base::ErrorCode::kUnauthenticated, "wrong");
+  }
+  base::Result<int64_t> Count() override { return 1; }
+  int calls = 0;
+};
+
+TEST(MiddlewareTest, ExhaustedAddressIsRefusedBeforeAnySecretIsChecked) {
+  base::FakeClock clock;
+  CountingTokens tokens;
+  RateLimitOptions limits;
+  limits.per_address = {1, 3};
+  auto handler = Chain(
+      {AuthenticateAndRateLimit(tokens, "r", std::make_shared<RateLimiter>(clock, 10), limits),
+       RequireScope()},
+      [](ApiRequest&, net::HttpResponder respond) { respond(net::HttpResponse::Status(200)); });
+  auto call = [&](const std::string& user, const std::string& method = "GET") {
+    net::HttpRequest http;
+    http.method = method;
+    http.remote_address = "203.0.113.5:1234";
+    http.headers["authorization"] = "Basic " + Base64Encode(user + ":" + "s");
+    int status = 0;
+    handler(http, [&](net::HttpResponse r) { status = r.status; });
+    return status;
+  };
+  EXPECT_EQ(call("tok_down"), 503);  // a store failure is not charged
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(call("tok_bad"), 401);
+  EXPECT_EQ(tokens.calls, 4);
+  EXPECT_EQ(call("tok_bad"), 429);
+  EXPECT_EQ(call("tok_ok"), 429);
+  EXPECT_EQ(tokens.calls, 4);  // no secret hashed for the refused requests
+  clock.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(call("tok_ok"), 200);
+  EXPECT_EQ(call("tok_ok", "PATCH"), 403);  // read scope
+  EXPECT_EQ(tokens.calls, 6);
+}
+
+TEST(MiddlewareTest, DisabledLimitsAddNoHeaders) {
+  base::FakeClock clock;
+  CountingTokens tokens;
+  RateLimitOptions limits;
+  limits.enabled = false;
+  auto handler = Chain(
+      {AuthenticateAndRateLimit(tokens, "r", std::make_shared<RateLimiter>(clock, 10), limits)},
+      [](ApiRequest&, net::HttpResponder respond) { respond(net::HttpResponse::Status(200)); });
+  net::HttpRequest http;
+  http.method = "GET";
+  http.headers["authorization"] = "Basic " + Base64Encode("tok_ok:s");
+  net::HttpResponse seen;
+  for (int i = 0; i < 100; ++i) {
+    handler(http, [&](net::HttpResponse r) { seen = std::move(r); });
+    ASSERT_EQ(seen.status, 200);
+  }
+  EXPECT_FALSE(seen.HasHeader("RateLimit-Limit"));
 }
 
 using AuthTest = testing::ApiTest;
