@@ -8,12 +8,14 @@
 #include "api/idempotency.h"
 #include "api/live_streams.h"
 #include "api/middleware.h"
+#include "api/openapi.h"
 #include "api/rate_limiter.h"
 
 namespace steadycast::api {
 
 void RegisterApiRoutes(net::HttpRouter& router, ApiContext& ctx) {
   RegisterHealthRoutes(router, ctx);
+  RegisterOpenApiRoute(router);  // public, like the probes
   // Every /v1 route (api/README.md "Request pipeline"): credentials and rate limits first
   // (nothing is parsed for an anonymous caller, and an address that keeps failing is refused
   // before any secret is hashed), then the token's scope, the body limits, and idempotency
