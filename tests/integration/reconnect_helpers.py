@@ -24,9 +24,10 @@ FPS = 25
 
 
 # Publishers ----------------------------------------------------------------------------------
-def source_args(seconds):
-    """testsrc2 640x360 25 fps + sine, x264 ultrafast, 2 s GOP (the input half of ffmpeg)."""
-    return ["-f", "lavfi", "-i", f"testsrc2=size=640x360:rate={FPS}",
+def source_args(seconds, pattern="testsrc2"):
+    """A lavfi test pattern (testsrc2 by default; smptebars, testsrc, ... give other pictures)
+    640x360 25 fps + sine, x264 ultrafast, 2 s GOP (the input half of an ffmpeg command)."""
+    return ["-f", "lavfi", "-i", f"{pattern}=size=640x360:rate={FPS}",
             "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
             "-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-g", str(2 * FPS),
             "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k"]
@@ -36,11 +37,11 @@ class Publisher:
     """One real-time ffmpeg publisher (RTMP/FLV or SRT/MPEG-TS). stderr goes to a file, so a
     chatty or stopped process can never block on a full pipe."""
 
-    def __init__(self, url, fmt="flv", seconds=120):
+    def __init__(self, url, fmt="flv", seconds=120, pattern="testsrc2"):
         self.url = url
         self.errfile = tempfile.TemporaryFile()
         args = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re"]
-        args += source_args(seconds) + ["-f", fmt, url]
+        args += source_args(seconds, pattern) + ["-f", fmt, url]
         self.started = time.time()
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=self.errfile)
@@ -77,8 +78,8 @@ class Publisher:
         self.errfile.close()
 
 
-def rtmp_publisher(server, key, seconds=120):
-    return Publisher(server.rtmp_url(key), "flv", seconds)
+def rtmp_publisher(server, key, seconds=120, pattern="testsrc2"):
+    return Publisher(server.rtmp_url(key), "flv", seconds, pattern)
 
 
 def srt_publisher(server, key, seconds=120, latency_ms=200):
