@@ -1,21 +1,28 @@
 // steadycast: command-line entry point (CONTRACT.md "Binary and command line").
 //   steadycast serve [--config FILE] [--data-dir DIR] [--http-addr H:P] [--rtmp-addr H:P] ...
-//   steadycast token create [--data-dir DIR] [--name NAME]
+//   steadycast token create [--data-dir DIR] [--name NAME] [--scope admin|read]
+//   steadycast streams create|list|get|update|delete|reset-key|enable|disable|complete ...
 //   steadycast lab relay --proto udp|tcp --listen H:P --to H:P [impairments...]
 //   steadycast --version
+// Exit codes: 0 done, 1 failed, 2 usage error (bad flags or configuration).
 
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "app/lab_command.h"
 #include "app/server.h"
 #include "app/settings.h"
+#include "app/streams_command.h"
 #include "app/version.h"
+#include "base/clock.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace {
 
@@ -23,6 +30,32 @@ using steadycast::app::FlagName;
 using steadycast::app::ServeSettingSpecs;
 using steadycast::app::Settings;
 using steadycast::app::SteadycastEnvironment;
+
+// `token create`: prints {"id","secret","scope"}. A read token may only GET (403 otherwise).
+// (app::RunTokenCreate in server.cc makes admin tokens only; this adds the scope.)
+int RunTokenCreate(const std::string& data_dir, const std::string& name,
+                   steadycast::store::TokenScope scope) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  auto store = steadycast::store::OpenSqliteStore(
+      (std::filesystem::path(data_dir) / "steadycast.db").string());
+  if (!store.ok()) {
+    std::cerr << "steadycast: store: " << store.status().ToString() << "\n";
+    return 1;
+  }
+  auto token = (*store)->tokens().Create(
+      name, scope, steadycast::base::ToUnixMillis(steadycast::base::Clock::Real().WallNow()));
+  if (!token.ok()) {
+    std::cerr << "steadycast: token: " << token.status().ToString() << "\n";
+    return 1;
+  }
+  std::cout << nlohmann::json{{"id", token->id},
+                              {"secret", token->secret},
+                              {"scope", steadycast::store::TokenScopeName(token->scope)}}
+                   .dump()
+            << "\n";
+  return 0;
+}
 
 }  // namespace
 
@@ -51,10 +84,20 @@ int main(int argc, char** argv) {
   std::string token_name = "cli";
   token_create->add_option("--data-dir", token_data_dir, "data directory (default ./data)");
   token_create->add_option("--name", token_name, "a label for the token");
+  std::string token_scope = "admin";
+  token_create->add_option("--scope", token_scope, "admin (default) or read (GET only)")
+      ->check(CLI::IsMember({"admin", "read"}));
+
+  steadycast::app::StreamsCommand streams(cli);
 
   steadycast::app::LabCommand lab(cli);
 
-  CLI11_PARSE(cli, argc, argv);
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every malformed command line is a usage error (2).
+    return cli.exit(e) == 0 ? 0 : 2;
+  }
 
   try {
     if (serve->parsed()) {
@@ -70,8 +113,9 @@ int main(int argc, char** argv) {
         auto it = env.find("STEADYCAST_DATA_DIR");
         dir = it != env.end() ? it->second : "./data";
       }
-      return steadycast::app::RunTokenCreate(dir, token_name);
+      return RunTokenCreate(dir, token_name, *steadycast::store::ParseTokenScope(token_scope));
     }
+    if (streams.parsed()) return streams.Run();
     if (lab.parsed()) return lab.Run();
   } catch (const std::exception& e) {
     // Start-up errors only (configuration); the data path never throws.

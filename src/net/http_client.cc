@@ -74,6 +74,9 @@ std::string HostHeader(const std::string& host, uint16_t port) {
   return fmt::format("{}{}{}:{}", v6 ? "[" : "", host, v6 ? "]" : "", port);
 }
 
+constexpr std::string_view kConnectContext = "connect to ";
+constexpr std::string_view kResolveContext = "resolve ";
+
 base::Status FromError(const beast::error_code& ec, std::string_view during) {
   if (ec == beast::error::timeout) return base::Unavailable(fmt::format("{} timed out", during));
   if (ec == http::error::body_limit || ec == http::error::header_limit ||
@@ -91,6 +94,12 @@ void RunAll(boost::asio::io_context& io) {
 }
 
 }  // namespace
+
+bool IsConnectFailure(const base::Status& status) {
+  return status.code() == base::ErrorCode::kUnavailable &&
+         (status.message().starts_with(kConnectContext) ||
+          status.message().starts_with(kResolveContext));
+}
 
 std::string_view HttpClientResponse::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
@@ -158,7 +167,12 @@ base::Result<HttpClientResponse> HttpClient::Send(const HttpClientRequest& reque
   const std::string target = path_prefix_ + request.target;
   SC_RETURN_IF_ERROR(ValidateRequest(request, target));
   // Names are resolved by the system resolver (blocking; IP literals need no lookup).
-  SC_ASSIGN_OR_RETURN(IpEndpoint peer, IpEndpoint::Resolve(host_, port_));
+  auto resolved = IpEndpoint::Resolve(host_, port_);
+  if (!resolved.ok()) {
+    return base::Unavailable(std::string(kResolveContext) + host_ + ": " +
+                             resolved.status().message());
+  }
+  const IpEndpoint peer = *resolved;
 
   boost::asio::io_context io;
   beast::tcp_stream stream(io);
@@ -166,7 +180,7 @@ base::Result<HttpClientResponse> HttpClient::Send(const HttpClientRequest& reque
   stream.expires_after(options_.connect_timeout);
   stream.async_connect(internal::ToTcp(peer), [&ec](const beast::error_code& e) { ec = e; });
   RunAll(io);
-  if (ec) return FromError(ec, "connect to " + peer.ToString());
+  if (ec) return FromError(ec, std::string(kConnectContext) + peer.ToString());
 
   http::request<http::string_body> message;
   message.version(11);

@@ -56,6 +56,10 @@ struct HttpUrl {
 // "HOST:PORT" (as in listen.json) is accepted as http. No user info, query or fragment.
 base::Result<HttpUrl> ParseHttpUrl(std::string_view url);
 
+// True when Send() failed before any byte of the request left this process (name resolution
+// or TCP connect failed): retrying cannot duplicate a side effect on the server.
+bool IsConnectFailure(const base::Status& status);
+
 class HttpClient {
  public:
   HttpClient(std::string host, uint16_t port, HttpClientOptions options = {});

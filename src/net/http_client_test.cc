@@ -115,6 +115,7 @@ TEST_F(HttpClientTest, ReadTimeout) {
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.status().code(), base::ErrorCode::kUnavailable);
   EXPECT_NE(got.status().message().find("timed out"), std::string::npos) << got.status().message();
+  EXPECT_FALSE(IsConnectFailure(got.status()));  // the request was sent
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
 }
 
@@ -130,6 +131,7 @@ TEST_F(HttpClientTest, ConnectionRefused) {
   auto got = client.Send({.method = "GET", .target = "/"});
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.status().code(), base::ErrorCode::kUnavailable);
+  EXPECT_TRUE(IsConnectFailure(got.status())) << got.status().ToString();
 }
 
 TEST_F(HttpClientTest, RejectsMalformedRequests) {
