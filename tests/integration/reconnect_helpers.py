@@ -18,7 +18,7 @@ import time
 import urllib.parse
 
 from harness import count_decoded_frames, log
-from srt_helpers import ffmpeg_srt_url, health, srt_addr, wait_until
+from srt_helpers import ffmpeg_srt_url, health, srt_addr
 
 FPS = 25
 

@@ -48,8 +48,13 @@ def test_browser_reconnect():
                  server.master_url(stream), server.url("/healthz"), str(WATCH_S)],
                 stdout=subprocess.PIPE, stderr=errlog, text=True)
             lines = queue.Queue()
-            threading.Thread(target=lambda: [lines.put(l) for l in player.stdout] + [lines.put(None)],
-                             daemon=True).start()
+
+            def read_lines():
+                for line in player.stdout:
+                    lines.put(line)
+                lines.put(None)
+
+            threading.Thread(target=read_lines, daemon=True).start()
             playing = lines.get(timeout=60)
             assert playing and playing.startswith("PLAYING"), playing
             log("player started; publisher killed in 4 s")

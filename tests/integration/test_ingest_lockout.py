@@ -17,9 +17,8 @@ import statistics
 import time
 
 from harness import Server, log, run_test
-from reconnect_helpers import (health, metrics, rtmp_publish_attempt, rtmp_publisher,
-                               wait_until)
-from srt_helpers import srt_addr, srt_handshake
+from reconnect_helpers import metrics, rtmp_publish_attempt, rtmp_publisher
+from srt_helpers import health, srt_addr, srt_handshake, wait_until
 
 ATTEMPTS = 1000
 MAX_REFUSED = 10  # the server default (--ingest-max-refused-keys 10)

@@ -94,9 +94,10 @@ def test_server_restart():
         assert not reused, (
             f"SERVER BUG: after the restart the media playlist {path} starts again at "
             f"MEDIA-SEQUENCE {media_sequence(text)} (before the crash it had reached "
-            f"{media_sequence(before) + len(old_segments) - 1}) and reuses segment URIs {sorted(reused)} for different bytes, although "
-            f"segments are served 'Cache-Control: immutable, max-age>=1 day'; caches and "
-            f"players that saw the old ones keep them. Expected: the recovered broadcast "
+            f"{media_sequence(before) + len(old_segments) - 1}) and reuses segment URIs "
+            f"{sorted(reused)} for different bytes, although segments are served "
+            f"'Cache-Control: immutable, max-age>=1 day'; caches and players that saw the old "
+            f"ones keep them. Expected: the recovered broadcast "
             f"continues the media sequence (or uses fresh segment URIs) after a "
             f"discontinuity.")
 

@@ -16,8 +16,9 @@ import json
 import time
 
 from harness import Server, log, run_test
-from reconnect_helpers import (health, outbox, rtmp_publish_attempt, rtmp_publisher,
-                               short_types, socket_states, status, wait_status, wait_until)
+from reconnect_helpers import (outbox, rtmp_publish_attempt, rtmp_publisher, short_types,
+                               socket_states, status, wait_status)
+from srt_helpers import health, wait_until
 
 SILENT_AFTER_S = 1.0  # the server default (--session-silent-after-ms 1000)
 
