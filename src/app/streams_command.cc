@@ -33,7 +33,7 @@ base::Result<json> ReadJsonFile(const fs::path& path) {
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<size_t>(in.gcount()));
   if (text.size() > kMaxLocalFileBytes) return base::InvalidArgument(path.string() + " is too big");
-  json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  json value = ParseJsonLimited(text);
   if (!value.is_object()) return base::InvalidArgument(path.string() + " is not a JSON object");
   return value;
 }
@@ -198,7 +198,7 @@ int RunList(const StreamsInvocation& invocation, const ServerAccess& access,
     if (!response.ok() || !IsSuccess(response->status)) {
       return Fail(io, invocation, access, response);
     }
-    const json body = json::parse(response->body, nullptr, /*allow_exceptions=*/false);
+    const json body = ParseJsonLimited(response->body);
     if (!body.is_object() || !Field(body, "data").is_array()) {
       io.err << "steadycast streams list: unexpected response: " << response->body.substr(0, 200)
              << "\n";
@@ -266,7 +266,7 @@ int RunStreamsInvocation(const StreamsInvocation& invocation, const ServerAccess
     io.out << "deleted " << invocation.id << "\n";
     return 0;
   }
-  const json body = json::parse(response->body, nullptr, /*allow_exceptions=*/false);
+  const json body = ParseJsonLimited(response->body);
   if (!body.is_object() || !Field(body, "data").is_object()) {
     PrintBody(io, response->body);  // not the expected shape: show what came
     return 0;

@@ -72,6 +72,19 @@ TEST(StreamSettingsBodyTest, MalformedFlagsAreUsageErrors) {
   EXPECT_TRUE(bad([](StreamSettingsFlags& f) { f.srt_latency_ms = ""; }));
   EXPECT_TRUE(bad([](StreamSettingsFlags& f) { f.metadata = {"novalue"}; }));
   EXPECT_TRUE(bad([](StreamSettingsFlags& f) { f.metadata = {"=v"}; }));
+  EXPECT_TRUE(bad([](StreamSettingsFlags& f) { f.srt_passphrase = "latin1 \xe9t\xe9 ok"; }));
+}
+
+TEST(StreamFormatTest, JsonDepthIsLimited) {
+  EXPECT_TRUE(ParseJsonLimited(std::string(65, '[') + std::string(65, ']')).is_discarded());
+  EXPECT_FALSE(ParseJsonLimited(std::string(64, '[') + std::string(64, ']')).is_discarded());
+  // Brackets inside strings (and escaped quotes) do not count.
+  const std::string deep_text = "{\"a\":\"\\\"" + std::string(100, '[') + "\"}";
+  EXPECT_EQ(ParseJsonLimited(deep_text)["a"].get<std::string>().size(), 101u);
+  EXPECT_TRUE(ParseJsonLimited("{").is_discarded());
+  const std::string deep_problem =
+      R"({"title":"x","errors":)" + std::string(100, '[') + std::string(100, ']') + "}";
+  EXPECT_EQ(FormatProblem(400, deep_problem).substr(0, 9), "HTTP 400:");
 }
 
 json SampleStream(const std::string& id, const std::string& policy = "public") {

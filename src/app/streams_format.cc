@@ -21,10 +21,34 @@ const json& Field(const json& object, std::string_view key) {
 
 }  // namespace
 
+json ParseJsonLimited(std::string_view text) {
+  // Brackets outside string literals give the nesting depth; escapes inside strings are
+  // skipped so "\"[" does not count.
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return json(json::value_t::discarded);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
+
 base::Result<json> BuildSettingsBody(const StreamSettingsFlags& f) {
   json body = json::object();
   if (!f.body.empty()) {
-    body = json::parse(f.body, nullptr, /*allow_exceptions=*/false);
+    body = ParseJsonLimited(f.body);
     if (!body.is_object()) return base::InvalidArgument("--body must be a JSON object");
   }
   if (f.reconnect_window) body["reconnect_window"] = *f.reconnect_window;
@@ -47,7 +71,7 @@ base::Result<json> BuildSettingsBody(const StreamSettingsFlags& f) {
     if (*f.ladder == "default" || *f.ladder == "passthrough") {
       body["ladder"] = *f.ladder;
     } else {
-      json rungs = json::parse(*f.ladder, nullptr, /*allow_exceptions=*/false);
+      json rungs = ParseJsonLimited(*f.ladder);
       if (!rungs.is_array()) {
         return base::InvalidArgument(
             R"(--ladder must be default, passthrough or a JSON array like [{"height":720,"video_kbps":3000}])");
@@ -69,6 +93,12 @@ base::Result<json> BuildSettingsBody(const StreamSettingsFlags& f) {
       metadata[pair.substr(0, eq)] = pair.substr(eq + 1);
     }
     body["metadata"] = std::move(metadata);
+  }
+  // Flag values come from the terminal as bytes: JSON needs UTF-8 (dump() would throw later).
+  try {
+    (void)body.dump();
+  } catch (const json::exception&) {
+    return base::InvalidArgument("flag values must be UTF-8 text");
   }
   return body;
 }
@@ -177,7 +207,7 @@ std::string FormatStreamDetails(const json& stream, const std::string& base_url)
 }
 
 std::string FormatProblem(int status, std::string_view body) {
-  const json problem = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  const json problem = ParseJsonLimited(body);
   if (!problem.is_object() || !problem.contains("title")) {
     std::string text(body.substr(0, 500));
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();

@@ -36,6 +36,12 @@ struct StreamSettingsFlags {
 // --ladder, --srt-latency-ms or --metadata (a usage error); value ranges are the server's job.
 base::Result<nlohmann::json> BuildSettingsBody(const StreamSettingsFlags& flags);
 
+// Parses JSON from the server or the command line without exceptions. Discarded
+// (is_discarded()) when invalid or nested deeper than kMaxJsonDepth: formatting and dumping
+// recurse, so a hostile server must not be able to exhaust the stack.
+inline constexpr int kMaxJsonDepth = 64;
+nlohmann::json ParseJsonLimited(std::string_view text);
+
 // Human-readable output.
 std::string FormatStreamTable(const nlohmann::json& streams);
 std::string FormatStreamDetails(const nlohmann::json& stream, const std::string& base_url);
