@@ -6,7 +6,7 @@
 
 namespace steadycast::package {
 
-std::string InitUri(int init_index) {
+std::string InitUri(int64_t init_index) {
   return init_index == 0 ? "init.mp4" : fmt::format("init{}.mp4", init_index);
 }
 
@@ -20,7 +20,7 @@ std::string RenderMediaPlaylist(const MediaPlaylistModel& model) {
   const uint64_t media_sequence = model.segments.empty() ? 0 : model.segments.front().sequence;
   out += fmt::format("#EXT-X-MEDIA-SEQUENCE:{}\n", media_sequence);
   out += fmt::format("#EXT-X-DISCONTINUITY-SEQUENCE:{}\n", model.discontinuity_sequence);
-  int current_init = -1;
+  int64_t current_init = -1;
   for (const PlaylistSegment& s : model.segments) {
     if (s.discontinuity) out += "#EXT-X-DISCONTINUITY\n";
     if (s.init_index != current_init) {

@@ -22,7 +22,7 @@ struct PlaylistSegment {
   int64_t duration_ms = 0;      // real duration, rounded to milliseconds
   int64_t program_date_ms = 0;  // unix ms of the segment start
   bool discontinuity = false;   // EXT-X-DISCONTINUITY before this segment
-  int init_index = 0;           // K of the init segment it needs
+  int64_t init_index = 0;       // K of the init segment it needs
 };
 
 struct MediaPlaylistModel {
@@ -33,7 +33,7 @@ struct MediaPlaylistModel {
 };
 
 // "init.mp4" for K = 0, "init{K}.mp4" after each configuration change.
-std::string InitUri(int init_index);
+std::string InitUri(int64_t init_index);
 // "seg{N}.m4s".
 std::string SegmentUri(uint64_t sequence);
 

@@ -68,7 +68,7 @@ TEST(PlaylistTest, ResourceNamesAreCanonical) {
   EXPECT_EQ(ParseInitName("init.mp4"), 0);
   EXPECT_EQ(ParseInitName("init2.mp4"), 2);
   for (const char* bad :
-       {"init0.mp4", "init02.mp4", "init-1.mp4", "init.m4s", "init9999999999.mp4"}) {
+       {"init0.mp4", "init02.mp4", "init-1.mp4", "init.m4s", "init9999999999999999999.mp4"}) {
     EXPECT_FALSE(ParseInitName(bad).has_value()) << bad;
   }
 }

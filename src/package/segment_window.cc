@@ -34,22 +34,24 @@ std::optional<uint64_t> ParseSegmentName(std::string_view name) {
   return digits ? ParseCanonical(*digits) : std::nullopt;
 }
 
-std::optional<int> ParseInitName(std::string_view name) {
+std::optional<int64_t> ParseInitName(std::string_view name) {
   if (name == "init.mp4") return 0;
   auto digits = Between(name, "init", ".mp4");
-  if (!digits || digits->size() > 9) return std::nullopt;
+  if (!digits || digits->size() > 18) return std::nullopt;
   auto value = ParseCanonical(*digits);
   if (!value || *value == 0) return std::nullopt;  // init 0 is only "init.mp4"
-  return static_cast<int>(*value);
+  return static_cast<int64_t>(*value);
 }
 
-SegmentWindow::SegmentWindow(int playlist_segments, int extra_retained_segments, int64_t target_ms)
+SegmentWindow::SegmentWindow(int playlist_segments, int extra_retained_segments, int64_t target_ms,
+                             uint64_t first_discontinuity_sequence)
     : playlist_segments_(static_cast<size_t>(std::max(playlist_segments, 1))),
       retained_segments_(playlist_segments_ +
                          static_cast<size_t>(std::max(extra_retained_segments, 1))),
-      target_ms_(std::max<int64_t>(target_ms, 1)) {}
+      target_ms_(std::max<int64_t>(target_ms, 1)),
+      freed_discontinuities_(first_discontinuity_sequence) {}
 
-void SegmentWindow::AddInit(int init_index, base::Buffer bytes) {
+void SegmentWindow::AddInit(int64_t init_index, base::Buffer bytes) {
   std::lock_guard lock(mu_);
   inits_[init_index] = std::move(bytes);
 }
@@ -71,7 +73,7 @@ void SegmentWindow::AddSegment(PublishedSegment segment) {
     segments_.pop_front();
   }
   // Free init segments nothing retained refers to (the newest one always stays).
-  std::set<int> used;
+  std::set<int64_t> used;
   for (const auto& s : segments_) used.insert(s.entry.init_index);
   for (auto it = inits_.begin(); it != inits_.end();) {
     const bool newest = std::next(it) == inits_.end();

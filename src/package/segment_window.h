@@ -36,9 +36,11 @@ struct PublishedSegment {
 
 class SegmentWindow {
  public:
-  SegmentWindow(int playlist_segments, int extra_retained_segments, int64_t target_ms);
+  // `first_discontinuity_sequence`: EXT-X-DISCONTINUITY-SEQUENCE of the first segment.
+  SegmentWindow(int playlist_segments, int extra_retained_segments, int64_t target_ms,
+                uint64_t first_discontinuity_sequence = 0);
 
-  void AddInit(int init_index, base::Buffer bytes);
+  void AddInit(int64_t init_index, base::Buffer bytes);
   // Appends a segment (sequence numbers increase by one), slides the window, re-renders.
   void AddSegment(PublishedSegment segment);
   // Codecs, resolution and frame rate for the master playlist (bandwidth is measured here).
@@ -62,7 +64,7 @@ class SegmentWindow {
   const int64_t target_ms_;
 
   mutable std::mutex mu_;
-  std::map<int, base::Buffer> inits_;
+  std::map<int64_t, base::Buffer> inits_;
   std::deque<PublishedSegment> segments_;  // retained, oldest first
   uint64_t freed_discontinuities_ = 0;     // discontinuity tags of freed segments
   int target_duration_s_ = 0;              // never decreases
@@ -80,6 +82,6 @@ class SegmentWindow {
 // Parses "seg{N}.m4s" / "init.mp4" / "init{K}.mp4" strictly (canonical decimal, no signs or
 // leading zeros), so every resource has exactly one name.
 std::optional<uint64_t> ParseSegmentName(std::string_view name);
-std::optional<int> ParseInitName(std::string_view name);
+std::optional<int64_t> ParseInitName(std::string_view name);
 
 }  // namespace steadycast::package

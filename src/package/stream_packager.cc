@@ -64,8 +64,11 @@ class StreamPackager::Impl {
       : options_(options),
         clock_(clock),
         segmenter_(ToSegmenterOptions(options)),
+        init_index_(static_cast<int64_t>(options.first_sequence) - 1),
+        next_sequence_(options.first_sequence),
         window_(options.playlist_segments, options.extra_retained_segments,
-                SecondsToTicks(options.target_segment_seconds) / 90) {}
+                SecondsToTicks(options.target_segment_seconds) / 90, options.first_sequence),
+        published_next_sequence_(options.first_sequence) {}
 
   void OnVideoConfig(const VideoTrackConfig& config);
   void OnAudioConfig(const AudioTrackConfig& config);
@@ -95,16 +98,19 @@ class StreamPackager::Impl {
   std::optional<AudioTrackConfig> audio_;
   std::optional<VideoTrackConfig> init_video_;  // what the newest init segment describes
   std::optional<AudioTrackConfig> init_audio_;
-  int init_index_ = -1;
-  uint64_t next_sequence_ = 0;
-  int64_t dts_offset_ = 0;                  // keeps decode times ≥ 0 (only if input is negative)
+  int64_t init_index_;  // of the newest init segment (first_sequence - 1 before the first)
+  uint64_t next_sequence_;
+  bool published_ = false;  // a segment was published
+  int64_t dts_offset_ = 0;  // input → output decode time (≥ 0 output; continuous across breaks)
+  std::optional<int64_t> output_end_dts_;   // where the last published segment ended (output)
   std::optional<int64_t> audio_next_time_;  // audio timescale: keeps audio runs contiguous
   uint64_t video_frames_ = 0;               // frame rate measurement when the SPS has none
   int64_t video_ticks_ = 0;
   bool ended_ = false;
 
   SegmentWindow window_;
-  std::atomic<uint64_t> dropped_units_{0};  // without a configuration
+  std::atomic<uint64_t> dropped_units_{0};         // without a configuration
+  std::atomic<uint64_t> published_next_sequence_;  // next_sequence_ for readers
   std::atomic<uint64_t> segmenter_dropped_{0};
   std::atomic<uint64_t> rejected_configs_{0};
   std::atomic<uint64_t> segments_{0};
@@ -168,7 +174,7 @@ void StreamPackager::Impl::UpdateTracks() {
              : 1920;
   // Before the first segment an audio-only start waits a little for a late video config.
   segmenter_.SetTracks(video_.has_value(), audio_.has_value(), audio_frame_ticks,
-                       !video_ && next_sequence_ == 0);
+                       !video_ && !published_);
 }
 
 void StreamPackager::Impl::OnAccessUnit(const AccessUnit& unit) {
@@ -202,7 +208,10 @@ void StreamPackager::Impl::OnDiscontinuity() {
 
 // Builds a new init segment when the configuration differs from the newest one.
 bool StreamPackager::Impl::EnsureInit() {
-  if (init_index_ >= 0 && init_video_ == video_ && init_audio_ == audio_) return false;
+  if (init_index_ >= static_cast<int64_t>(options_.first_sequence) && init_video_ == video_ &&
+      init_audio_ == audio_) {
+    return false;
+  }
   fmp4::InitSegmentSpec spec;
   spec.video = video_;
   spec.audio = audio_;
@@ -226,11 +235,14 @@ void StreamPackager::Impl::Publish(std::vector<SegmentMedia>& closed) {
   for (SegmentMedia& media : closed) {
     if (media.video.empty() && media.audio.empty()) continue;
     const bool init_changed = EnsureInit();
-    const bool first = next_sequence_ == 0;
+    const bool first = !published_;
     media.discontinuity = !first && (media.discontinuity || init_changed);
-    if (first || media.discontinuity) {
+    if (first) {
       dts_offset_ = media.start_dts < 0 ? -media.start_dts : 0;
       audio_next_time_.reset();
+    } else if (media.discontinuity && output_end_dts_) {
+      // Continue the output timeline where it stopped (see OnDiscontinuity).
+      dts_offset_ = *output_end_dts_ - media.start_dts;
     }
     const uint64_t sequence = next_sequence_;
     auto bytes = BuildSegment(media, sequence);
@@ -239,6 +251,9 @@ void StreamPackager::Impl::Publish(std::vector<SegmentMedia>& closed) {
       continue;
     }
     ++next_sequence_;
+    published_next_sequence_ = next_sequence_;
+    published_ = true;
+    output_end_dts_ = media.end_dts + dts_offset_;
     PublishedSegment segment;
     segment.entry.sequence = sequence;
     segment.entry.duration_ms = (media.end_dts - media.start_dts + 45) / 90;
@@ -336,6 +351,7 @@ PackagerStats StreamPackager::Impl::Stats() const {
   s.init_segments = inits_;
   s.forced_cuts = forced_cuts_;
   s.timeline_breaks = timeline_breaks_;
+  s.next_sequence = published_next_sequence_;
   s.dropped_units = dropped_units_ + segmenter_dropped_;
   s.rejected_configs = rejected_configs_;
   return s;

@@ -31,6 +31,12 @@ struct PackagerOptions {
   // Hard caps that keep memory bounded when a publisher misbehaves (no keyframes).
   size_t max_segment_bytes = 64 * 1024 * 1024;
   double max_segment_seconds = 12.0;
+  // Media sequence number of the first segment; also the first discontinuity sequence and
+  // the first init segment's index. Segments and init segments are cached as immutable for a
+  // day, so a new broadcast at the same playback URL (or a broadcast resumed after a restart)
+  // must never reuse a name: the session starts each packager above every number used before
+  // (session/ uses the wall clock in seconds, which no earlier broadcast can have reached).
+  uint64_t first_sequence = 0;
 };
 
 // What deliver/ serves for a path below /hls/{pb}/.
@@ -47,6 +53,7 @@ struct PackagerStats {
   uint64_t timeline_breaks = 0;   // dts jumps that forced a discontinuity
   uint64_t dropped_units = 0;     // before the first keyframe, without config, too late
   uint64_t rejected_configs = 0;  // configurations that cannot be packaged
+  uint64_t next_sequence = 0;     // media sequence number the next segment will get
 };
 
 class StreamPackager {
@@ -63,6 +70,9 @@ class StreamPackager {
   // Publisher lost but the stream lives on (reconnect window): close the open segment now so
   // viewers get everything received; the next segment starts at a keyframe after
   // EXT-X-DISCONTINUITY. (Extension: a timeline break in the input does the same by itself.)
+  // Output timestamps stay continuous across a discontinuity: the next segment's decode time
+  // starts where the previous one ended, whatever the new publisher's clock says, so players
+  // that ignore EXT-X-DISCONTINUITY still see a monotonic timeline.
   void OnDiscontinuity();
 
   // Reader side (any thread).

@@ -259,5 +259,38 @@ TEST(StreamPackagerTest, ReadersRunConcurrentlyWithTheWriter) {
   EXPECT_TRUE(driver.packager().HasSegments());
 }
 
+TEST(StreamPackagerTest, OutputTimelineContinuesAcrossAPublisherRestart) {
+  PackagerDriver driver;
+  driver.Configure();
+  driver.Feed(5.0);
+  driver.packager().OnDiscontinuity();
+  driver.Configure();
+  driver.RestartTimestamps(0);  // the new publisher's clock starts at zero
+  driver.Feed(5.0);
+  // seg2 is the flushed [4 s, 5 s); seg3 is the first after the join and starts at 5 s of
+  // output time, not at the publisher's 0: players that ignore EXT-X-DISCONTINUITY see no
+  // step backwards.
+  const std::string seg3 = SegmentDump(driver.packager(), "seg3.m4s");
+  EXPECT_NE(seg3.find("tfdt size=20 v=1 base=450000"), std::string::npos) << seg3;
+}
+
+TEST(StreamPackagerTest, FirstSequenceNumbersSegmentsInitsAndDiscontinuities) {
+  PackagerOptions options;
+  options.first_sequence = 1'764'000'000;
+  PackagerDriver driver(options);
+  driver.Configure();
+  driver.Feed(5.0);
+  const std::string media = Playlist(driver.packager());
+  EXPECT_NE(media.find("#EXT-X-MEDIA-SEQUENCE:1764000000\n"), std::string::npos) << media;
+  EXPECT_NE(media.find("#EXT-X-DISCONTINUITY-SEQUENCE:1764000000\n"), std::string::npos) << media;
+  EXPECT_NE(media.find("#EXT-X-MAP:URI=\"init1764000000.mp4\""), std::string::npos) << media;
+  EXPECT_NE(media.find("seg1764000001.m4s"), std::string::npos) << media;
+  EXPECT_TRUE(driver.packager().Lookup("src/init1764000000.mp4").has_value());
+  EXPECT_FALSE(driver.packager().Lookup("src/init.mp4").has_value());
+  EXPECT_TRUE(driver.packager().Lookup("src/seg1764000000.m4s").has_value());
+  EXPECT_FALSE(driver.packager().Lookup("src/seg0.m4s").has_value());
+  EXPECT_EQ(driver.packager().Stats().next_sequence, 1'764'000'002u);
+}
+
 }  // namespace
 }  // namespace steadycast::package

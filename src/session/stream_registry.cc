@@ -40,9 +40,7 @@ class StreamRegistry::Publisher final : public media::PublishSession {
     }
     auto packager = entry_->Packager();
     if (!packager) {  // a stream recovered after a restart resumes with a fresh timeline
-      packager =
-          std::make_shared<package::StreamPackager>(registry_.options_.packager, registry_.clock_);
-      entry_->SetPackager(packager);
+      packager = registry_.NewPackager(*entry_);
     }
     if (configs_sent_to_ != packager.get()) {
       if (video_) packager->OnVideoConfig(*video_);
@@ -193,7 +191,7 @@ void StreamRegistry::ApplyLocked(StreamEntry& entry, const Effects& effects, Kic
     case PackagerAction::kNone:
       break;
     case PackagerAction::kNewBroadcast:
-      entry.SetPackager(std::make_shared<package::StreamPackager>(options_.packager, clock_));
+      NewPackager(entry);
       break;
     case PackagerAction::kDiscontinuity:
       if (auto p = entry.Packager()) p->OnDiscontinuity();
@@ -207,6 +205,21 @@ void StreamRegistry::ApplyLocked(StreamEntry& entry, const Effects& effects, Kic
     if (it != entry.publishers.end() && it->second.disconnect)
       kicks.push_back(it->second.disconnect);
   }
+}
+
+std::shared_ptr<package::StreamPackager> StreamRegistry::NewPackager(StreamEntry& entry) {
+  package::PackagerOptions options = options_.packager;
+  // Wall-clock seconds exceed the segment count of any earlier broadcast (segments last about
+  // target_segment_seconds, never less than a frame) — across restarts too. Within this
+  // process, the previous packager's next number is a floor as well.
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(clock_.WallNow().time_since_epoch());
+  uint64_t first = static_cast<uint64_t>(std::max<int64_t>(seconds.count(), 0));
+  if (auto previous = entry.Packager()) first = std::max(first, previous->Stats().next_sequence);
+  options.first_sequence = first;
+  auto packager = std::make_shared<package::StreamPackager>(options, clock_);
+  entry.SetPackager(packager);
+  return packager;
 }
 
 void StreamRegistry::OnLinkStats(StreamEntry& entry, uint64_t serial,

@@ -115,6 +115,9 @@ class StreamRegistry {
 
   std::shared_ptr<StreamEntry> EntryFor(const store::LiveStream& stream);
   std::shared_ptr<StreamEntry> FindEntry(const std::string& stream_id) const;
+  // A packager for a new broadcast of `entry` (its lock held): numbered above every segment
+  // and init segment any earlier broadcast at this playback URL can have used.
+  std::shared_ptr<package::StreamPackager> NewPackager(StreamEntry& entry);
   LifecycleConfig ConfigFor(const store::LiveStream& stream) const;
   // Carries out `effects` for `entry` (its lock held); disconnect callbacks go to `kicks`.
   void ApplyLocked(StreamEntry& entry, const Effects& effects, Kicks& kicks);
