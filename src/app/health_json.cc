@@ -29,7 +29,10 @@ json LatestJson(const media::LinkStats& s) {
 }  // namespace
 
 json LinkHealthJson(const session::LinkHealth& health) {
-  json out = {{"publisher", nullptr}, {"srt", nullptr}};
+  json out = {{"publisher", nullptr}, {"srt", nullptr}, {"reconnect_deadline", nullptr}};
+  if (health.reconnect_deadline_ms) {
+    out["reconnect_deadline"] = base::FormatRfc3339(*health.reconnect_deadline_ms);
+  }
   if (!health.has_publisher) return out;
   out["publisher"] = {{"protocol", health.protocol}, {"remote_address", health.remote_address}};
   if (health.history.empty()) return out;

@@ -159,7 +159,14 @@ LinkHealth StreamRegistry::Health(const std::string& stream_id) const {
   auto entry = FindEntry(stream_id);
   if (!entry) return {};
   std::lock_guard lock(entry->mu);
-  return HealthLocked(*entry);
+  LinkHealth health = HealthLocked(*entry);
+  if (auto deadline = entry->lifecycle.reconnect_deadline()) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - clock_.Now());
+    health.reconnect_deadline_ms =
+        base::ToUnixMillis(clock_.WallNow()) + std::max<int64_t>(left.count(), 0);
+  }
+  return health;
 }
 
 std::map<std::string, LinkHealth> StreamRegistry::AllHealth() const {

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -61,6 +62,8 @@ struct LinkHealth {
   std::string protocol;                                       // "rtmp", "srt", ...
   std::string remote_address;                                 // of the publisher
   std::vector<std::pair<int64_t, media::LinkStats>> history;  // (unix ms, sample)
+  // While reconnecting: when the reconnect window ends (unix ms); nullopt otherwise.
+  std::optional<int64_t> reconnect_deadline_ms;
 };
 
 class StreamRegistry {

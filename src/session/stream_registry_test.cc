@@ -103,6 +103,8 @@ TEST_F(StreamRegistryTest, FirstMediaMakesActiveAndLossStartsTheWindow) {
   pub->reset();
   EXPECT_EQ(Status(), store::StreamStatus::kReconnecting);
   EXPECT_EQ(registry_->active_publishers(), 0u);
+  EXPECT_EQ(registry_->Health(stream_.id).reconnect_deadline_ms,
+            base::ToUnixMillis(clock_.WallNow()) + 60'000);
   clock_.Advance(std::chrono::seconds(59));
   registry_->Tick();
   EXPECT_EQ(Status(), store::StreamStatus::kReconnecting);
