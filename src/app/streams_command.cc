@@ -20,7 +20,7 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-constexpr size_t kMaxLocalFileBytes = 64 * 1024;  // listen.json / admin-token.json
+constexpr size_t kMaxLocalFileBytes = size_t{64} * 1024;  // listen.json / admin-token.json
 constexpr int kMaxAttempts = 3;
 constexpr std::chrono::milliseconds kMaxRetryWait{5'000};
 constexpr int kMaxPages = 100'000;  // list --all: a server that loops cursors cannot hang us

@@ -128,14 +128,16 @@ base::Result<HttpUrl> ParseHttpUrl(std::string_view url) {
   std::string_view port_text;
   if (authority.starts_with('[')) {  // [v6]:port
     const size_t close = authority.find(']');
-    if (close == std::string_view::npos)
+    if (close == std::string_view::npos) {
       return base::InvalidArgument("unclosed '[' in " + std::string(url));
+    }
     parsed.host = std::string(authority.substr(1, close - 1));
     authority.remove_prefix(close + 1);
-    if (authority.starts_with(':'))
+    if (authority.starts_with(':')) {
       port_text = authority.substr(1);
-    else if (!authority.empty())
+    } else if (!authority.empty()) {
       return base::InvalidArgument("malformed host in " + std::string(url));
+    }
   } else {
     const size_t colon = authority.rfind(':');
     parsed.host = std::string(authority.substr(0, colon));
