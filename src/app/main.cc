@@ -31,32 +31,6 @@ using steadycast::app::ServeSettingSpecs;
 using steadycast::app::Settings;
 using steadycast::app::SteadycastEnvironment;
 
-// `token create`: prints {"id","secret","scope"}. A read token may only GET (403 otherwise).
-// (app::RunTokenCreate in server.cc makes admin tokens only; this adds the scope.)
-int RunTokenCreate(const std::string& data_dir, const std::string& name,
-                   steadycast::store::TokenScope scope) {
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  auto store = steadycast::store::OpenSqliteStore(
-      (std::filesystem::path(data_dir) / "steadycast.db").string());
-  if (!store.ok()) {
-    std::cerr << "steadycast: store: " << store.status().ToString() << "\n";
-    return 1;
-  }
-  auto token = (*store)->tokens().Create(
-      name, scope, steadycast::base::ToUnixMillis(steadycast::base::Clock::Real().WallNow()));
-  if (!token.ok()) {
-    std::cerr << "steadycast: token: " << token.status().ToString() << "\n";
-    return 1;
-  }
-  std::cout << nlohmann::json{{"id", token->id},
-                              {"secret", token->secret},
-                              {"scope", steadycast::store::TokenScopeName(token->scope)}}
-                   .dump()
-            << "\n";
-  return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -113,7 +87,8 @@ int main(int argc, char** argv) {
         auto it = env.find("STEADYCAST_DATA_DIR");
         dir = it != env.end() ? it->second : "./data";
       }
-      return RunTokenCreate(dir, token_name, *steadycast::store::ParseTokenScope(token_scope));
+      return steadycast::app::RunTokenCreate(dir, token_name,
+                                             *steadycast::store::ParseTokenScope(token_scope));
     }
     if (streams.parsed()) return streams.Run();
     if (lab.parsed()) return lab.Run();

@@ -348,18 +348,23 @@ int RunServe(const Settings& settings) {
   return 0;
 }
 
-int RunTokenCreate(const std::string& data_dir, const std::string& name) {
+int RunTokenCreate(const std::string& data_dir, const std::string& name, store::TokenScope scope) {
   auto opened = OpenStore(data_dir);
   if (!opened.ok()) {
     std::cerr << "steadycast: store: " << opened.status().ToString() << "\n";
     return 1;
   }
-  auto token = (*opened)->tokens().Create(name, base::ToUnixMillis(base::Clock::Real().WallNow()));
+  auto token =
+      (*opened)->tokens().Create(name, scope, base::ToUnixMillis(base::Clock::Real().WallNow()));
   if (!token.ok()) {
     std::cerr << "steadycast: token: " << token.status().ToString() << "\n";
     return 1;
   }
-  std::cout << nlohmann::json{{"id", token->id}, {"secret", token->secret}}.dump() << "\n";
+  std::cout << nlohmann::json{{"id", token->id},
+                              {"secret", token->secret},
+                              {"scope", store::TokenScopeName(token->scope)}}
+                   .dump()
+            << "\n";
   return 0;
 }
 
