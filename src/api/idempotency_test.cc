@@ -67,18 +67,19 @@ class IdempotencyTest : public ::testing::Test {
     request.body = body;
     request.headers["x-token"] = token;
     if (key) request.headers["idempotency-key"] = *key;
-    Answer answer;
-    auto respond = [&answer](net::HttpResponse response) {
-      answer.status = response.status;
-      for (auto& [k, v] : response.headers) answer.headers[k] = v;
-      answer.body = std::string(response.body.AsStringView());
+    // Shared: a deferred responder may be called after Send() returned.
+    auto answer = std::make_shared<Answer>();
+    auto respond = [answer](net::HttpResponse response) {
+      answer->status = response.status;
+      for (auto& [k, v] : response.headers) answer->headers[k] = v;
+      answer->body = std::string(response.body.AsStringView());
     };
     try {
       handler_(request, respond);
     } catch (const std::runtime_error&) {
-      answer.status = -1;  // the router would answer 500
+      answer->status = -1;  // the router would answer 500
     }
-    return answer;
+    return *answer;
   }
 
   base::FakeClock clock_;
