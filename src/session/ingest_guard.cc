@@ -1,6 +1,7 @@
 #include "session/ingest_guard.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "base/log.h"
 
@@ -55,8 +56,11 @@ void IngestGuard::RecordRefusal(std::string_view remote_address) {
   }
 }
 
-// Drops addresses that are neither locked out nor recently refused; if all are, the least
-// recently seen one goes (bounded memory beats perfect memory under a distributed attack).
+// Drops addresses that are neither locked out nor recently refused; if that frees too little,
+// drops the least recently seen tenth of the unlocked ones in one go, so that a flood from many
+// addresses costs amortised O(log n) per attempt rather than a scan each time (bounded memory
+// beats perfect memory under a distributed attack). Locked-out addresses go last: a flood of
+// fresh addresses must not wash a lockout out.
 void IngestGuard::Evict(Time now) {
   std::erase_if(sources_, [&](const auto& entry) {
     const Source& s = entry.second;
@@ -64,22 +68,18 @@ void IngestGuard::Evict(Time now) {
            (s.refusals.empty() || now - s.refusals.back() >= options_.window);
   });
   if (sources_.size() < options_.max_tracked) return;
-  // Prefer dropping an address that is not locked out: a flood of fresh addresses must not
-  // wash a locked one out.
-  auto victim = sources_.end();
+  std::vector<decltype(sources_)::iterator> candidates;
   for (auto it = sources_.begin(); it != sources_.end(); ++it) {
-    const bool locked = it->second.locked_until > now;
-    if (victim == sources_.end()) {
-      victim = it;
-      continue;
-    }
-    const bool victim_locked = victim->second.locked_until > now;
-    if ((victim_locked && !locked) ||
-        (victim_locked == locked && it->second.last_seen < victim->second.last_seen)) {
-      victim = it;
-    }
+    if (it->second.locked_until <= now) candidates.push_back(it);
   }
-  if (victim != sources_.end()) sources_.erase(victim);
+  if (candidates.empty()) {  // everything is locked out: drop the stalest lockout
+    for (auto it = sources_.begin(); it != sources_.end(); ++it) candidates.push_back(it);
+  }
+  const size_t drop = std::clamp<size_t>(options_.max_tracked / 10, 1, candidates.size());
+  std::nth_element(
+      candidates.begin(), candidates.begin() + static_cast<ptrdiff_t>(drop - 1), candidates.end(),
+      [](const auto& a, const auto& b) { return a->second.last_seen < b->second.last_seen; });
+  for (size_t i = 0; i < drop; ++i) sources_.erase(candidates[i]);
 }
 
 IngestGuardCounters IngestGuard::Counters() const {
