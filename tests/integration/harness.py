@@ -129,6 +129,9 @@ class Server:
         leaves), so that players reading the finished playlist terminate. Tests of the
         reconnect window pass reconnect_window explicitly (the server's default is 60)."""
         fields.setdefault("reconnect_window", 0)
+        # Likewise `ladder` defaults to "passthrough" here (no transcoding: 2-core CI machines
+        # run many media tests); ABR tests ask for a ladder explicitly.
+        fields.setdefault("ladder", "passthrough")
         return self.api("POST", "/v1/live-streams", fields, expect=201)["data"]
 
     def rtmp_url(self, key):
