@@ -51,6 +51,11 @@ SegmentWindow::SegmentWindow(int playlist_segments, int extra_retained_segments,
       target_ms_(std::max<int64_t>(target_ms, 1)),
       freed_discontinuities_(first_discontinuity_sequence) {}
 
+void SegmentWindow::SetFirstDiscontinuitySequence(uint64_t sequence) {
+  std::lock_guard lock(mu_);
+  if (segments_.empty() && total_ms_ == 0) freed_discontinuities_ = sequence;
+}
+
 void SegmentWindow::AddInit(int64_t init_index, base::Buffer bytes) {
   std::lock_guard lock(mu_);
   inits_[init_index] = std::move(bytes);

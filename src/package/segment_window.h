@@ -40,6 +40,9 @@ class SegmentWindow {
   SegmentWindow(int playlist_segments, int extra_retained_segments, int64_t target_ms,
                 uint64_t first_discontinuity_sequence = 0);
 
+  // EXT-X-DISCONTINUITY-SEQUENCE of the first segment, when it is known only once that segment
+  // is placed (a rendition joining a ladder late). No effect once a segment was added.
+  void SetFirstDiscontinuitySequence(uint64_t sequence);
   void AddInit(int64_t init_index, base::Buffer bytes);
   // Appends a segment (sequence numbers increase by one), slides the window, re-renders.
   void AddSegment(PublishedSegment segment);

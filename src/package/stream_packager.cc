@@ -1,337 +1,120 @@
 #include "package/stream_packager.h"
 
 #include <algorithm>
-#include <atomic>
-#include <cmath>
+#include <cstdlib>
 #include <mutex>
+#include <set>
 #include <utility>
-#include <vector>
 
 #include "base/log.h"
-#include "formats/fmp4/init_segment.h"
-#include "formats/fmp4/media_segment.h"
-#include "package/segment_window.h"
-#include "package/segmenter.h"
+#include "package/ladder_timeline.h"
+#include "package/rendition_packager.h"
 
 namespace steadycast::package {
 namespace {
 
-namespace fmp4 = formats::fmp4;
-using media::AccessUnit;
-using media::AudioTrackConfig;
-using media::VideoTrackConfig;
+constexpr const char* kDefaultRendition = "src";
 
-constexpr const char* kRendition = "src";     // the only rendition until the ABR ladder lands
-constexpr int64_t kDefaultFrameTicks = 3000;  // 30 fps when nothing better is known
-
-int64_t SecondsToTicks(double seconds) {
-  return static_cast<int64_t>(std::llround(seconds * media::kTimescale));
+bool ValidName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxRenditionNameLength) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
 }
 
-SegmenterOptions ToSegmenterOptions(const PackagerOptions& o) {
-  SegmenterOptions s;
-  s.target_ticks = std::max<int64_t>(SecondsToTicks(o.target_segment_seconds), 1);
-  s.max_ticks = std::max(SecondsToTicks(o.max_segment_seconds), s.target_ticks + 1);
-  s.max_bytes = std::max<size_t>(o.max_segment_bytes, 1);
-  s.audio_only_wait_ticks = 2 * s.target_ticks;
-  s.interleave_wait_ticks = std::min<int64_t>(media::kTimescale, s.target_ticks);
-  return s;
-}
-
-// Audio samples of one segment. Frames normally last samples_per_frame; where the input has a
-// gap (lost frames) the frame before it is stretched, so later frames keep their timestamps.
-std::vector<fmp4::Sample> AudioSamplesWithGaps(const std::vector<AccessUnit>& units,
-                                               const AudioTrackConfig& config, int64_t offset,
-                                               int64_t base_time) {
-  std::vector<fmp4::Sample> samples =
-      fmp4::AudioSamples(units, static_cast<uint32_t>(config.samples_per_frame));
-  const int64_t frame = config.samples_per_frame;
-  int64_t time = base_time;
-  for (size_t i = 0; i + 1 < units.size(); ++i) {
-    const int64_t next =
-        fmp4::RescaleTime(units[i + 1].dts + offset, media::kTimescale, config.sample_rate);
-    if (next - (time + frame) > frame / 2) samples[i].duration = static_cast<uint32_t>(next - time);
-    time += samples[i].duration;
-  }
-  return samples;
+// Segment starts of aligned renditions agree exactly in presentation time; a quarter of the
+// target tolerates upstream jitter without confusing neighbouring segments.
+int64_t ToleranceTicks(const PackagerOptions& options) {
+  const double ticks = options.target_segment_seconds * media::kTimescale / 4;
+  return ticks > 0 && ticks < 1e12 ? static_cast<int64_t>(ticks) : 0;
 }
 
 }  // namespace
 
 class StreamPackager::Impl {
  public:
-  Impl(PackagerOptions options, base::Clock& clock)
-      : options_(options),
-        clock_(clock),
-        segmenter_(ToSegmenterOptions(options)),
-        init_index_(static_cast<int64_t>(options.first_sequence) - 1),
-        next_sequence_(options.first_sequence),
-        window_(options.playlist_segments, options.extra_retained_segments,
-                SecondsToTicks(options.target_segment_seconds) / 90, options.first_sequence),
-        published_next_sequence_(options.first_sequence) {}
+  Impl(PackagerOptions options, const std::vector<RenditionSpec>& renditions, base::Clock& clock)
+      : options_(options), timeline_(options.first_sequence, ToleranceTicks(options)) {
+    for (const RenditionSpec& spec : renditions) {
+      renditions_.push_back(
+          std::make_unique<RenditionPackager>(spec.name, options, clock, timeline_));
+    }
+  }
 
-  void OnVideoConfig(const VideoTrackConfig& config);
-  void OnAudioConfig(const AudioTrackConfig& config);
-  void OnAccessUnit(const AccessUnit& unit);
-  void OnEndOfStream();
-  void OnDiscontinuity();
+  RenditionPackager& rendition(size_t index) const {
+    if (index >= renditions_.size()) {
+      SC_LOG_ERROR("package: rendition {} of {} does not exist", index, renditions_.size());
+      std::abort();  // a programming error, like an out-of-range vector index
+    }
+    return *renditions_[index];
+  }
+  size_t size() const { return renditions_.size(); }
 
-  bool HasSegments() const { return window_.HasSegments(); }
+  bool HasSegments() const;
   std::optional<std::string> MasterPlaylist(std::string_view playback_id) const;
   std::optional<Resource> Lookup(std::string_view subpath) const;
   PackagerStats Stats() const;
 
  private:
-  void FlushSegmenter();
-  void UpdateTracks();
-  void Publish(std::vector<SegmentMedia>& closed);
-  bool EnsureInit();
-  base::Result<base::Buffer> BuildSegment(const SegmentMedia& media, uint64_t sequence);
-  void UpdateVariant(const SegmentMedia& media);
+  uint64_t Version() const;
+  std::vector<VariantStream> ListedVariants() const;
 
   const PackagerOptions options_;
-  base::Clock& clock_;
+  LadderTimeline timeline_;
+  std::vector<std::unique_ptr<RenditionPackager>> renditions_;
 
-  // Writer side (one thread at a time).
-  Segmenter segmenter_;
-  std::optional<VideoTrackConfig> video_;
-  std::optional<AudioTrackConfig> audio_;
-  std::optional<VideoTrackConfig> init_video_;  // what the newest init segment describes
-  std::optional<AudioTrackConfig> init_audio_;
-  int64_t init_index_;  // of the newest init segment (first_sequence - 1 before the first)
-  uint64_t next_sequence_;
-  bool published_ = false;  // a segment was published
-  int64_t dts_offset_ = 0;  // input → output decode time (≥ 0 output; continuous across breaks)
-  std::optional<int64_t> output_end_dts_;   // where the last published segment ended (output)
-  std::optional<int64_t> audio_next_time_;  // audio timescale: keeps audio runs contiguous
-  uint64_t video_frames_ = 0;               // frame rate measurement when the SPS has none
-  int64_t video_ticks_ = 0;
-  bool ended_ = false;
-
-  SegmentWindow window_;
-  std::atomic<uint64_t> dropped_units_{0};         // without a configuration
-  std::atomic<uint64_t> published_next_sequence_;  // next_sequence_ for readers
-  std::atomic<uint64_t> segmenter_dropped_{0};
-  std::atomic<uint64_t> rejected_configs_{0};
-  std::atomic<uint64_t> segments_{0};
-  std::atomic<uint64_t> inits_{0};
-  std::atomic<uint64_t> forced_cuts_{0};
-  std::atomic<uint64_t> timeline_breaks_{0};
-
-  // Master playlist cache: rebuilt when the window changed or another playback id asks.
+  // Master playlist cache: rebuilt when a window changed or another playback id asks.
   mutable std::mutex master_mu_;
-  mutable uint64_t master_version_ = 0;
+  mutable std::optional<uint64_t> master_version_;
   mutable std::string master_playback_id_;
   mutable std::string master_text_;
 };
 
-void StreamPackager::Impl::OnVideoConfig(const VideoTrackConfig& config) {
-  if (ended_ || (video_ && *video_ == config)) return;
-  fmp4::InitSegmentSpec probe;
-  probe.video = config;
-  if (auto init = fmp4::BuildInitSegment(probe); !init.ok()) {
-    SC_LOG_WARN("package: video config rejected: {}", init.status().ToString());
-    ++rejected_configs_;
-    if (video_) {
-      FlushSegmenter();
-      video_.reset();
-      UpdateTracks();
-    }
-    return;
+bool StreamPackager::Impl::HasSegments() const {
+  return std::any_of(renditions_.begin(), renditions_.end(),
+                     [](const auto& r) { return r->window().HasSegments(); });
+}
+
+// Every window's version only grows, so their sum changes whenever any of them changed.
+uint64_t StreamPackager::Impl::Version() const {
+  uint64_t version = 0;
+  for (const auto& r : renditions_) version += r->window().version();
+  return version;
+}
+
+// The variants the master lists now (empty while waiting for the renditions' first segments).
+std::vector<VariantStream> StreamPackager::Impl::ListedVariants() const {
+  struct Listed {
+    VariantStream variant;
+    size_t index;
+  };
+  std::vector<Listed> listed;
+  uint64_t most_segments = 0;
+  for (size_t i = 0; i < renditions_.size(); ++i) {
+    most_segments = std::max(most_segments, renditions_[i]->segments());
+    if (auto variant = renditions_[i]->Variant()) listed.push_back({std::move(*variant), i});
   }
-  // A new SPS applies from the next keyframe on; an audio-only segment cannot take video
-  // mid-way. Either way the open segment closes with what it has.
-  if (segmenter_.open()) FlushSegmenter();
-  video_ = config;
-  UpdateTracks();
-}
-
-void StreamPackager::Impl::OnAudioConfig(const AudioTrackConfig& config) {
-  if (ended_ || (audio_ && *audio_ == config)) return;
-  fmp4::InitSegmentSpec probe;
-  probe.audio = config;
-  if (auto init = fmp4::BuildInitSegment(probe); !init.ok() || config.samples_per_frame <= 0) {
-    SC_LOG_WARN("package: audio config rejected: {}", init.status().ToString());
-    ++rejected_configs_;
-    if (audio_) {
-      FlushSegmenter();
-      audio_.reset();
-      UpdateTracks();
-    }
-    return;
-  }
-  // Frames of the old configuration must not share a segment with the new one (nor may audio
-  // held for the next segment be replayed under it). A first audio config joins the open video
-  // segment (the init changes at the next segment boundary).
-  if (audio_) FlushSegmenter();
-  audio_ = config;
-  UpdateTracks();
-}
-
-void StreamPackager::Impl::UpdateTracks() {
-  const int64_t audio_frame_ticks =
-      audio_ ? fmp4::RescaleTime(audio_->samples_per_frame, audio_->sample_rate, media::kTimescale)
-             : 1920;
-  // Before the first segment an audio-only start waits a little for a late video config.
-  segmenter_.SetTracks(video_.has_value(), audio_.has_value(), audio_frame_ticks,
-                       !video_ && !published_);
-}
-
-void StreamPackager::Impl::OnAccessUnit(const AccessUnit& unit) {
-  if (ended_) return;
-  const bool video = unit.kind == media::TrackKind::kVideo;
-  if (video ? (!video_ || unit.codec != video_->codec) : (!audio_ || unit.codec != audio_->codec)) {
-    ++dropped_units_;
-    return;
-  }
-  std::vector<SegmentMedia> closed;
-  segmenter_.Add(unit, base::ToUnixMillis(clock_.WallNow()), closed);
-  Publish(closed);
-}
-
-void StreamPackager::Impl::FlushSegmenter() {
-  std::vector<SegmentMedia> closed;
-  segmenter_.Flush(closed);
-  Publish(closed);
-}
-
-void StreamPackager::Impl::OnEndOfStream() {
-  if (ended_) return;
-  FlushSegmenter();
-  ended_ = true;
-  window_.End();
-}
-
-void StreamPackager::Impl::OnDiscontinuity() {
-  if (!ended_) FlushSegmenter();
-}
-
-// Builds a new init segment when the configuration differs from the newest one.
-bool StreamPackager::Impl::EnsureInit() {
-  if (init_index_ >= static_cast<int64_t>(options_.first_sequence) && init_video_ == video_ &&
-      init_audio_ == audio_) {
-    return false;
-  }
-  fmp4::InitSegmentSpec spec;
-  spec.video = video_;
-  spec.audio = audio_;
-  auto init = fmp4::BuildInitSegment(spec);
-  if (!init.ok()) return false;  // unreachable: both configs were validated on arrival
-  ++init_index_;
-  init_video_ = video_;
-  init_audio_ = audio_;
-  // Init and media segments are served many times each: a sealed memfd lets the HTTP server
-  // send them with sendfile(2) instead of copying them into every socket (heap on failure).
-  window_.AddInit(init_index_, base::Buffer::CopyIntoMemfd(*init, "steadycast-init"));
-  ++inits_;
-  return true;
-}
-
-void StreamPackager::Impl::Publish(std::vector<SegmentMedia>& closed) {
-  const SegmenterStats& stats = segmenter_.stats();
-  forced_cuts_ = stats.forced_cuts;
-  timeline_breaks_ = stats.timeline_breaks;
-  segmenter_dropped_ = stats.dropped_before_keyframe + stats.dropped_audio;
-  for (SegmentMedia& media : closed) {
-    if (media.video.empty() && media.audio.empty()) continue;
-    const bool init_changed = EnsureInit();
-    const bool first = !published_;
-    media.discontinuity = !first && (media.discontinuity || init_changed);
-    if (first) {
-      dts_offset_ = media.start_dts < 0 ? -media.start_dts : 0;
-      audio_next_time_.reset();
-    } else if (media.discontinuity && output_end_dts_) {
-      // Continue the output timeline where it stopped (see OnDiscontinuity).
-      dts_offset_ = *output_end_dts_ - media.start_dts;
-    }
-    const uint64_t sequence = next_sequence_;
-    auto bytes = BuildSegment(media, sequence);
-    if (!bytes.ok()) {
-      SC_LOG_WARN("package: segment {} dropped: {}", sequence, bytes.status().ToString());
-      continue;
-    }
-    ++next_sequence_;
-    published_next_sequence_ = next_sequence_;
-    published_ = true;
-    output_end_dts_ = media.end_dts + dts_offset_;
-    PublishedSegment segment;
-    segment.entry.sequence = sequence;
-    segment.entry.duration_ms = (media.end_dts - media.start_dts + 45) / 90;
-    segment.entry.program_date_ms = media.start_wall_ms;
-    segment.entry.discontinuity = media.discontinuity;
-    segment.entry.init_index = init_index_;
-    segment.bytes = base::Buffer::CopyIntoMemfd(*bytes, "steadycast-segment");
-    UpdateVariant(media);
-    window_.AddSegment(std::move(segment));
-    ++segments_;
-    if (first) UpdateTracks();  // audio-only starts need not wait any more
-  }
-}
-
-base::Result<base::Buffer> StreamPackager::Impl::BuildSegment(const SegmentMedia& media,
-                                                              uint64_t sequence) {
-  fmp4::MediaSegmentSpec spec;
-  spec.sequence_number = static_cast<uint32_t>(sequence + 1);
-  if (!media.video.empty()) {
-    const int64_t fallback = video_ && video_->frame_rate && *video_->frame_rate > 0
-                                 ? std::llround(media::kTimescale / *video_->frame_rate)
-                                 : kDefaultFrameTicks;
-    std::optional<int64_t> next = media.next_video_dts;
-    if (next) *next += dts_offset_;
-    std::vector<AccessUnit> units = media.video;
-    for (AccessUnit& u : units) {
-      u.dts += dts_offset_;
-      u.pts += dts_offset_;
-    }
-    spec.tracks.push_back({fmp4::kVideoTrackId, static_cast<uint64_t>(units.front().dts),
-                           fmp4::VideoSamples(units, next, static_cast<uint32_t>(fallback))});
-  }
-  if (!media.audio.empty() && audio_) {
-    int64_t base = fmp4::RescaleTime(media.audio.front().dts + dts_offset_, media::kTimescale,
-                                     audio_->sample_rate);
-    // Continue exactly where the previous run ended unless the input really jumped.
-    if (audio_next_time_ && std::llabs(base - *audio_next_time_) <= audio_->samples_per_frame) {
-      base = *audio_next_time_;
-    }
-    base = std::max<int64_t>(base, 0);
-    auto samples = AudioSamplesWithGaps(media.audio, *audio_, dts_offset_, base);
-    int64_t end = base;
-    for (const auto& s : samples) end += s.duration;
-    audio_next_time_ = end;
-    spec.tracks.push_back({fmp4::kAudioTrackId, static_cast<uint64_t>(base), std::move(samples)});
-  }
-  return fmp4::BuildMediaSegment(spec);
-}
-
-void StreamPackager::Impl::UpdateVariant(const SegmentMedia& media) {
-  VariantStream v;
-  v.name = kRendition;
-  if (video_) {
-    v.codecs = video_->CodecString();
-    v.width = video_->width;
-    v.height = video_->height;
-    if (media.video.size() > 1 && !media.forced) {
-      video_frames_ += media.video.size();
-      video_ticks_ += media.end_dts - media.start_dts;
-    }
-    if (video_->frame_rate && *video_->frame_rate > 0) {
-      v.frame_rate = *video_->frame_rate;
-    } else if (video_ticks_ > 0) {
-      v.frame_rate = static_cast<double>(video_frames_) * media::kTimescale / video_ticks_;
-    }
-  }
-  if (audio_) v.codecs += (v.codecs.empty() ? "" : ",") + audio_->CodecString();
-  window_.SetVariant(std::move(v));
+  const uint64_t wait = static_cast<uint64_t>(std::max(options_.master_wait_segments, 0));
+  if (listed.empty() || (listed.size() < renditions_.size() && most_segments <= wait)) return {};
+  std::stable_sort(listed.begin(), listed.end(), [](const Listed& a, const Listed& b) {
+    if (a.variant.bandwidth != b.variant.bandwidth)
+      return a.variant.bandwidth < b.variant.bandwidth;
+    return static_cast<int64_t>(a.variant.width) * a.variant.height <
+           static_cast<int64_t>(b.variant.width) * b.variant.height;
+  });
+  std::vector<VariantStream> variants;
+  variants.reserve(listed.size());
+  for (Listed& l : listed) variants.push_back(std::move(l.variant));
+  return variants;
 }
 
 std::optional<std::string> StreamPackager::Impl::MasterPlaylist(
     std::string_view playback_id) const {
   std::lock_guard lock(master_mu_);
-  const uint64_t version = window_.version();
+  const uint64_t version = Version();
   if (version != master_version_ || playback_id != master_playback_id_) {
-    auto variant = window_.Variant();
-    if (!variant) return std::nullopt;
-    master_text_ = RenderMasterPlaylist({*variant}, playback_id);
+    const std::vector<VariantStream> variants = ListedVariants();
+    master_text_ = variants.empty() ? "" : RenderMasterPlaylist(variants, playback_id);
     master_version_ = version;
     master_playback_id_ = std::string(playback_id);
   }
@@ -340,36 +123,93 @@ std::optional<std::string> StreamPackager::Impl::MasterPlaylist(
 }
 
 std::optional<Resource> StreamPackager::Impl::Lookup(std::string_view subpath) const {
-  const std::string_view prefix = "src/";
-  if (!subpath.starts_with(prefix)) return std::nullopt;
-  return window_.Lookup(subpath.substr(prefix.size()));
+  const size_t slash = subpath.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  const std::string_view name = subpath.substr(0, slash);
+  for (const auto& r : renditions_) {
+    if (r->name() == name) return r->window().Lookup(subpath.substr(slash + 1));
+  }
+  return std::nullopt;
 }
 
 PackagerStats StreamPackager::Impl::Stats() const {
   PackagerStats s;
-  s.segments = segments_;
-  s.init_segments = inits_;
-  s.forced_cuts = forced_cuts_;
-  s.timeline_breaks = timeline_breaks_;
-  s.next_sequence = published_next_sequence_;
-  s.dropped_units = dropped_units_ + segmenter_dropped_;
-  s.rejected_configs = rejected_configs_;
+  s.next_sequence = options_.first_sequence;
+  for (const auto& r : renditions_) {
+    RenditionStats rs = r->Stats();
+    s.segments += rs.segments;
+    s.init_segments += rs.init_segments;
+    s.forced_cuts += rs.forced_cuts;
+    s.timeline_breaks += rs.timeline_breaks;
+    s.dropped_units += rs.dropped_units;
+    s.rejected_configs += rs.rejected_configs;
+    s.next_sequence = std::max(s.next_sequence, rs.next_sequence);
+    s.renditions.push_back(std::move(rs));
+  }
   return s;
 }
 
 StreamPackager::StreamPackager(PackagerOptions options, base::Clock& clock)
-    : impl_(std::make_unique<Impl>(options, clock)) {}
+    : StreamPackager(options, {RenditionSpec{kDefaultRendition}}, clock) {}
+
+StreamPackager::StreamPackager(PackagerOptions options, std::vector<RenditionSpec> renditions,
+                               base::Clock& clock) {
+  if (base::Status valid = ValidateRenditions(renditions); !valid.ok()) {
+    SC_LOG_ERROR("package: {}", valid.ToString());
+    std::abort();  // names come from code (the ladder plan); Create() returns the error
+  }
+  impl_ = std::make_unique<Impl>(options, renditions, clock);
+}
+
 StreamPackager::~StreamPackager() = default;
 
+base::Status StreamPackager::ValidateRenditions(const std::vector<RenditionSpec>& renditions) {
+  if (renditions.empty() || renditions.size() > kMaxRenditions) {
+    return base::InvalidArgument("package: a packager needs 1 to " +
+                                 std::to_string(kMaxRenditions) + " renditions, got " +
+                                 std::to_string(renditions.size()));
+  }
+  std::set<std::string_view> names;
+  for (const RenditionSpec& spec : renditions) {
+    if (!ValidName(spec.name)) {
+      return base::InvalidArgument("package: rendition name must be 1 to " +
+                                   std::to_string(kMaxRenditionNameLength) +
+                                   " characters of [a-z0-9_]");
+    }
+    if (!names.insert(spec.name).second) {
+      return base::InvalidArgument("package: rendition name '" + spec.name + "' is used twice");
+    }
+  }
+  return base::Status::Ok();
+}
+
+base::Result<std::unique_ptr<StreamPackager>> StreamPackager::Create(
+    PackagerOptions options, std::vector<RenditionSpec> renditions, base::Clock& clock) {
+  SC_RETURN_IF_ERROR(ValidateRenditions(renditions));
+  return std::make_unique<StreamPackager>(options, std::move(renditions), clock);
+}
+
+size_t StreamPackager::rendition_count() const { return impl_->size(); }
+const std::string& StreamPackager::rendition_name(size_t index) const {
+  return impl_->rendition(index).name();
+}
+media::MediaSink& StreamPackager::Rendition(size_t index) { return impl_->rendition(index); }
+
 void StreamPackager::OnVideoConfig(const media::VideoTrackConfig& config) {
-  impl_->OnVideoConfig(config);
+  impl_->rendition(0).OnVideoConfig(config);
 }
 void StreamPackager::OnAudioConfig(const media::AudioTrackConfig& config) {
-  impl_->OnAudioConfig(config);
+  impl_->rendition(0).OnAudioConfig(config);
 }
-void StreamPackager::OnAccessUnit(const media::AccessUnit& unit) { impl_->OnAccessUnit(unit); }
-void StreamPackager::OnEndOfStream() { impl_->OnEndOfStream(); }
-void StreamPackager::OnDiscontinuity() { impl_->OnDiscontinuity(); }
+void StreamPackager::OnAccessUnit(const media::AccessUnit& unit) {
+  impl_->rendition(0).OnAccessUnit(unit);
+}
+void StreamPackager::OnEndOfStream() {
+  for (size_t i = 0; i < impl_->size(); ++i) impl_->rendition(i).OnEndOfStream();
+}
+void StreamPackager::OnDiscontinuity() {
+  for (size_t i = 0; i < impl_->size(); ++i) impl_->rendition(i).OnDiscontinuity();
+}
 bool StreamPackager::HasSegments() const { return impl_->HasSegments(); }
 std::optional<std::string> StreamPackager::MasterPlaylist(std::string_view playback_id) const {
   return impl_->MasterPlaylist(playback_id);

@@ -1,0 +1,81 @@
+#include "package/ladder_timeline.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+
+namespace steadycast::package {
+
+LadderTimeline::LadderTimeline(uint64_t first_sequence, int64_t tolerance_ticks)
+    : first_sequence_(first_sequence), tolerance_(std::max<int64_t>(tolerance_ticks, 0)) {}
+
+bool LadderTimeline::Near(int64_t a, int64_t b) const {
+  // Input times are bounded (90 kHz ticks of 64-bit dts), but a hostile stream may send
+  // anything: compare without overflowing.
+  const int64_t low = std::min(a, b);
+  const int64_t high = std::max(a, b);
+  return low >= 0 || high < 0 ? high - low <= tolerance_ : high <= tolerance_ + low;
+}
+
+void LadderTimeline::RecordLocked(const SegmentSpan& span, const SegmentPlacement& placement) {
+  Entry entry;
+  entry.start = span.start;
+  const int64_t duration = std::max<int64_t>(span.duration, 0);
+  entry.end = span.start > INT64_MAX - duration ? INT64_MAX : span.start + duration;
+  entry.discontinuity_sequence = placement.discontinuity_sequence;
+  entry.dts_offset = placement.dts_offset;
+  entries_.emplace(placement.sequence, entry);
+  while (entries_.size() > kMaxEntries) entries_.erase(entries_.begin());
+}
+
+std::optional<SegmentPlacement> LadderTimeline::Join(const SegmentSpan& span, int64_t own_offset,
+                                                     bool may_skip, bool* misaligned) {
+  std::lock_guard lock(mu_);
+  *misaligned = false;
+  SegmentPlacement placement;
+  if (entries_.empty()) {
+    placement = {first_sequence_, first_sequence_, own_offset};
+    RecordLocked(span, placement);
+    return placement;
+  }
+  // The published segment starting nearest to this one (the newest on a tie: after a publisher
+  // restart the input times of an older run may repeat).
+  const Entry* best = nullptr;
+  uint64_t best_sequence = 0;
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+    if (!Near(it->second.start, span.start)) continue;
+    if (!best || std::llabs(it->second.start - span.start) < std::llabs(best->start - span.start)) {
+      best = &it->second;
+      best_sequence = it->first;
+    }
+  }
+  if (best) return SegmentPlacement{best_sequence, best->discontinuity_sequence, best->dts_offset};
+  const auto& [newest_sequence, newest] = *entries_.rbegin();
+  placement = {newest_sequence + 1, newest.discontinuity_sequence, newest.dts_offset};
+  if (!Near(newest.end, span.start)) {
+    if (may_skip) return std::nullopt;
+    *misaligned = true;
+  }
+  RecordLocked(span, placement);
+  return placement;
+}
+
+int64_t LadderTimeline::Place(const SegmentSpan& span, const SegmentPlacement& proposed,
+                              bool new_run, bool* misaligned) {
+  std::lock_guard lock(mu_);
+  *misaligned = false;
+  auto it = entries_.find(proposed.sequence);
+  if (it == entries_.end()) {
+    RecordLocked(span, proposed);
+    return proposed.dts_offset;
+  }
+  const Entry& entry = it->second;
+  if (!Near(entry.start, span.start) ||
+      entry.discontinuity_sequence != proposed.discontinuity_sequence) {
+    *misaligned = true;
+    return proposed.dts_offset;
+  }
+  return new_run ? std::max(entry.dts_offset, proposed.dts_offset) : proposed.dts_offset;
+}
+
+}  // namespace steadycast::package

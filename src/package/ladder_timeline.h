@@ -1,0 +1,87 @@
+#pragma once
+// LadderTimeline: keeps the renditions of one StreamPackager in step — media sequence numbers,
+// discontinuity sequence numbers and the input → output time offset.
+//
+// Why: players switch variants by media sequence number (hls.js maps the position it plays to
+// the same number in the new variant; LL-HLS rendition reports name numbers), and RFC 8216bis
+// §6.2.4 requires matching content in every Variant Stream to carry matching timestamps and
+// discontinuity sequence numbers. Segment N must therefore cover the same span everywhere.
+//
+// Each rendition numbers its segments consecutively (a media playlist cannot skip a number,
+// §6.2.2). With keyframes aligned across renditions (the transcoder forces them) every
+// segmenter cuts at the same times, so consecutive numbering stays aligned by itself. The
+// timeline decides the rest:
+// - Join: a rendition's first segment takes the number of the published segment that starts
+//   at the same input time (or newest + 1 if it starts where the newest ends), with that
+//   segment's discontinuity sequence and offset. A first segment that matches nothing already
+//   published is skipped (the caller bounds how often), because numbering it would put
+//   different content under numbers the other renditions use.
+// - Place: every later segment is checked against the record of its number. At the start of
+//   a new run (after a discontinuity) it adopts the recorded output offset, so timestamps stay
+//   identical even when the renditions' last frame durations differed slightly. A segment
+//   whose start differs from the record is counted as misaligned (for health).
+// The first rendition to publish a number records it; the record keeps the newest
+// kMaxEntries numbers.
+//
+// Times are input times in 90 kHz ticks (the renditions of a ladder carry the source's
+// timestamps). Thread-safe: one internal mutex; the renditions' writer threads call it while
+// publishing (lock order: rendition writer lock → timeline lock).
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+
+namespace steadycast::package {
+
+// Where a segment starts and how long it is, on the input timeline.
+struct SegmentSpan {
+  int64_t start = 0;  // presentation time of the first unit (the keyframe)
+  int64_t duration = 0;
+};
+
+struct SegmentPlacement {
+  uint64_t sequence = 0;                // media sequence number
+  uint64_t discontinuity_sequence = 0;  // EXT-X-DISCONTINUITY-SEQUENCE value of the segment
+  int64_t dts_offset = 0;               // input → output decode time
+};
+
+class LadderTimeline {
+ public:
+  static constexpr size_t kMaxEntries = 64;
+
+  // `tolerance_ticks`: how far two segment starts may differ and still be "the same time".
+  LadderTimeline(uint64_t first_sequence, int64_t tolerance_ticks);
+
+  // A rendition's first segment. `own_offset` is the offset the rendition would choose alone
+  // (used when nothing is published yet). Returns nullopt when the segment should be skipped;
+  // with `may_skip` false it always places the segment (after newest, counted as misaligned).
+  std::optional<SegmentPlacement> Join(const SegmentSpan& span, int64_t own_offset, bool may_skip,
+                                       bool* misaligned);
+
+  // A later segment, numbered by the rendition itself. `new_run`: it follows a discontinuity.
+  // Returns the offset to use: the recorded one when `new_run` and the record matches (never
+  // earlier than `proposed.dts_offset`, so a rendition's own output never steps back), else
+  // `proposed.dts_offset`. Sets `misaligned` when the record of this number differs.
+  int64_t Place(const SegmentSpan& span, const SegmentPlacement& proposed, bool new_run,
+                bool* misaligned);
+
+ private:
+  struct Entry {
+    int64_t start = 0;
+    int64_t end = 0;
+    uint64_t discontinuity_sequence = 0;
+    int64_t dts_offset = 0;
+  };
+
+  void RecordLocked(const SegmentSpan& span, const SegmentPlacement& placement);
+  bool Near(int64_t a, int64_t b) const;
+
+  const uint64_t first_sequence_;
+  const int64_t tolerance_;
+  std::mutex mu_;
+  std::map<uint64_t, Entry> entries_;  // by sequence number
+};
+
+}  // namespace steadycast::package

@@ -1,0 +1,339 @@
+#include "package/rendition_packager.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <utility>
+
+#include "base/log.h"
+#include "formats/fmp4/init_segment.h"
+#include "formats/fmp4/media_segment.h"
+
+namespace steadycast::package {
+namespace {
+
+namespace fmp4 = formats::fmp4;
+using media::AccessUnit;
+using media::AudioTrackConfig;
+using media::VideoTrackConfig;
+
+constexpr int64_t kDefaultFrameTicks = 3000;  // 30 fps when nothing better is known
+
+int64_t SecondsToTicks(double seconds) {
+  return static_cast<int64_t>(std::llround(seconds * media::kTimescale));
+}
+
+SegmenterOptions ToSegmenterOptions(const PackagerOptions& o) {
+  SegmenterOptions s;
+  s.target_ticks = std::max<int64_t>(SecondsToTicks(o.target_segment_seconds), 1);
+  s.max_ticks = std::max(SecondsToTicks(o.max_segment_seconds), s.target_ticks + 1);
+  s.max_bytes = std::max<size_t>(o.max_segment_bytes, 1);
+  s.audio_only_wait_ticks = 2 * s.target_ticks;
+  s.interleave_wait_ticks = std::min<int64_t>(media::kTimescale, s.target_ticks);
+  return s;
+}
+
+// Audio samples of one segment. Frames normally last samples_per_frame; where the input has a
+// gap (lost frames) the frame before it is stretched, so later frames keep their timestamps.
+std::vector<fmp4::Sample> AudioSamplesWithGaps(const std::vector<AccessUnit>& units,
+                                               const AudioTrackConfig& config, int64_t offset,
+                                               int64_t base_time) {
+  std::vector<fmp4::Sample> samples =
+      fmp4::AudioSamples(units, static_cast<uint32_t>(config.samples_per_frame));
+  const int64_t frame = config.samples_per_frame;
+  int64_t time = base_time;
+  for (size_t i = 0; i + 1 < units.size(); ++i) {
+    const int64_t next =
+        fmp4::RescaleTime(units[i + 1].dts + offset, media::kTimescale, config.sample_rate);
+    if (next - (time + frame) > frame / 2) samples[i].duration = static_cast<uint32_t>(next - time);
+    time += samples[i].duration;
+  }
+  return samples;
+}
+
+// Where a segment sits on the input timeline, for matching it across renditions: the
+// keyframe's presentation time (decode times of aligned IDRs differ between encoders with
+// different B-frame delays; presentation times do not).
+SegmentSpan SpanOf(const SegmentMedia& media) {
+  return {media.video.empty() ? media.start_dts : media.video.front().pts,
+          media.end_dts - media.start_dts};
+}
+
+}  // namespace
+
+RenditionPackager::RenditionPackager(std::string name, const PackagerOptions& options,
+                                     base::Clock& clock, LadderTimeline& timeline)
+    : name_(std::move(name)),
+      options_(options),
+      clock_(clock),
+      timeline_(timeline),
+      segmenter_(ToSegmenterOptions(options)),
+      init_index_(static_cast<int64_t>(options.first_sequence) - 1),
+      next_sequence_(options.first_sequence),
+      discontinuity_sequence_(options.first_sequence),
+      window_(options.playlist_segments, options.extra_retained_segments,
+              SecondsToTicks(options.target_segment_seconds) / 90, options.first_sequence),
+      published_next_sequence_(options.first_sequence) {}
+
+void RenditionPackager::OnVideoConfig(const VideoTrackConfig& config) {
+  std::lock_guard lock(writer_mu_);
+  if (ended_ || (video_ && *video_ == config)) return;
+  fmp4::InitSegmentSpec probe;
+  probe.video = config;
+  if (auto init = fmp4::BuildInitSegment(probe); !init.ok()) {
+    SC_LOG_WARN("package: {}: video config rejected: {}", name_, init.status().ToString());
+    ++rejected_configs_;
+    if (video_) {
+      FlushSegmenterLocked();
+      video_.reset();
+      UpdateTracksLocked();
+    }
+    return;
+  }
+  // A new SPS applies from the next keyframe on; an audio-only segment cannot take video
+  // mid-way. Either way the open segment closes with what it has.
+  if (segmenter_.open()) FlushSegmenterLocked();
+  video_ = config;
+  UpdateTracksLocked();
+}
+
+void RenditionPackager::OnAudioConfig(const AudioTrackConfig& config) {
+  std::lock_guard lock(writer_mu_);
+  if (ended_ || (audio_ && *audio_ == config)) return;
+  fmp4::InitSegmentSpec probe;
+  probe.audio = config;
+  if (auto init = fmp4::BuildInitSegment(probe); !init.ok() || config.samples_per_frame <= 0) {
+    SC_LOG_WARN("package: {}: audio config rejected: {}", name_, init.status().ToString());
+    ++rejected_configs_;
+    if (audio_) {
+      FlushSegmenterLocked();
+      audio_.reset();
+      UpdateTracksLocked();
+    }
+    return;
+  }
+  // Frames of the old configuration must not share a segment with the new one (nor may audio
+  // held for the next segment be replayed under it). A first audio config joins the open video
+  // segment (the init changes at the next segment boundary).
+  if (audio_) FlushSegmenterLocked();
+  audio_ = config;
+  UpdateTracksLocked();
+}
+
+void RenditionPackager::UpdateTracksLocked() {
+  const int64_t audio_frame_ticks =
+      audio_ ? fmp4::RescaleTime(audio_->samples_per_frame, audio_->sample_rate, media::kTimescale)
+             : 1920;
+  // Before the first segment an audio-only start waits a little for a late video config.
+  segmenter_.SetTracks(video_.has_value(), audio_.has_value(), audio_frame_ticks,
+                       !video_ && !published_);
+}
+
+void RenditionPackager::OnAccessUnit(const AccessUnit& unit) {
+  std::lock_guard lock(writer_mu_);
+  if (ended_) return;
+  const bool video = unit.kind == media::TrackKind::kVideo;
+  if (video ? (!video_ || unit.codec != video_->codec) : (!audio_ || unit.codec != audio_->codec)) {
+    ++dropped_units_;
+    return;
+  }
+  std::vector<SegmentMedia> closed;
+  segmenter_.Add(unit, base::ToUnixMillis(clock_.WallNow()), closed);
+  PublishLocked(closed);
+}
+
+void RenditionPackager::FlushSegmenterLocked() {
+  std::vector<SegmentMedia> closed;
+  segmenter_.Flush(closed);
+  PublishLocked(closed);
+}
+
+void RenditionPackager::OnEndOfStream() {
+  std::lock_guard lock(writer_mu_);
+  if (ended_) return;
+  FlushSegmenterLocked();
+  ended_ = true;
+  window_.End();
+}
+
+void RenditionPackager::OnDiscontinuity() {
+  std::lock_guard lock(writer_mu_);
+  if (!ended_) FlushSegmenterLocked();
+}
+
+// Builds a new init segment when the configuration differs from the newest one.
+bool RenditionPackager::EnsureInitLocked() {
+  if (init_index_ >= static_cast<int64_t>(options_.first_sequence) && init_video_ == video_ &&
+      init_audio_ == audio_) {
+    return false;
+  }
+  fmp4::InitSegmentSpec spec;
+  spec.video = video_;
+  spec.audio = audio_;
+  auto init = fmp4::BuildInitSegment(spec);
+  if (!init.ok()) return false;  // unreachable: both configs were validated on arrival
+  ++init_index_;
+  init_video_ = video_;
+  init_audio_ = audio_;
+  // Init and media segments are served many times each: a sealed memfd lets the HTTP server
+  // send them with sendfile(2) instead of copying them into every socket (heap on failure).
+  window_.AddInit(init_index_, base::Buffer::CopyIntoMemfd(*init, "steadycast-init"));
+  ++inits_;
+  return true;
+}
+
+// Numbers the segment and sets dts_offset_ for it; nullopt: skip it (a first segment that
+// matches nothing the other renditions published).
+std::optional<SegmentPlacement> RenditionPackager::PlaceLocked(const SegmentMedia& media) {
+  const SegmentSpan span = SpanOf(media);
+  bool misaligned = false;
+  if (!published_) {
+    const int64_t own = media.start_dts < 0 ? -media.start_dts : 0;
+    auto placement = timeline_.Join(span, own, join_skips_ < kMaxJoinSkips, &misaligned);
+    if (!placement) {
+      ++join_skips_;
+      ++skipped_at_join_;
+      return std::nullopt;
+    }
+    // Output times stay ≥ 0 even where another rendition's start was slightly later.
+    placement->dts_offset = std::max(placement->dts_offset, own);
+    dts_offset_ = placement->dts_offset;
+    audio_next_time_.reset();
+    next_sequence_ = placement->sequence;
+    discontinuity_sequence_ = placement->discontinuity_sequence;
+    window_.SetFirstDiscontinuitySequence(discontinuity_sequence_);
+    if (misaligned) ++misaligned_;
+    return placement;
+  }
+  SegmentPlacement proposed{next_sequence_, discontinuity_sequence_, dts_offset_};
+  if (media.discontinuity) {
+    ++proposed.discontinuity_sequence;
+    // Continue the output timeline where it stopped (see StreamPackager::OnDiscontinuity).
+    if (output_end_dts_) proposed.dts_offset = *output_end_dts_ - media.start_dts;
+  }
+  proposed.dts_offset = timeline_.Place(span, proposed, media.discontinuity, &misaligned);
+  if (misaligned) ++misaligned_;
+  dts_offset_ = proposed.dts_offset;
+  discontinuity_sequence_ = proposed.discontinuity_sequence;
+  return proposed;
+}
+
+void RenditionPackager::PublishLocked(std::vector<SegmentMedia>& closed) {
+  const SegmenterStats& stats = segmenter_.stats();
+  forced_cuts_ = stats.forced_cuts;
+  timeline_breaks_ = stats.timeline_breaks;
+  segmenter_dropped_ = stats.dropped_before_keyframe + stats.dropped_audio;
+  for (SegmentMedia& media : closed) {
+    if (media.video.empty() && media.audio.empty()) continue;
+    const bool init_changed = EnsureInitLocked();
+    const bool first = !published_;
+    media.discontinuity = !first && (media.discontinuity || init_changed);
+    const uint64_t discontinuity_before = discontinuity_sequence_;
+    const std::optional<SegmentPlacement> placement = PlaceLocked(media);
+    if (!placement) continue;
+    const uint64_t sequence = placement->sequence;
+    auto bytes = BuildSegmentLocked(media, sequence);
+    if (!bytes.ok()) {
+      SC_LOG_WARN("package: {}: segment {} dropped: {}", name_, sequence,
+                  bytes.status().ToString());
+      discontinuity_sequence_ = discontinuity_before;
+      continue;
+    }
+    next_sequence_ = sequence + 1;
+    published_next_sequence_ = next_sequence_;
+    published_ = true;
+    output_end_dts_ = media.end_dts + dts_offset_;
+    PublishedSegment segment;
+    segment.entry.sequence = sequence;
+    segment.entry.duration_ms = (media.end_dts - media.start_dts + 45) / 90;
+    segment.entry.program_date_ms = media.start_wall_ms;
+    segment.entry.discontinuity = media.discontinuity;
+    segment.entry.init_index = init_index_;
+    segment.bytes = base::Buffer::CopyIntoMemfd(*bytes, "steadycast-segment");
+    bytes_ += segment.bytes.size();
+    UpdateVariantLocked(media);
+    // Counted before the window shows it: the master cache keys on window versions, so a
+    // reader that sees the new version must see the new count too.
+    ++segments_;
+    window_.AddSegment(std::move(segment));
+    if (first) UpdateTracksLocked();  // audio-only starts need not wait any more
+  }
+}
+
+base::Result<base::Buffer> RenditionPackager::BuildSegmentLocked(const SegmentMedia& media,
+                                                                 uint64_t sequence) {
+  fmp4::MediaSegmentSpec spec;
+  spec.sequence_number = static_cast<uint32_t>(sequence + 1);
+  if (!media.video.empty()) {
+    const int64_t fallback = video_ && video_->frame_rate && *video_->frame_rate > 0
+                                 ? std::llround(media::kTimescale / *video_->frame_rate)
+                                 : kDefaultFrameTicks;
+    std::optional<int64_t> next = media.next_video_dts;
+    if (next) *next += dts_offset_;
+    std::vector<AccessUnit> units = media.video;
+    for (AccessUnit& u : units) {
+      u.dts += dts_offset_;
+      u.pts += dts_offset_;
+    }
+    spec.tracks.push_back({fmp4::kVideoTrackId, static_cast<uint64_t>(units.front().dts),
+                           fmp4::VideoSamples(units, next, static_cast<uint32_t>(fallback))});
+  }
+  if (!media.audio.empty() && audio_) {
+    int64_t base = fmp4::RescaleTime(media.audio.front().dts + dts_offset_, media::kTimescale,
+                                     audio_->sample_rate);
+    // Continue exactly where the previous run ended unless the input really jumped.
+    if (audio_next_time_ && std::llabs(base - *audio_next_time_) <= audio_->samples_per_frame) {
+      base = *audio_next_time_;
+    }
+    base = std::max<int64_t>(base, 0);
+    auto samples = AudioSamplesWithGaps(media.audio, *audio_, dts_offset_, base);
+    int64_t end = base;
+    for (const auto& s : samples) end += s.duration;
+    audio_next_time_ = end;
+    spec.tracks.push_back({fmp4::kAudioTrackId, static_cast<uint64_t>(base), std::move(samples)});
+  }
+  return fmp4::BuildMediaSegment(spec);
+}
+
+void RenditionPackager::UpdateVariantLocked(const SegmentMedia& media) {
+  VariantStream v;
+  v.name = name_;
+  if (video_) {
+    v.codecs = video_->CodecString();
+    v.width = video_->width;
+    v.height = video_->height;
+    if (media.video.size() > 1 && !media.forced) {
+      video_frames_ += media.video.size();
+      video_ticks_ += media.end_dts - media.start_dts;
+    }
+    if (video_->frame_rate && *video_->frame_rate > 0) {
+      v.frame_rate = *video_->frame_rate;
+    } else if (video_ticks_ > 0) {
+      v.frame_rate = static_cast<double>(video_frames_) * media::kTimescale / video_ticks_;
+    }
+  }
+  if (audio_) v.codecs += (v.codecs.empty() ? "" : ",") + audio_->CodecString();
+  window_.SetVariant(std::move(v));
+}
+
+RenditionStats RenditionPackager::Stats() const {
+  RenditionStats s;
+  s.name = name_;
+  s.segments = segments_;
+  s.bytes = bytes_;
+  if (auto variant = window_.Variant()) {
+    s.peak_bandwidth = variant->bandwidth;
+    s.average_bandwidth = variant->average_bandwidth;
+  }
+  s.init_segments = inits_;
+  s.forced_cuts = forced_cuts_;
+  s.timeline_breaks = timeline_breaks_;
+  s.dropped_units = dropped_units_ + segmenter_dropped_;
+  s.rejected_configs = rejected_configs_;
+  s.next_sequence = published_next_sequence_;
+  s.misaligned_segments = misaligned_;
+  s.skipped_at_join = skipped_at_join_;
+  return s;
+}
+
+}  // namespace steadycast::package
