@@ -49,15 +49,25 @@ std::optional<SegmentPlacement> LadderTimeline::Join(const SegmentSpan& span, in
       best_sequence = it->first;
     }
   }
-  if (best) return SegmentPlacement{best_sequence, best->discontinuity_sequence, best->dts_offset};
+  if (best) {
+    return SegmentPlacement{best_sequence, best->discontinuity_sequence, best->dts_offset,
+                            best->audio.sample_rate, best->audio.start};
+  }
   const auto& [newest_sequence, newest] = *entries_.rbegin();
-  placement = {newest_sequence + 1, newest.discontinuity_sequence, newest.dts_offset};
+  placement = {newest_sequence + 1, newest.discontinuity_sequence, newest.dts_offset,
+               newest.audio.sample_rate, newest.audio.end};
   if (!Near(newest.end, span.start)) {
     if (may_skip) return std::nullopt;
     *misaligned = true;
   }
   RecordLocked(span, placement);
   return placement;
+}
+
+void LadderTimeline::SetAudio(uint64_t sequence, const AudioRun& audio) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(sequence);
+  if (it != entries_.end() && it->second.audio.sample_rate == 0) it->second.audio = audio;
 }
 
 int64_t LadderTimeline::Place(const SegmentSpan& span, const SegmentPlacement& proposed,

@@ -45,6 +45,18 @@ struct SegmentPlacement {
   uint64_t sequence = 0;                // media sequence number
   uint64_t discontinuity_sequence = 0;  // EXT-X-DISCONTINUITY-SEQUENCE value of the segment
   int64_t dts_offset = 0;               // input → output decode time
+  // Join only: where the audio of this segment starts in the other renditions (audio_rate > 0
+  // when known). Each rendition keeps its audio runs contiguous, which may differ from a plain
+  // rescale of the input time by up to one frame; a joiner starts from the same value.
+  int audio_rate = 0;
+  int64_t audio_time = 0;  // in 1/audio_rate units
+};
+
+// The audio decode times of one published segment (in 1/sample_rate units).
+struct AudioRun {
+  int sample_rate = 0;
+  int64_t start = 0;
+  int64_t end = 0;
 };
 
 class LadderTimeline {
@@ -67,12 +79,16 @@ class LadderTimeline {
   int64_t Place(const SegmentSpan& span, const SegmentPlacement& proposed, bool new_run,
                 bool* misaligned);
 
+  // The audio of a published segment; the first report for a number is kept.
+  void SetAudio(uint64_t sequence, const AudioRun& audio);
+
  private:
   struct Entry {
     int64_t start = 0;
     int64_t end = 0;
     uint64_t discontinuity_sequence = 0;
     int64_t dts_offset = 0;
+    AudioRun audio;  // sample_rate 0 until reported
   };
 
   void RecordLocked(const SegmentSpan& span, const SegmentPlacement& placement);

@@ -199,6 +199,9 @@ std::optional<SegmentPlacement> RenditionPackager::PlaceLocked(const SegmentMedi
     placement->dts_offset = std::max(placement->dts_offset, own);
     dts_offset_ = placement->dts_offset;
     audio_next_time_.reset();
+    if (audio_ && placement->audio_rate == audio_->sample_rate) {
+      audio_next_time_ = placement->audio_time;  // BuildSegment snaps to it within a frame
+    }
     next_sequence_ = placement->sequence;
     discontinuity_sequence_ = placement->discontinuity_sequence;
     window_.SetFirstDiscontinuitySequence(discontinuity_sequence_);
@@ -232,13 +235,15 @@ void RenditionPackager::PublishLocked(std::vector<SegmentMedia>& closed) {
     const std::optional<SegmentPlacement> placement = PlaceLocked(media);
     if (!placement) continue;
     const uint64_t sequence = placement->sequence;
-    auto bytes = BuildSegmentLocked(media, sequence);
+    std::optional<AudioRun> audio;
+    auto bytes = BuildSegmentLocked(media, sequence, audio);
     if (!bytes.ok()) {
       SC_LOG_WARN("package: {}: segment {} dropped: {}", name_, sequence,
                   bytes.status().ToString());
       discontinuity_sequence_ = discontinuity_before;
       continue;
     }
+    if (audio) timeline_.SetAudio(sequence, *audio);
     next_sequence_ = sequence + 1;
     published_next_sequence_ = next_sequence_;
     published_ = true;
@@ -261,7 +266,8 @@ void RenditionPackager::PublishLocked(std::vector<SegmentMedia>& closed) {
 }
 
 base::Result<base::Buffer> RenditionPackager::BuildSegmentLocked(const SegmentMedia& media,
-                                                                 uint64_t sequence) {
+                                                                 uint64_t sequence,
+                                                                 std::optional<AudioRun>& audio) {
   fmp4::MediaSegmentSpec spec;
   spec.sequence_number = static_cast<uint32_t>(sequence + 1);
   if (!media.video.empty()) {
@@ -289,6 +295,7 @@ base::Result<base::Buffer> RenditionPackager::BuildSegmentLocked(const SegmentMe
     auto samples = AudioSamplesWithGaps(media.audio, *audio_, dts_offset_, base);
     int64_t end = base;
     for (const auto& s : samples) end += s.duration;
+    audio = AudioRun{audio_->sample_rate, base, end};
     audio_next_time_ = end;
     spec.tracks.push_back({fmp4::kAudioTrackId, static_cast<uint64_t>(base), std::move(samples)});
   }

@@ -64,7 +64,9 @@ class RenditionPackager final : public media::MediaSink {
   void PublishLocked(std::vector<SegmentMedia>& closed);
   std::optional<SegmentPlacement> PlaceLocked(const SegmentMedia& media);
   bool EnsureInitLocked();
-  base::Result<base::Buffer> BuildSegmentLocked(const SegmentMedia& media, uint64_t sequence);
+  // `audio`: set to the segment's audio decode times when it has audio.
+  base::Result<base::Buffer> BuildSegmentLocked(const SegmentMedia& media, uint64_t sequence,
+                                                std::optional<AudioRun>& audio);
   void UpdateVariantLocked(const SegmentMedia& media);
 
   const std::string name_;
