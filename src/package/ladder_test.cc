@@ -369,7 +369,7 @@ TEST(LadderTest, ConcurrentWritersAndReaders) {
     std::atomic<uint64_t> served{0};
     std::vector<std::thread> readers;
     for (int i = 0; i < 2; ++i) {
-      readers.emplace_back([&] {
+      readers.emplace_back([&, i] {
         while (!done) {
           if (auto m = packager.MasterPlaylist(i == 0 ? "pb" : "other")) served += m->size() > 0;
           for (const auto& r : rungs) {

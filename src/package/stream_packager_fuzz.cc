@@ -1,6 +1,8 @@
-// Drives a StreamPackager with an arbitrary sequence of configs, access units (any timestamps,
-// keyframe flags and sizes), discontinuities and reader lookups decoded from the input, and
-// checks that whatever the playlist lists can be served and parses as ISO BMFF.
+// Drives a two-rendition StreamPackager with an arbitrary sequence of configs, access units
+// (any rendition, timestamps, keyframe flags and sizes), discontinuities and reader lookups
+// decoded from the input, and checks that whatever a playlist lists can be served and parses
+// as ISO BMFF, and that the master lists variants exactly when its rules say so.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -46,21 +48,38 @@ media::AudioTrackConfig AudioConfig(uint8_t variant) {
   return c;
 }
 
-// Every segment the playlist lists must be downloadable and parse.
-void CheckPlaylist(const package::StreamPackager& packager) {
-  auto playlist = packager.Lookup("src/index.m3u8");
-  Check(playlist.has_value() == packager.HasSegments());
+// Every segment a rendition's playlist lists must be downloadable and parse.
+void CheckRendition(const package::StreamPackager& packager, const std::string& name, bool& any) {
+  auto playlist = packager.Lookup(name + "/index.m3u8");
   if (!playlist) return;
+  any = true;
   const std::string_view text = playlist->body.AsStringView();
   for (size_t pos = 0; (pos = text.find("\nseg", pos)) != std::string_view::npos;) {
     const size_t end = text.find('\n', pos + 1);
-    const std::string name(text.substr(pos + 1, end - pos - 1));
-    auto segment = packager.Lookup("src/" + name);
+    const std::string segment_name(text.substr(pos + 1, end - pos - 1));
+    auto segment = packager.Lookup(name + "/" + segment_name);
     Check(segment.has_value());
     Check(steadycast::formats::fmp4::ReadBoxes(segment->body.span()).ok());
     pos = end;
   }
-  Check(packager.MasterPlaylist("pb").has_value());
+}
+
+// The master lists a rendition once every rendition has a segment, or once one of them has
+// published more than master_wait_segments.
+void CheckPlaylists(const package::StreamPackager& packager, int master_wait_segments) {
+  bool any = false;
+  for (size_t i = 0; i < packager.rendition_count(); ++i) {
+    CheckRendition(packager, packager.rendition_name(i), any);
+  }
+  Check(any == packager.HasSegments());
+  bool all = true;
+  uint64_t most = 0;
+  for (const auto& r : packager.Stats().renditions) {
+    all = all && r.segments > 0;
+    most = std::max(most, r.segments);
+  }
+  const bool listed = any && (all || most > static_cast<uint64_t>(master_wait_segments));
+  Check(packager.MasterPlaylist("pb").has_value() == listed);
 }
 
 }  // namespace
@@ -90,19 +109,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.max_segment_bytes = 4096;
   options.playlist_segments = 3;
   options.extra_retained_segments = 1;
-  package::StreamPackager packager(options, clock);
+  // Two renditions written in any interleaving: the ladder's numbering and master rules.
+  package::StreamPackager packager(options, {{"src"}, {"lo"}}, clock);
   steadycast::base::ByteReader r({data, size});
-  int64_t video_dts = 0, audio_dts = 0;
+  int64_t video_dts[2] = {0, 0}, audio_dts[2] = {0, 0};
   uint8_t op = 0, arg = 0;
   uint16_t delta = 0;
   // A bounded number of operations keeps each run short (every one may publish a segment).
   for (int ops = 0; ops < 400 && r.ReadU8(op) && r.ReadU8(arg); ++ops) {
+    // Bit 3 of the op picks the rendition a config or unit goes to.
+    const size_t rendition = (op >> 3) & 1;
+    steadycast::media::MediaSink& sink = packager.Rendition(rendition);
     switch (op % 8) {
       case 0:
       case 1: {
         if (!r.ReadU16(delta)) break;
         const bool video = op % 8 == 0;
-        int64_t& dts = video ? video_dts : audio_dts;
+        int64_t& dts = video ? video_dts[rendition] : audio_dts[rendition];
         dts += static_cast<int16_t>(delta) * 30;
         media::AccessUnit unit;
         unit.kind = video ? media::TrackKind::kVideo : media::TrackKind::kAudio;
@@ -112,14 +135,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         unit.keyframe = !video || (arg & 0x80);
         unit.data = Buffer::Take(std::vector<uint8_t>(1 + (arg & 0x70) * 8, arg));
         clock.Advance(std::chrono::milliseconds(arg % 40));
-        packager.OnAccessUnit(unit);
+        sink.OnAccessUnit(unit);
         break;
       }
       case 2:
-        packager.OnVideoConfig(VideoConfig(arg));
+        sink.OnVideoConfig(VideoConfig(arg));
         break;
       case 3:
-        packager.OnAudioConfig(AudioConfig(arg));
+        sink.OnAudioConfig(AudioConfig(arg));
         break;
       case 4:
         packager.OnDiscontinuity();
@@ -131,15 +154,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       }
       case 6:
-        CheckPlaylist(packager);
+        CheckPlaylists(packager, options.master_wait_segments);
         break;
       case 7:
         if (arg == 0xEE) packager.OnEndOfStream();
         break;
     }
   }
-  CheckPlaylist(packager);
+  CheckPlaylists(packager, options.master_wait_segments);
   packager.OnEndOfStream();
-  CheckPlaylist(packager);
+  CheckPlaylists(packager, options.master_wait_segments);
   return 0;
 }
