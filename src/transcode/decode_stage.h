@@ -1,0 +1,94 @@
+#pragma once
+// DecodeStage: the transcoder's decode thread. Takes the source stream from its bounded queue,
+// decodes every picture once (VideoDecoder), decides per picture which renditions get it
+// (FrameDecimator) and whether it must become an IDR (the caller's SegmentCutMirror decision
+// carried with the source unit, or CadenceCutter by pts when there is no passthrough), and
+// hands each rendition worker its own reference to the shared picture. Audio and flush markers
+// go to every worker in stream order.
+//
+// Threading: Push/Stats from the caller's thread (any), everything else on the decode thread.
+// The workers must outlive the stage (the Transcoder stops the stage first).
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "media/access_unit.h"
+#include "media/track.h"
+#include "transcode/keyframe_policy.h"
+#include "transcode/rendition_worker.h"
+#include "transcode/video_decoder.h"
+#include "transcode/work_queue.h"
+
+namespace steadycast::transcode {
+
+struct SourceItem {
+  enum class Kind { kVideoConfig, kAudioConfig, kVideo, kAudio, kFlush };
+  Kind kind = Kind::kVideo;
+  media::VideoTrackConfig video_config;
+  media::AudioTrackConfig audio_config;
+  media::AccessUnit unit;
+  bool force_idr = false;  // the caller's cut decision for this source picture
+  uint64_t flush_id = 0;
+  bool source_changed = false;
+};
+
+struct DecodeStageOptions {
+  int decoder_threads = 1;
+  size_t queue_frames = 90;
+  size_t queue_bytes = 32 * 1024 * 1024;
+  // true: IDRs where the caller marked them (mirroring the passthrough segmenter);
+  // false: CadenceCutter every target_ticks by pts.
+  bool cut_on_source_keyframes = true;
+  int64_t target_ticks = 2 * media::kTimescale;
+};
+
+class DecodeStage {
+ public:
+  // `workers[i]` keeps every `divisors[i]`-th picture.
+  DecodeStage(DecodeStageOptions options, std::vector<RenditionWorker*> workers,
+              std::vector<int> divisors);
+  ~DecodeStage();
+  DecodeStage(const DecodeStage&) = delete;
+  DecodeStage& operator=(const DecodeStage&) = delete;
+
+  void Start();
+  void Stop();  // no drain
+  bool Push(SourceItem item, Weight weight, PushMode mode);
+
+  size_t queue_frames() const { return queue_.frames(); }
+  uint64_t decoded_frames() const { return decoded_frames_.load(); }
+  uint64_t decode_errors() const { return decode_errors_.load(); }
+
+ private:
+  struct Side {
+    int64_t dts = 0;
+    bool force_idr = false;
+  };
+
+  void Run();
+  void HandleVideo(const SourceItem& item);
+  void HandleFlush(const SourceItem& item);
+  void Distribute(const AVFrame& frame);
+  void CountError(const base::Status& status);
+
+  const DecodeStageOptions options_;
+  std::vector<RenditionWorker*> workers_;
+  std::vector<FrameDecimator> decimators_;
+  WorkQueue<SourceItem> queue_;
+  std::thread thread_;
+
+  // Decode thread state.
+  std::unique_ptr<VideoDecoder> decoder_;
+  bool need_keyframe_ = true;
+  std::map<int64_t, Side> side_;  // by source pts, until the picture leaves the decoder
+  CadenceCutter cadence_;
+
+  std::atomic<uint64_t> decoded_frames_{0};
+  std::atomic<uint64_t> decode_errors_{0};
+};
+
+}  // namespace steadycast::transcode

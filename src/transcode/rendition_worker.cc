@@ -1,0 +1,277 @@
+#include "transcode/rendition_worker.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+
+namespace steadycast::transcode {
+namespace {
+
+constexpr double kDefaultFrameRate = 30.0;
+constexpr int64_t kMaxFrameGapTicks = media::kTimescale;  // longer gaps do not count as media
+
+double Seconds(base::Clock::Duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+double FrameRateFromInterval(int64_t ticks) {
+  if (ticks <= 0) return kDefaultFrameRate;
+  const double raw = std::clamp(static_cast<double>(media::kTimescale) / ticks, 1.0, 240.0);
+  static constexpr double kStandard[] = {23.976, 24, 25, 29.97, 30, 48, 50, 59.94, 60};
+  double best = raw;
+  double best_error = 0.05;
+  for (double rate : kStandard) {
+    const double error = std::abs(raw - rate) / rate;
+    if (error < best_error) {
+      best = rate;
+      best_error = error;
+    }
+  }
+  return best;
+}
+
+RenditionWorker::RenditionWorker(RenditionPlan plan, WorkerOptions options, media::MediaSink& sink)
+    : plan_(std::move(plan)),
+      options_(std::move(options)),
+      sink_(sink),
+      clock_(options_.clock != nullptr ? *options_.clock : base::Clock::Real()),
+      queue_(std::max<size_t>(1, options_.queue_frames), options_.queue_bytes),
+      scaler_(plan_.width, plan_.height, options_.sws_flags),
+      interleaver_(options_.audio_hold_ticks) {
+  stats_.name = plan_.name;
+}
+
+RenditionWorker::~RenditionWorker() { Stop(); }
+
+void RenditionWorker::Start() {
+  if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+}
+
+void RenditionWorker::Stop() {
+  queue_.Close();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool RenditionWorker::PushFrame(av::FramePtr frame, bool force_idr, int64_t anchor_dts) {
+  Item item;
+  item.kind = Kind::kFrame;
+  item.frame = std::move(frame);
+  item.force_idr = force_idr;
+  item.anchor_dts = anchor_dts;
+  const PushMode mode = options_.block_when_full ? PushMode::kBlockIfFull
+                        : force_idr              ? PushMode::kMustKeep
+                                                 : PushMode::kDropIfFull;
+  const bool taken = queue_.Push(std::move(item), Weight{.frames = 1, .bytes = 0}, mode);
+  std::lock_guard lock(stats_mu_);
+  if (taken) {
+    ++stats_.frames_in;
+  } else {
+    ++stats_.frames_dropped;
+    if (force_idr) ++stats_.idr_dropped;
+  }
+  return taken;
+}
+
+void RenditionWorker::PushAudioConfig(const media::AudioTrackConfig& config) {
+  Item item;
+  item.kind = Kind::kAudioConfig;
+  item.audio_config = config;
+  (void)queue_.Push(std::move(item), Weight{}, PushMode::kMustKeep);
+}
+
+void RenditionWorker::PushAudio(const media::AccessUnit& unit) {
+  Item item;
+  item.kind = Kind::kAudio;
+  item.audio = unit;
+  const size_t bytes = std::max<size_t>(1, unit.data.size());
+  const PushMode mode = options_.block_when_full ? PushMode::kBlockIfFull : PushMode::kMustKeep;
+  (void)queue_.Push(std::move(item), Weight{.frames = 0, .bytes = bytes}, mode);
+}
+
+void RenditionWorker::PushFlush(uint64_t flush_id, bool source_changed) {
+  Item item;
+  item.kind = Kind::kFlush;
+  item.flush_id = flush_id;
+  item.source_changed = source_changed;
+  (void)queue_.Push(std::move(item), Weight{}, PushMode::kMustKeep);
+}
+
+RenditionStats RenditionWorker::Stats() const {
+  RenditionStats copy;
+  {
+    std::lock_guard lock(stats_mu_);
+    copy = stats_;
+  }
+  copy.queue_frames = queue_.frames();
+  copy.encode_speed = copy.busy_seconds > 0 ? copy.media_seconds / copy.busy_seconds : 0;
+  return copy;
+}
+
+void RenditionWorker::Run() {
+  while (std::optional<Item> item = queue_.Pop()) {
+    switch (item->kind) {
+      case Kind::kFrame:
+        HandleFrame(std::move(*item));
+        break;
+      case Kind::kAudioConfig:
+        HandleAudioConfig(item->audio_config);
+        break;
+      case Kind::kAudio: {
+        std::vector<media::AccessUnit> out;
+        interleaver_.AddAudio(std::move(item->audio), out);
+        SendAudio(out);
+        break;
+      }
+      case Kind::kFlush:
+        HandleFlush(*item);
+        break;
+    }
+  }
+}
+
+void RenditionWorker::HandleFrame(Item item) {
+  const int64_t pts = item.frame->pts;
+  if ((last_pts_ && pts <= *last_pts_) || encoder_failed_) {
+    std::lock_guard lock(stats_mu_);
+    ++stats_.frames_dropped;
+    return;
+  }
+  if (!encoder_) {
+    std::optional<double> rate = plan_.frame_rate;
+    if (!rate && !first_frame_) {
+      first_frame_ = std::move(item);  // wait for a second frame to measure the rate
+      return;
+    }
+    if (!rate) rate = FrameRateFromInterval(pts - first_frame_->frame->pts);
+    if (base::Status status = OpenEncoder(*rate); !status.ok()) {
+      RecordError(status);
+      encoder_failed_ = true;  // until the next flush; pictures are dropped meanwhile
+      first_frame_.reset();
+      return;
+    }
+    if (first_frame_) {
+      Item first = std::move(*first_frame_);
+      first_frame_.reset();
+      Encode(first);
+    }
+  }
+  Encode(item);
+}
+
+base::Status RenditionWorker::OpenEncoder(double frame_rate) {
+  EncoderSettings settings;
+  settings.width = plan_.width;
+  settings.height = plan_.height;
+  settings.video_kbps = plan_.video_kbps;
+  settings.maxrate_kbps = plan_.maxrate_kbps;
+  settings.bufsize_kbits = plan_.bufsize_kbits;
+  settings.frame_rate = frame_rate;
+  settings.preset = options_.preset;
+  settings.low_latency = options_.low_latency;
+  settings.max_lookahead = options_.max_lookahead;
+  settings.threads = options_.threads;
+  SC_ASSIGN_OR_RETURN(encoder_, VideoEncoder::Open(settings));
+  if (!sent_video_config_ || !(*sent_video_config_ == encoder_->config())) {
+    sent_video_config_ = encoder_->config();
+    sink_.OnVideoConfig(*sent_video_config_);
+  }
+  if (audio_config_ && !audio_config_sent_) SendAudioConfig();
+  return base::Status::Ok();
+}
+
+void RenditionWorker::Encode(const Item& item) {
+  const auto start = clock_.Now();
+  auto scaled = scaler_.Scale(*item.frame);
+  if (!scaled.ok()) {
+    RecordError(scaled.status());
+    return;
+  }
+  std::vector<media::AccessUnit> out;
+  base::Status status = encoder_->Encode(**scaled, item.force_idr, item.anchor_dts, out);
+  const double busy = Seconds(clock_.Now() - start);
+  const int64_t pts = item.frame->pts;
+  {
+    std::lock_guard lock(stats_mu_);
+    stats_.busy_seconds += busy;
+    if (last_pts_) {
+      stats_.media_seconds +=
+          static_cast<double>(std::min(pts - *last_pts_, kMaxFrameGapTicks)) / media::kTimescale;
+    }
+  }
+  last_pts_ = pts;
+  if (!status.ok()) RecordError(status);
+  EmitVideo(out);
+}
+
+void RenditionWorker::EmitVideo(std::vector<media::AccessUnit>& units) {
+  for (media::AccessUnit& unit : units) {
+    std::vector<media::AccessUnit> audio;
+    interleaver_.BeforeVideo(unit.dts, audio);
+    SendAudio(audio);
+    sink_.OnAccessUnit(unit);
+    std::lock_guard lock(stats_mu_);
+    ++stats_.frames_out;
+    if (unit.keyframe) ++stats_.keyframes_out;
+  }
+}
+
+void RenditionWorker::HandleAudioConfig(const media::AudioTrackConfig& config) {
+  if (audio_config_ && *audio_config_ == config) return;
+  audio_config_ = config;
+  audio_config_sent_ = false;
+  if (sent_video_config_) SendAudioConfig();
+}
+
+void RenditionWorker::SendAudioConfig() {
+  sink_.OnAudioConfig(*audio_config_);
+  audio_config_sent_ = true;
+}
+
+void RenditionWorker::SendAudio(std::vector<media::AccessUnit>& units) {
+  if (units.empty()) return;
+  // Normally the video config went first; audio forced out by the hold bound (no video for
+  // seconds) may be the first thing this sink sees.
+  if (audio_config_ && !audio_config_sent_) SendAudioConfig();
+  for (const media::AccessUnit& unit : units) sink_.OnAccessUnit(unit);
+  std::lock_guard lock(stats_mu_);
+  stats_.audio_out += units.size();
+}
+
+void RenditionWorker::HandleFlush(const Item& item) {
+  if (first_frame_ && !encoder_) {
+    Item first = std::move(*first_frame_);
+    first_frame_.reset();
+    if (base::Status status = OpenEncoder(kDefaultFrameRate); status.ok()) {
+      Encode(first);
+    } else {
+      RecordError(status);
+    }
+  }
+  if (encoder_) {
+    std::vector<media::AccessUnit> out;
+    if (base::Status status = encoder_->Drain(out); !status.ok()) RecordError(status);
+    EmitVideo(out);
+    encoder_.reset();  // libx264 cannot take frames after a drain: a new one opens on demand
+  }
+  std::vector<media::AccessUnit> audio;
+  interleaver_.Drain(audio);
+  SendAudio(audio);
+  last_pts_.reset();
+  encoder_failed_ = false;
+  if (item.source_changed && options_.on_source_changed) options_.on_source_changed();
+  flushed_id_.store(item.flush_id);
+  if (options_.on_flushed) options_.on_flushed();
+}
+
+void RenditionWorker::RecordError(const base::Status& status) {
+  SC_LOG_WARN("transcode {}: {}", plan_.name, status.ToString());
+  std::lock_guard lock(stats_mu_);
+  ++stats_.errors;
+  stats_.last_error = status.ToString();
+}
+
+}  // namespace steadycast::transcode

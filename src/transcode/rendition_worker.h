@@ -1,0 +1,142 @@
+#pragma once
+// RenditionWorker: one transcoded rendition's thread. Takes decoded source pictures (shared by
+// reference with the other renditions) and the source audio from its bounded queue, scales
+// and encodes the pictures (Scaler + VideoEncoder), and writes the rendition's media stream
+// into its MediaSink: the video config (from the encoder's SPS/PPS), the audio config, and the
+// access units, audio held back by an AudioInterleaver so both tracks arrive interleaved by dts.
+//
+// Threading: Push* are called by the transcoder's decode thread; everything else (including
+// every MediaSink call) happens on the worker's own thread, so the sink sees one thread at a
+// time. Stats() may be called from any thread. The sink must outlive the worker.
+//
+// Queue policy (real time): a picture that finds the queue full is dropped (counted), except a
+// forced IDR, which may use the queue's reserve (2×) so that keyframe alignment survives a
+// short stall; audio is weighed in bytes only and kept. With `block_when_full` (offline runs,
+// tests) the decode thread waits instead, so nothing is dropped.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/clock.h"
+#include "media/media_sink.h"
+#include "transcode/audio_interleaver.h"
+#include "transcode/av_util.h"
+#include "transcode/ladder.h"
+#include "transcode/scaler.h"
+#include "transcode/video_encoder.h"
+#include "transcode/work_queue.h"
+
+namespace steadycast::transcode {
+
+// Counters of one rendition (a snapshot).
+struct RenditionStats {
+  std::string name;
+  bool passthrough = false;
+  uint64_t frames_in = 0;       // pictures (or passthrough units) accepted for this rendition
+  uint64_t frames_out = 0;      // video access units written to the sink
+  uint64_t frames_dropped = 0;  // queue full, out of order, or encoder unavailable
+  uint64_t idr_dropped = 0;     // forced IDRs lost to a full queue (alignment broken once)
+  uint64_t keyframes_out = 0;
+  uint64_t audio_out = 0;
+  uint64_t errors = 0;  // scale/encode failures
+  size_t queue_frames = 0;
+  double media_seconds = 0;  // presentation time encoded
+  double busy_seconds = 0;   // wall time spent scaling and encoding
+  // Media seconds per busy wall second: > 1 means this rendition alone keeps up.
+  double encode_speed = 0;
+  std::string last_error;
+};
+
+struct WorkerOptions {
+  std::string preset = "veryfast";
+  bool low_latency = false;
+  int max_lookahead = -1;
+  int threads = 1;
+  size_t queue_frames = 8;
+  size_t queue_bytes = 4 * 1024 * 1024;  // audio waiting behind pictures
+  int64_t audio_hold_ticks = 5 * media::kTimescale;
+  bool block_when_full = false;
+  int sws_flags = 0;
+  base::Clock* clock = nullptr;
+  // Called on the worker thread at a flush that marks a source video configuration change.
+  std::function<void()> on_source_changed;
+  // Called on the worker thread after it finished a flush.
+  std::function<void()> on_flushed;
+};
+
+class RenditionWorker {
+ public:
+  RenditionWorker(RenditionPlan plan, WorkerOptions options, media::MediaSink& sink);
+  ~RenditionWorker();  // stops and joins (no drain)
+  RenditionWorker(const RenditionWorker&) = delete;
+  RenditionWorker& operator=(const RenditionWorker&) = delete;
+
+  void Start();
+  // Returns false when the picture was dropped.
+  bool PushFrame(av::FramePtr frame, bool force_idr, int64_t anchor_dts);
+  void PushAudioConfig(const media::AudioTrackConfig& config);
+  void PushAudio(const media::AccessUnit& unit);
+  void PushFlush(uint64_t flush_id, bool source_changed);
+  void Stop();
+
+  uint64_t flushed_id() const { return flushed_id_.load(); }
+  RenditionStats Stats() const;
+
+ private:
+  enum class Kind { kFrame, kAudioConfig, kAudio, kFlush };
+  struct Item {
+    Kind kind = Kind::kFrame;
+    av::FramePtr frame;
+    bool force_idr = false;
+    int64_t anchor_dts = 0;
+    media::AudioTrackConfig audio_config;
+    media::AccessUnit audio;
+    uint64_t flush_id = 0;
+    bool source_changed = false;
+  };
+
+  void Run();
+  void HandleFrame(Item item);
+  void HandleAudioConfig(const media::AudioTrackConfig& config);
+  void HandleFlush(const Item& item);
+  base::Status OpenEncoder(double frame_rate);
+  void Encode(const Item& item);
+  void EmitVideo(std::vector<media::AccessUnit>& units);
+  void SendAudio(std::vector<media::AccessUnit>& units);
+  void SendAudioConfig();
+  void RecordError(const base::Status& status);
+
+  const RenditionPlan plan_;
+  const WorkerOptions options_;
+  media::MediaSink& sink_;
+  base::Clock& clock_;
+  WorkQueue<Item> queue_;
+  std::thread thread_;
+  std::atomic<uint64_t> flushed_id_{0};
+
+  // Worker thread state.
+  Scaler scaler_;
+  std::unique_ptr<VideoEncoder> encoder_;
+  bool encoder_failed_ = false;
+  std::optional<Item> first_frame_;  // held to measure the frame rate when the plan has none
+  std::optional<int64_t> last_pts_;
+  std::optional<media::VideoTrackConfig> sent_video_config_;
+  std::optional<media::AudioTrackConfig> audio_config_;
+  bool audio_config_sent_ = false;
+  AudioInterleaver interleaver_;
+
+  mutable std::mutex stats_mu_;
+  RenditionStats stats_;
+};
+
+// A frame rate from the distance between two frames, snapped to a standard rate within 5 %.
+double FrameRateFromInterval(int64_t ticks);
+
+}  // namespace steadycast::transcode

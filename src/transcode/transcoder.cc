@@ -1,0 +1,257 @@
+#include "transcode/transcoder.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavutil/log.h>
+#include <libswscale/swscale.h>
+}
+
+#include "transcode/decode_stage.h"
+
+namespace steadycast::transcode {
+namespace {
+
+constexpr int64_t kLongGopTicks = 4 * media::kTimescale;
+
+int64_t Ticks(double seconds) {
+  return static_cast<int64_t>(std::llround(seconds * media::kTimescale));
+}
+
+base::Status Validate(const LadderPlan& plan, const TranscoderOptions& options,
+                      const std::vector<media::MediaSink*>& sinks) {
+  if (sinks.size() != plan.renditions.size()) {
+    return base::InvalidArgument(fmt::format("transcoder: {} sinks for {} renditions", sinks.size(),
+                                             plan.renditions.size()));
+  }
+  if (std::find(sinks.begin(), sinks.end(), nullptr) != sinks.end()) {
+    return base::InvalidArgument("transcoder: null sink");
+  }
+  size_t passthrough = 0;
+  for (const RenditionPlan& r : plan.renditions) {
+    if (r.passthrough) {
+      ++passthrough;
+      continue;
+    }
+    if (r.width <= 0 || r.height <= 0 || r.width % 2 || r.height % 2 || r.video_kbps <= 0) {
+      return base::InvalidArgument(fmt::format("transcoder: rendition {} is {}x{} at {} kbps",
+                                               r.name, r.width, r.height, r.video_kbps));
+    }
+  }
+  if (passthrough > 1) return base::InvalidArgument("transcoder: more than one passthrough");
+  if (!(options.target_segment_seconds > 0) || !(options.timeline_break_seconds > 0)) {
+    return base::InvalidArgument("transcoder: segment target and break must be > 0");
+  }
+  if (plan.transcoded_count() > 0 && avcodec_find_encoder_by_name("libx264") == nullptr) {
+    return base::Unimplemented("transcoder: libavcodec has no libx264 encoder");
+  }
+  return base::Status::Ok();
+}
+
+}  // namespace
+
+base::Result<std::unique_ptr<Transcoder>> Transcoder::Create(LadderPlan plan,
+                                                             TranscoderOptions options,
+                                                             std::vector<media::MediaSink*> sinks) {
+  SC_RETURN_IF_ERROR(Validate(plan, options, sinks));
+  // libavcodec/x264 log to stderr at INFO by default (encoder statistics at every close).
+  static std::once_flag quiet;
+  std::call_once(quiet, [] { av_log_set_level(AV_LOG_ERROR); });
+  std::unique_ptr<Transcoder> transcoder(
+      new Transcoder(std::move(plan), std::move(options), std::move(sinks)));
+  transcoder->Start();
+  return transcoder;
+}
+
+Transcoder::Transcoder(LadderPlan plan, TranscoderOptions options,
+                       std::vector<media::MediaSink*> sinks)
+    : plan_(std::move(plan)),
+      options_(std::move(options)),
+      cut_mirror_(Ticks(options_.target_segment_seconds), Ticks(options_.timeline_break_seconds)) {
+  const size_t transcoded = plan_.transcoded_count();
+  const int threads = std::max(1, options_.threads_per_stream / std::max<int>(1, transcoded));
+  std::vector<RenditionWorker*> workers;
+  std::vector<int> divisors;
+  for (size_t i = 0; i < plan_.renditions.size(); ++i) {
+    const RenditionPlan& r = plan_.renditions[i];
+    if (r.passthrough) {
+      passthrough_sink_ = sinks[i];
+      continue;
+    }
+    WorkerOptions w;
+    w.preset = options_.preset;
+    w.low_latency = options_.latency_mode == LatencyMode::kLow;
+    // Lookahead within half a segment, so an IDR decision never waits for the next segment.
+    w.max_lookahead =
+        static_cast<int>(options_.target_segment_seconds / 2 * r.frame_rate.value_or(30));
+    w.threads = threads;
+    w.queue_frames = options_.rendition_queue_frames;
+    w.audio_hold_ticks = Ticks(options_.audio_hold_seconds);
+    w.block_when_full = options_.block_when_full;
+    w.sws_flags = options_.sws_flags != 0 ? options_.sws_flags : SWS_BICUBIC;
+    w.clock = options_.clock;
+    if (options_.on_source_changed) {
+      w.on_source_changed = [hook = options_.on_source_changed, i] { hook(i); };
+    }
+    w.on_flushed = [this] {
+      std::lock_guard lock(flush_mu_);
+      flush_cv_.notify_all();
+    };
+    workers_.push_back(std::make_unique<RenditionWorker>(r, std::move(w), *sinks[i]));
+    worker_rendition_index_.push_back(i);
+    workers.push_back(workers_.back().get());
+    divisors.push_back(r.frame_rate_divisor);
+  }
+  if (!workers_.empty()) {
+    DecodeStageOptions d;
+    d.decoder_threads = options_.decoder_threads;
+    d.queue_frames = options_.decode_queue_frames;
+    d.queue_bytes = options_.decode_queue_bytes;
+    d.cut_on_source_keyframes = plan_.has_passthrough();
+    d.target_ticks = Ticks(options_.target_segment_seconds);
+    decode_ = std::make_unique<DecodeStage>(d, std::move(workers), std::move(divisors));
+  }
+}
+
+Transcoder::~Transcoder() {
+  // Producers first: the decode thread may be blocked pushing into a worker queue.
+  for (auto& worker : workers_) worker->Stop();
+  if (decode_) decode_->Stop();
+}
+
+void Transcoder::Start() {
+  for (auto& worker : workers_) worker->Start();
+  if (decode_) decode_->Start();
+}
+
+void Transcoder::OnVideoConfig(const media::VideoTrackConfig& config) {
+  if (passthrough_sink_ != nullptr) passthrough_sink_->OnVideoConfig(config);
+  if (!decode_ || (video_config_ && *video_config_ == config)) return;
+  // A new source configuration: the passthrough packager closes its segment and starts the
+  // next one at a keyframe; the transcoded renditions drain and restart there too.
+  if (video_config_) PushFlush(/*source_changed=*/true);
+  video_config_ = config;
+  SourceItem item;
+  item.kind = SourceItem::Kind::kVideoConfig;
+  item.video_config = config;
+  decode_->Push(std::move(item), Weight{}, PushMode::kMustKeep);
+}
+
+void Transcoder::OnAudioConfig(const media::AudioTrackConfig& config) {
+  if (passthrough_sink_ != nullptr) passthrough_sink_->OnAudioConfig(config);
+  if (!decode_ || (audio_config_ && *audio_config_ == config)) return;
+  // The packager closes the open segment on an audio config change (old and new frames never
+  // share one); every rendition does it at the same point when everything before is drained.
+  if (audio_config_) PushFlush(/*source_changed=*/false);
+  audio_config_ = config;
+  SourceItem item;
+  item.kind = SourceItem::Kind::kAudioConfig;
+  item.audio_config = config;
+  decode_->Push(std::move(item), Weight{}, PushMode::kMustKeep);
+}
+
+void Transcoder::OnAccessUnit(const media::AccessUnit& unit) {
+  const bool video = unit.kind == media::TrackKind::kVideo;
+  ++(video ? video_in_ : audio_in_);
+  if (passthrough_sink_ != nullptr) passthrough_sink_->OnAccessUnit(unit);
+  if (!decode_) return;
+  if (!video) {
+    SourceItem item;
+    item.kind = SourceItem::Kind::kAudio;
+    item.unit = unit;
+    const PushMode mode = options_.block_when_full ? PushMode::kBlockIfFull : PushMode::kMustKeep;
+    const Weight weight{.frames = 0, .bytes = std::max<size_t>(1, unit.data.size())};
+    if (!decode_->Push(std::move(item), weight, mode)) ++source_dropped_;
+    return;
+  }
+  // The segmenter flushes at a timeline break; x264 also needs increasing pts: restart.
+  if (cut_mirror_.IsTimelineBreak(unit)) PushFlush(/*source_changed=*/false);
+  const bool force_idr = cut_mirror_.OnSourceVideo(unit) && plan_.has_passthrough();
+  if (unit.keyframe) {
+    if (last_keyframe_dts_ && unit.dts - *last_keyframe_dts_ > kLongGopTicks) ++long_source_gops_;
+    last_keyframe_dts_ = unit.dts;
+  }
+  PushVideo(unit, force_idr);
+}
+
+void Transcoder::PushVideo(const media::AccessUnit& unit, bool force_idr) {
+  if (skip_until_keyframe_ && !unit.keyframe) {
+    ++source_dropped_;
+    return;
+  }
+  SourceItem item;
+  item.kind = SourceItem::Kind::kVideo;
+  item.unit = unit;
+  item.force_idr = force_idr;
+  const PushMode mode = options_.block_when_full ? PushMode::kBlockIfFull
+                        : unit.keyframe          ? PushMode::kMustKeep
+                                                 : PushMode::kDropIfFull;
+  const Weight weight{.frames = 1, .bytes = unit.data.size()};
+  if (decode_->Push(std::move(item), weight, mode)) {
+    skip_until_keyframe_ = false;
+    if (force_idr) ++forced_idrs_;
+  } else {
+    // Pictures after a lost one cannot be decoded until the next keyframe.
+    ++source_dropped_;
+    skip_until_keyframe_ = true;
+  }
+}
+
+uint64_t Transcoder::PushFlush(bool source_changed) {
+  const uint64_t id = next_flush_id_++;
+  cut_mirror_.Reset();
+  last_keyframe_dts_.reset();
+  skip_until_keyframe_ = false;
+  SourceItem item;
+  item.kind = SourceItem::Kind::kFlush;
+  item.flush_id = id;
+  item.source_changed = source_changed;
+  decode_->Push(std::move(item), Weight{}, PushMode::kMustKeep);
+  return id;
+}
+
+bool Transcoder::AllFlushed(uint64_t id) const {
+  return std::all_of(workers_.begin(), workers_.end(),
+                     [id](const auto& worker) { return worker->flushed_id() >= id; });
+}
+
+void Transcoder::Flush() {
+  if (!decode_) return;
+  const uint64_t id = PushFlush(/*source_changed=*/false);
+  std::unique_lock lock(flush_mu_);
+  flush_cv_.wait(lock, [&] { return AllFlushed(id); });
+}
+
+TranscoderStats Transcoder::Stats() const {
+  TranscoderStats stats;
+  stats.video_in = video_in_.load();
+  stats.audio_in = audio_in_.load();
+  stats.source_dropped = source_dropped_.load();
+  stats.forced_idrs = forced_idrs_.load();
+  stats.long_source_gops = long_source_gops_.load();
+  if (decode_) {
+    stats.decoded_frames = decode_->decoded_frames();
+    stats.decode_errors = decode_->decode_errors();
+    stats.decode_queue_frames = decode_->queue_frames();
+  }
+  size_t next_worker = 0;
+  for (size_t i = 0; i < plan_.renditions.size(); ++i) {
+    if (plan_.renditions[i].passthrough) {
+      RenditionStats r;
+      r.name = plan_.renditions[i].name;
+      r.passthrough = true;
+      r.frames_in = r.frames_out = stats.video_in;
+      r.audio_out = stats.audio_in;
+      stats.renditions.push_back(std::move(r));
+    } else {
+      stats.renditions.push_back(workers_[next_worker++]->Stats());
+    }
+  }
+  return stats;
+}
+
+}  // namespace steadycast::transcode

@@ -1,0 +1,152 @@
+#pragma once
+// Transcoder: one live stream's ABR ladder (issue 5). A MediaSink that takes the publisher's
+// media and writes one media stream per planned rendition into that rendition's MediaSink
+// (normally its packager): the passthrough rendition gets the source units unchanged; each
+// transcoded rendition gets its own H.264 (x264) stream with IDRs at the same presentation
+// times as every other rendition, plus the source audio.
+//
+// Pipeline (README.md has the diagram):
+//   caller (publisher strand) ── passthrough sink (direct, never dropped)
+//        └─ decode queue ─▶ decode thread (one libavcodec decode) ─▶ per-rendition queues
+//             ─▶ rendition workers (scale + x264 + audio interleave) ─▶ rendition sinks
+//
+// Keyframe alignment (keyframe_policy.h): with a passthrough rendition, the IDR frames are
+// chosen on the caller thread from the complete source stream by mirroring the packager's
+// segmenter (source keyframe whose dts is ≥ target after the last cut), so drops further
+// down never move a cut. Without one, IDRs follow a fixed cadence of `target` by pts.
+//
+// Audio: the source audio (AAC-LC normally; anything else is passed on the same way) is
+// shared by all renditions unchanged, muxed into every variant; no re-encode.
+//
+// Threading: OnVideoConfig / OnAudioConfig / OnAccessUnit / Flush are called from one thread
+// at a time (the publisher's strand). Each sink is called from one thread at a time: the
+// passthrough sink from the caller's thread, each transcoded sink from its worker's thread.
+// Stats() is thread-safe. Sinks must outlive the Transcoder; destruction stops the threads
+// without draining (call Flush() first to get the tail out).
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "media/media_sink.h"
+#include "transcode/keyframe_policy.h"
+#include "transcode/ladder.h"
+#include "transcode/rendition_worker.h"
+#include "transcode/work_queue.h"
+
+namespace steadycast::transcode {
+
+enum class LatencyMode {
+  kStandard,  // x264 preset as configured; B-frames and lookahead (capped to ~1/2 segment)
+  kLow,       // tune=zerolatency: no B-frames, no lookahead, frames leave the encoder at once
+};
+
+struct TranscoderOptions {
+  LatencyMode latency_mode = LatencyMode::kStandard;
+  std::string preset = "veryfast";  // x264 preset
+  // x264 threads for the whole stream, shared by its encoders (each gets max(1, budget / n)),
+  // so that two ladders on two cores degrade evenly instead of starving each other.
+  int threads_per_stream = 2;
+  int decoder_threads = 1;
+  double target_segment_seconds = 2.0;  // must equal the packager's target
+  // The packager's timeline-break rule (max_segment_seconds), mirrored for the cut decisions.
+  double timeline_break_seconds = 12.0;
+  // Decode queue: source access units waiting for the decoder. When full, video is dropped
+  // until the next source keyframe (a gap the decoder can recover from).
+  size_t decode_queue_frames = 90;
+  size_t decode_queue_bytes = 32 * 1024 * 1024;
+  // Per rendition: decoded pictures waiting for the encoder (each up to a raw source picture).
+  size_t rendition_queue_frames = 8;
+  double audio_hold_seconds = 5.0;
+  // Offline/tests: wait for room instead of dropping (the caller is slowed down instead).
+  bool block_when_full = false;
+  int sws_flags = 0;             // 0 = SWS_BICUBIC
+  base::Clock* clock = nullptr;  // for speed measurement; the real clock when null
+  // Called on a transcoded rendition's worker thread, after all output for the old source
+  // configuration, when the source video configuration changed mid-stream. The passthrough
+  // packager closes its open segment on its own config change; the owner should make the
+  // transcoded rendition's packager do the same (StreamPackager::OnDiscontinuity), because
+  // the transcoded output config does not change and would otherwise not close it.
+  std::function<void(size_t rendition_index)> on_source_changed;
+};
+
+struct TranscoderStats {
+  uint64_t video_in = 0;
+  uint64_t audio_in = 0;
+  uint64_t source_dropped = 0;  // video dropped at the decode queue (decoder overloaded)
+  uint64_t decoded_frames = 0;
+  uint64_t decode_errors = 0;
+  uint64_t forced_idrs = 0;       // IDRs requested of the transcoded renditions
+  uint64_t long_source_gops = 0;  // source keyframe intervals > 4 s seen (passthrough mode)
+  size_t decode_queue_frames = 0;
+  std::vector<RenditionStats> renditions;  // plan order
+};
+
+class DecodeStage;
+
+class Transcoder : public media::MediaSink {
+ public:
+  // `sinks[i]` receives rendition `plan.renditions[i]`. Fails if the counts differ, a sink is
+  // null, or libx264 is unavailable. Threads start here.
+  static base::Result<std::unique_ptr<Transcoder>> Create(LadderPlan plan,
+                                                          TranscoderOptions options,
+                                                          std::vector<media::MediaSink*> sinks);
+  ~Transcoder() override;
+  Transcoder(const Transcoder&) = delete;
+  Transcoder& operator=(const Transcoder&) = delete;
+
+  void OnVideoConfig(const media::VideoTrackConfig& config) override;
+  void OnAudioConfig(const media::AudioTrackConfig& config) override;
+  void OnAccessUnit(const media::AccessUnit& unit) override;
+
+  // Drains the decoder and every encoder and writes everything out (end of stream, or before
+  // a discontinuity); returns when every rendition's sink has received it. The next source
+  // keyframe starts fresh encoders (each begins with an IDR).
+  void Flush();
+
+  TranscoderStats Stats() const;
+  const LadderPlan& plan() const { return plan_; }
+
+ private:
+  Transcoder(LadderPlan plan, TranscoderOptions options, std::vector<media::MediaSink*> sinks);
+  void Start();
+  // Inserts a flush marker into the pipeline (and resets the cut mirror); returns its id.
+  uint64_t PushFlush(bool source_changed);
+  void PushVideo(const media::AccessUnit& unit, bool force_idr);
+  bool AllFlushed(uint64_t id) const;
+
+  const LadderPlan plan_;
+  const TranscoderOptions options_;
+  media::MediaSink* passthrough_sink_ = nullptr;
+  std::vector<std::unique_ptr<RenditionWorker>> workers_;  // transcoded renditions
+  std::vector<size_t> worker_rendition_index_;             // plan index of each worker
+  std::unique_ptr<DecodeStage> decode_;
+
+  // Caller-thread state.
+  SegmentCutMirror cut_mirror_;
+  std::optional<media::VideoTrackConfig> video_config_;
+  std::optional<media::AudioTrackConfig> audio_config_;
+  bool skip_until_keyframe_ = false;  // a video unit was dropped at the decode queue
+  std::optional<int64_t> last_keyframe_dts_;
+  uint64_t next_flush_id_ = 1;
+
+  std::atomic<uint64_t> video_in_{0};
+  std::atomic<uint64_t> audio_in_{0};
+  std::atomic<uint64_t> source_dropped_{0};
+  std::atomic<uint64_t> forced_idrs_{0};
+  std::atomic<uint64_t> long_source_gops_{0};
+
+  mutable std::mutex flush_mu_;
+  std::condition_variable flush_cv_;
+};
+
+}  // namespace steadycast::transcode
