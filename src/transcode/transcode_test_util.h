@@ -39,6 +39,9 @@ struct SourceSpec {
   int b_frames = 0;
   int64_t first_pts = 900'000;  // 10 s: sources do not start at zero
   const char* preset = "ultrafast";
+  // "libx265": H.265 with in-band parameter sets and no configuration record, as MPEG-TS
+  // ingest delivers it (the config carries only codec and size).
+  const char* encoder = "libx264";
 };
 
 struct SourceStream {
@@ -65,8 +68,9 @@ inline void FillPattern(AVFrame& frame, int index) {
 
 inline base::Result<SourceStream> MakeSource(const SourceSpec& spec) {
   av_log_set_level(AV_LOG_ERROR);  // x264 prints its statistics at INFO
-  const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
-  if (codec == nullptr) return base::Unimplemented("no libx264");
+  const bool hevc = std::string(spec.encoder) == "libx265";
+  const AVCodec* codec = avcodec_find_encoder_by_name(spec.encoder);
+  if (codec == nullptr) return base::Unimplemented(std::string("no ") + spec.encoder);
   av::CodecContextPtr c(avcodec_alloc_context3(codec));
   c->width = spec.width;
   c->height = spec.height;
@@ -78,16 +82,29 @@ inline base::Result<SourceStream> MakeSource(const SourceSpec& spec) {
   c->max_b_frames = spec.b_frames;
   c->bit_rate = 1'000'000;
   c->thread_count = 1;
-  c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+  if (!hevc) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   AVDictionary* options = nullptr;
   av_dict_set(&options, "preset", spec.preset, 0);
-  av_dict_set(&options, "x264-params", "scenecut=0:force-cfr=1", 0);
+  if (hevc) {
+    const std::string params = "log-level=error:scenecut=0:keyint=" + std::to_string(spec.keyint) +
+                               ":min-keyint=" + std::to_string(spec.keyint) +
+                               ":bframes=" + std::to_string(spec.b_frames);
+    av_dict_set(&options, "x265-params", params.c_str(), 0);
+  } else {
+    av_dict_set(&options, "x264-params", "scenecut=0:force-cfr=1", 0);
+  }
   const int ret = avcodec_open2(c.get(), codec, &options);
   av_dict_free(&options);
   if (ret < 0) return av::Error(ret, "test source: open");
   SourceStream out;
-  SC_ASSIGN_OR_RETURN(out.config,
-                      ConfigFromExtradata({c->extradata, static_cast<size_t>(c->extradata_size)}));
+  if (hevc) {
+    out.config.codec = media::Codec::kH265;
+    out.config.width = spec.width;
+    out.config.height = spec.height;
+  } else {
+    SC_ASSIGN_OR_RETURN(
+        out.config, ConfigFromExtradata({c->extradata, static_cast<size_t>(c->extradata_size)}));
+  }
   av::FramePtr frame(av_frame_alloc());
   frame->width = spec.width;
   frame->height = spec.height;
@@ -97,6 +114,7 @@ inline base::Result<SourceStream> MakeSource(const SourceSpec& spec) {
   auto receive = [&]() {
     while (avcodec_receive_packet(c.get(), packet.get()) == 0) {
       media::AccessUnit unit;
+      unit.codec = hevc ? media::Codec::kH265 : media::Codec::kH264;
       unit.pts = packet->pts;
       unit.dts = packet->dts;
       unit.keyframe = (packet->flags & AV_PKT_FLAG_KEY) != 0;

@@ -335,6 +335,25 @@ TEST(Transcoder, OverloadDropsButKeepsMemoryBoundedAndCutsAligned) {
   }
 }
 
+TEST(Transcoder, H265SourceWithInBandParameterSets) {
+  const SourceSpec spec{
+      .width = 640, .height = 360, .fps = 30, .frames = 75, .keyint = 30, .encoder = "libx265"};
+  const SourceStream source = Source(spec);
+  ASSERT_EQ(source.video.size(), 75u);
+  const LadderPlan plan = PlanFor(source.config);
+  ASSERT_FALSE(plan.has_passthrough());
+  const Outcome out = RunLadder(plan, FastOptions(), source.config, source.video, false);
+  EXPECT_EQ(out.stats.decode_errors, 0u);
+  ASSERT_EQ(out.sinks.size(), 2u);
+  for (const auto& sink : out.sinks) {
+    const auto video = sink->Video();
+    EXPECT_EQ(video.size(), 75u);
+    EXPECT_EQ(KeyPts(video), (std::vector<int64_t>{spec.first_pts, spec.first_pts + kTarget}));
+    ASSERT_EQ(sink->video_configs.size(), 1u);
+    EXPECT_EQ(sink->video_configs[0].codec, media::Codec::kH264);
+  }
+}
+
 TEST(Transcoder, PassthroughOnlyForwardsWithoutThreads) {
   const SourceStream source = Source({.width = 320, .height = 180, .frames = 10, .keyint = 5});
   const LadderPlan plan = PlanFor(source.config, {.kind = LadderKind::kPassthrough, .rungs = {}});
