@@ -36,6 +36,12 @@ using SwsPtr = std::unique_ptr<SwsContext, SwsDeleter>;
 // "what: <av_strerror text> (code)" with an ErrorCode chosen from the AVERROR value.
 base::Status Error(int averror, std::string_view what);
 
+// Routes FFmpeg's log (process-wide: transcode/ is the only user of the FFmpeg libraries) into
+// spdlog at debug level, and lowers FFmpeg's own level to errors, so that corrupt input and
+// x264's statistics never reach stderr. The transcoder counts and logs errors itself, rate
+// limited. Idempotent and thread-safe.
+void InstallLogBridge();
+
 // A new reference to `frame`'s buffers (av_frame_clone); null only when out of memory.
 FramePtr CloneFrame(const AVFrame& frame);
 

@@ -58,9 +58,7 @@ base::Result<std::unique_ptr<Transcoder>> Transcoder::Create(LadderPlan plan,
                                                              TranscoderOptions options,
                                                              std::vector<media::MediaSink*> sinks) {
   SC_RETURN_IF_ERROR(Validate(plan, options, sinks));
-  // libavcodec/x264 log to stderr at INFO by default (encoder statistics at every close).
-  static std::once_flag quiet;
-  std::call_once(quiet, [] { av_log_set_level(AV_LOG_ERROR); });
+  av::InstallLogBridge();
   std::unique_ptr<Transcoder> transcoder(
       new Transcoder(std::move(plan), std::move(options), std::move(sinks)));
   transcoder->Start();

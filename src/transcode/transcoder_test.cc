@@ -3,6 +3,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <random>
 #include <set>
 #include <vector>
 
@@ -181,6 +182,24 @@ TEST(Transcoder, Ladder1280x720WithBFramesCutsOnlyAtSegmenterKeyframes) {
   EXPECT_EQ(KeyPts(out.sinks[0]->Video()).size(), 5u);  // the source's own keyframes
 }
 
+TEST(Transcoder, StandardModeReordersOnBothSidesAndStaysAligned) {
+  // B-frames in the source and in the renditions (veryfast): cuts still match the segmenter
+  // rule on every rendition, at the passthrough's cut frames.
+  const SourceSpec spec{
+      .width = 640, .height = 360, .fps = 30, .frames = 135, .keyint = 30, .b_frames = 2};
+  const SourceStream source = Source(spec);
+  TranscoderOptions options = FastOptions();
+  options.preset = "veryfast";
+  const auto audio = testing::MakeAudio(spec.first_pts, 5 * media::kTimescale);
+  const Outcome out = RunLadder(PlanFor(source.config), options, source.config,
+                                testing::Interleave(source.video, audio));
+  const int64_t t0 = spec.first_pts;
+  ExpectLadder(out, 135, audio.size(), {t0, t0 + kTarget, t0 + 2 * kTarget});
+  bool reordered = false;
+  for (const auto& u : out.sinks[1]->Video()) reordered = reordered || u.dts != u.pts;
+  EXPECT_TRUE(reordered);
+}
+
 TEST(Transcoder, LowLatencyHasNoReorderingAndStaysAligned) {
   const SourceSpec spec{.width = 640, .height = 360, .fps = 30, .frames = 90, .keyint = 60};
   const SourceStream source = Source(spec);
@@ -352,6 +371,36 @@ TEST(Transcoder, H265SourceWithInBandParameterSets) {
     ASSERT_EQ(sink->video_configs.size(), 1u);
     EXPECT_EQ(sink->video_configs[0].codec, media::Codec::kH264);
   }
+}
+
+TEST(Transcoder, CorruptInputIsCountedNotFatal) {
+  const SourceSpec spec{.width = 320, .height = 180, .fps = 30, .frames = 60, .keyint = 30};
+  const SourceStream source = Source(spec);
+  std::vector<media::AccessUnit> units;
+  std::mt19937 rng(7);
+  for (int i = 0; i < 40; ++i) {
+    media::AccessUnit junk;
+    junk.pts = junk.dts = spec.first_pts - (40 - i) * 3000;
+    junk.keyframe = i % 10 == 0;
+    std::vector<uint8_t> bytes(1 + rng() % 300);
+    for (auto& b : bytes) b = static_cast<uint8_t>(rng());
+    if (i % 3 == 0) {  // a well-formed length prefix around garbage NAL bytes
+      const uint32_t n = static_cast<uint32_t>(bytes.size());
+      bytes.insert(bytes.begin(),
+                   {uint8_t(n >> 24), uint8_t(n >> 16), uint8_t(n >> 8), uint8_t(n)});
+      bytes[4] = static_cast<uint8_t>(0x65);  // IDR slice header byte
+    }
+    junk.data = base::Buffer::Take(std::move(bytes));
+    units.push_back(std::move(junk));
+  }
+  units.insert(units.end(), source.video.begin(), source.video.end());
+  LadderSetting custom{.kind = LadderKind::kCustom, .rungs = {{144, 200}}};
+  const Outcome out =
+      RunLadder(PlanFor(source.config, custom), FastOptions(), source.config, units, false);
+  EXPECT_GT(out.stats.decode_errors, 0u);
+  const auto video = out.sinks[0]->Video();
+  EXPECT_GE(video.size(), 60u);  // the valid part all came through
+  ExpectMonotonic(video, "144p");
 }
 
 TEST(Transcoder, PassthroughOnlyForwardsWithoutThreads) {
