@@ -268,10 +268,16 @@ void RenditionWorker::HandleFlush(const Item& item) {
 }
 
 void RenditionWorker::RecordError(const base::Status& status) {
-  SC_LOG_WARN("transcode {}: {}", plan_.name, status.ToString());
-  std::lock_guard lock(stats_mu_);
-  ++stats_.errors;
-  stats_.last_error = status.ToString();
+  uint64_t errors = 0;
+  {
+    std::lock_guard lock(stats_mu_);
+    errors = ++stats_.errors;
+    stats_.last_error = status.ToString();
+  }
+  // A broken input can fail every picture: log the first and then every 100th.
+  if (errors == 1 || errors % 100 == 0) {
+    SC_LOG_WARN("transcode {}: error #{}: {}", plan_.name, errors, status.ToString());
+  }
 }
 
 }  // namespace steadycast::transcode

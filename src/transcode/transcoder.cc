@@ -69,6 +69,7 @@ Transcoder::Transcoder(LadderPlan plan, TranscoderOptions options,
                        std::vector<media::MediaSink*> sinks)
     : plan_(std::move(plan)),
       options_(std::move(options)),
+      cut_on_source_keyframes_(plan_.has_passthrough()),
       cut_mirror_(Ticks(options_.target_segment_seconds), Ticks(options_.timeline_break_seconds)) {
   const size_t transcoded = plan_.transcoded_count();
   const int threads = std::max(1, options_.threads_per_stream / std::max<int>(1, transcoded));
@@ -100,7 +101,6 @@ Transcoder::Transcoder(LadderPlan plan, TranscoderOptions options,
       flush_cv_.notify_all();
     };
     workers_.push_back(std::make_unique<RenditionWorker>(r, std::move(w), *sinks[i]));
-    worker_rendition_index_.push_back(i);
     workers.push_back(workers_.back().get());
     divisors.push_back(r.frame_rate_divisor);
   }
@@ -109,7 +109,7 @@ Transcoder::Transcoder(LadderPlan plan, TranscoderOptions options,
     d.decoder_threads = options_.decoder_threads;
     d.queue_frames = options_.decode_queue_frames;
     d.queue_bytes = options_.decode_queue_bytes;
-    d.cut_on_source_keyframes = plan_.has_passthrough();
+    d.cut_on_source_keyframes = cut_on_source_keyframes_;
     d.target_ticks = Ticks(options_.target_segment_seconds);
     decode_ = std::make_unique<DecodeStage>(d, std::move(workers), std::move(divisors));
   }
@@ -168,7 +168,7 @@ void Transcoder::OnAccessUnit(const media::AccessUnit& unit) {
   }
   // The segmenter flushes at a timeline break; x264 also needs increasing pts: restart.
   if (cut_mirror_.IsTimelineBreak(unit)) PushFlush(/*source_changed=*/false);
-  const bool force_idr = cut_mirror_.OnSourceVideo(unit) && plan_.has_passthrough();
+  const bool force_idr = cut_mirror_.OnSourceVideo(unit) && cut_on_source_keyframes_;
   if (unit.keyframe) {
     if (last_keyframe_dts_ && unit.dts - *last_keyframe_dts_ > kLongGopTicks) ++long_source_gops_;
     last_keyframe_dts_ = unit.dts;

@@ -128,10 +128,10 @@ class Transcoder : public media::MediaSink {
   const TranscoderOptions options_;
   media::MediaSink* passthrough_sink_ = nullptr;
   std::vector<std::unique_ptr<RenditionWorker>> workers_;  // transcoded renditions
-  std::vector<size_t> worker_rendition_index_;             // plan index of each worker
   std::unique_ptr<DecodeStage> decode_;
 
   // Caller-thread state.
+  const bool cut_on_source_keyframes_;  // a passthrough rendition decides the cuts
   SegmentCutMirror cut_mirror_;
   std::optional<media::VideoTrackConfig> video_config_;
   std::optional<media::AudioTrackConfig> audio_config_;

@@ -49,7 +49,7 @@ std::string X264Params(const EncoderSettings& s) {
   return params;
 }
 
-base::Status Configure(AVCodecContext& c, const EncoderSettings& s) {
+void Configure(AVCodecContext& c, const EncoderSettings& s) {
   c.width = s.width;
   c.height = s.height;
   c.pix_fmt = AV_PIX_FMT_YUV420P;
@@ -61,7 +61,6 @@ base::Status Configure(AVCodecContext& c, const EncoderSettings& s) {
   c.rc_buffer_size = s.bufsize_kbits * 1000;
   c.thread_count = std::max(1, s.threads);
   c.flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-  return base::Status::Ok();
 }
 
 }  // namespace
@@ -96,7 +95,7 @@ base::Result<std::unique_ptr<VideoEncoder>> VideoEncoder::Open(const EncoderSett
   if (codec == nullptr) return av::Error(AVERROR_ENCODER_NOT_FOUND, "encoder: libx264");
   av::CodecContextPtr context(avcodec_alloc_context3(codec));
   if (!context) return av::Error(AVERROR(ENOMEM), "encoder: alloc");
-  SC_RETURN_IF_ERROR(Configure(*context, settings));
+  Configure(*context, settings);
   AVDictionary* options = nullptr;
   av_dict_set(&options, "preset", settings.preset.c_str(), 0);
   if (settings.low_latency) av_dict_set(&options, "tune", "zerolatency", 0);
