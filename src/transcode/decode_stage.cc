@@ -90,7 +90,8 @@ void DecodeStage::HandleFlush(const SourceItem& item) {
   cadence_.Reset();
   for (FrameDecimator& decimator : decimators_) decimator.Reset();
   need_keyframe_ = true;
-  for (RenditionWorker* worker : workers_) worker->PushFlush(item.flush_id, item.source_changed);
+  for (RenditionWorker* worker : workers_)
+    worker->PushFlush(item.flush_id, item.source_changed, item.must_deliver);
 }
 
 void DecodeStage::Distribute(const AVFrame& frame) {

@@ -34,6 +34,7 @@ struct SourceItem {
   bool force_idr = false;  // the caller's cut decision for this source picture
   uint64_t flush_id = 0;
   bool source_changed = false;
+  bool must_deliver = false;  // an explicit Flush() waits for this marker
 };
 
 struct DecodeStageOptions {

@@ -80,7 +80,7 @@ void RenditionWorker::PushAudioConfig(const media::AudioTrackConfig& config) {
   Item item;
   item.kind = Kind::kAudioConfig;
   item.audio_config = config;
-  (void)queue_.Push(std::move(item), Weight{}, PushMode::kMustKeep);
+  PushControl(std::move(item), false);
 }
 
 void RenditionWorker::PushAudio(const media::AccessUnit& unit) {
@@ -92,12 +92,20 @@ void RenditionWorker::PushAudio(const media::AccessUnit& unit) {
   (void)queue_.Push(std::move(item), Weight{.frames = 0, .bytes = bytes}, mode);
 }
 
-void RenditionWorker::PushFlush(uint64_t flush_id, bool source_changed) {
+void RenditionWorker::PushFlush(uint64_t flush_id, bool source_changed, bool must_deliver) {
   Item item;
   item.kind = Kind::kFlush;
   item.flush_id = flush_id;
   item.source_changed = source_changed;
-  (void)queue_.Push(std::move(item), Weight{}, PushMode::kMustKeep);
+  PushControl(std::move(item), must_deliver);
+}
+
+void RenditionWorker::PushControl(Item item, bool must_deliver) {
+  const bool block = must_deliver || options_.block_when_full;
+  if (!queue_.Push(std::move(item), kControlWeight,
+                   block ? PushMode::kBlockIfFull : PushMode::kMustKeep)) {
+    RecordError(base::ResourceExhausted("queue flooded with control items: one dropped"));
+  }
 }
 
 RenditionStats RenditionWorker::Stats() const {

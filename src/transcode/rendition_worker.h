@@ -45,7 +45,7 @@ struct RenditionStats {
   uint64_t idr_dropped = 0;     // forced IDRs lost to a full queue (alignment broken once)
   uint64_t keyframes_out = 0;
   uint64_t audio_out = 0;
-  uint64_t errors = 0;  // scale/encode failures
+  uint64_t errors = 0;  // scale/encode failures, control items lost to a flooded queue
   size_t queue_frames = 0;
   double media_seconds = 0;  // presentation time encoded
   double busy_seconds = 0;   // wall time spent scaling and encoding
@@ -83,7 +83,8 @@ class RenditionWorker {
   bool PushFrame(av::FramePtr frame, bool force_idr, int64_t anchor_dts);
   void PushAudioConfig(const media::AudioTrackConfig& config);
   void PushAudio(const media::AccessUnit& unit);
-  void PushFlush(uint64_t flush_id, bool source_changed);
+  // `must_deliver` (an explicit Flush() someone waits for): wait for room instead of dropping.
+  void PushFlush(uint64_t flush_id, bool source_changed, bool must_deliver);
   void Stop();
 
   uint64_t flushed_id() const { return flushed_id_.load(); }
@@ -112,6 +113,7 @@ class RenditionWorker {
   void SendAudio(std::vector<media::AccessUnit>& units);
   void SendAudioConfig();
   void RecordError(const base::Status& status);
+  void PushControl(Item item, bool must_deliver);
 
   const RenditionPlan plan_;
   const WorkerOptions options_;

@@ -131,12 +131,12 @@ void Transcoder::OnVideoConfig(const media::VideoTrackConfig& config) {
   if (!decode_ || (video_config_ && *video_config_ == config)) return;
   // A new source configuration: the passthrough packager closes its segment and starts the
   // next one at a keyframe; the transcoded renditions drain and restart there too.
-  if (video_config_) PushFlush(/*source_changed=*/true);
+  if (video_config_) PushFlush(/*source_changed=*/true, /*must_deliver=*/false);
   video_config_ = config;
   SourceItem item;
   item.kind = SourceItem::Kind::kVideoConfig;
   item.video_config = config;
-  decode_->Push(std::move(item), Weight{}, PushMode::kMustKeep);
+  PushControl(std::move(item), false);
 }
 
 void Transcoder::OnAudioConfig(const media::AudioTrackConfig& config) {
@@ -144,12 +144,12 @@ void Transcoder::OnAudioConfig(const media::AudioTrackConfig& config) {
   if (!decode_ || (audio_config_ && *audio_config_ == config)) return;
   // The packager closes the open segment on an audio config change (old and new frames never
   // share one); every rendition does it at the same point when everything before is drained.
-  if (audio_config_) PushFlush(/*source_changed=*/false);
+  if (audio_config_) PushFlush(/*source_changed=*/false, /*must_deliver=*/false);
   audio_config_ = config;
   SourceItem item;
   item.kind = SourceItem::Kind::kAudioConfig;
   item.audio_config = config;
-  decode_->Push(std::move(item), Weight{}, PushMode::kMustKeep);
+  PushControl(std::move(item), false);
 }
 
 void Transcoder::OnAccessUnit(const media::AccessUnit& unit) {
@@ -167,7 +167,7 @@ void Transcoder::OnAccessUnit(const media::AccessUnit& unit) {
     return;
   }
   // The segmenter flushes at a timeline break; x264 also needs increasing pts: restart.
-  if (cut_mirror_.IsTimelineBreak(unit)) PushFlush(/*source_changed=*/false);
+  if (cut_mirror_.IsTimelineBreak(unit)) PushFlush(/*source_changed=*/false, false);
   const bool force_idr = cut_mirror_.OnSourceVideo(unit) && cut_on_source_keyframes_;
   if (unit.keyframe) {
     if (last_keyframe_dts_ && unit.dts - *last_keyframe_dts_ > kLongGopTicks) ++long_source_gops_;
@@ -199,7 +199,7 @@ void Transcoder::PushVideo(const media::AccessUnit& unit, bool force_idr) {
   }
 }
 
-uint64_t Transcoder::PushFlush(bool source_changed) {
+uint64_t Transcoder::PushFlush(bool source_changed, bool must_deliver) {
   const uint64_t id = next_flush_id_++;
   cut_mirror_.Reset();
   last_keyframe_dts_.reset();
@@ -208,8 +208,18 @@ uint64_t Transcoder::PushFlush(bool source_changed) {
   item.kind = SourceItem::Kind::kFlush;
   item.flush_id = id;
   item.source_changed = source_changed;
-  decode_->Push(std::move(item), Weight{}, PushMode::kMustKeep);
+  item.must_deliver = must_deliver;
+  PushControl(std::move(item), must_deliver);
   return id;
+}
+
+void Transcoder::PushControl(SourceItem item, bool must_deliver) {
+  const bool block = must_deliver || options_.block_when_full;
+  // Only a publisher flooding configuration changes can fill the queue with these.
+  if (!decode_->Push(std::move(item), kControlWeight,
+                     block ? PushMode::kBlockIfFull : PushMode::kMustKeep)) {
+    ++source_dropped_;
+  }
 }
 
 bool Transcoder::AllFlushed(uint64_t id) const {
@@ -219,7 +229,7 @@ bool Transcoder::AllFlushed(uint64_t id) const {
 
 void Transcoder::Flush() {
   if (!decode_) return;
-  const uint64_t id = PushFlush(/*source_changed=*/false);
+  const uint64_t id = PushFlush(/*source_changed=*/false, /*must_deliver=*/true);
   std::unique_lock lock(flush_mu_);
   flush_cv_.wait(lock, [&] { return AllFlushed(id); });
 }

@@ -92,6 +92,7 @@ struct TranscoderStats {
 };
 
 class DecodeStage;
+struct SourceItem;
 
 class Transcoder : public media::MediaSink {
  public:
@@ -120,7 +121,8 @@ class Transcoder : public media::MediaSink {
   Transcoder(LadderPlan plan, TranscoderOptions options, std::vector<media::MediaSink*> sinks);
   void Start();
   // Inserts a flush marker into the pipeline (and resets the cut mirror); returns its id.
-  uint64_t PushFlush(bool source_changed);
+  uint64_t PushFlush(bool source_changed, bool must_deliver);
+  void PushControl(SourceItem item, bool must_deliver);
   void PushVideo(const media::AccessUnit& unit, bool force_idr);
   bool AllFlushed(uint64_t id) const;
 

@@ -403,6 +403,27 @@ TEST(Transcoder, CorruptInputIsCountedNotFatal) {
   ExpectMonotonic(video, "144p");
 }
 
+TEST(Transcoder, ConfigFloodStaysBounded) {
+  const SourceStream source = Source({.width = 320, .height = 180, .frames = 30, .keyint = 30});
+  media::VideoTrackConfig other = source.config;
+  other.level_idc = static_cast<uint8_t>(other.level_idc + 1);
+  TranscoderOptions options;
+  options.preset = "ultrafast";
+  options.decode_queue_bytes = 64 * 1024;  // four control items
+  const LadderPlan plan =
+      PlanFor(source.config, {.kind = LadderKind::kCustom, .rungs = {{144, 200}}});
+  RecordingSink sink;
+  auto transcoder = Transcoder::Create(plan, options, {&sink});
+  ASSERT_TRUE(transcoder.ok());
+  for (int i = 0; i < 2000; ++i) (*transcoder)->OnVideoConfig(i % 2 ? other : source.config);
+  (*transcoder)->OnVideoConfig(source.config);
+  for (const auto& u : source.video) (*transcoder)->OnAccessUnit(u);
+  (*transcoder)->Flush();
+  const TranscoderStats stats = (*transcoder)->Stats();
+  EXPECT_GT(stats.source_dropped, 0u);
+  EXPECT_EQ(stats.decode_queue_frames, 0u);
+}
+
 TEST(Transcoder, PassthroughOnlyForwardsWithoutThreads) {
   const SourceStream source = Source({.width = 320, .height = 180, .frames = 10, .keyint = 5});
   const LadderPlan plan = PlanFor(source.config, {.kind = LadderKind::kPassthrough, .rungs = {}});

@@ -2,10 +2,11 @@
 // WorkQueue: the bounded hand-off between transcoder threads (caller → decode thread →
 // rendition workers). Each item has a weight in frames and bytes; the queue holds at most
 // `max_frames` / `max_bytes` of weight for ordinary pushes, and up to twice that for pushes
-// that must not be lost (forced IDRs, keyframes that end a drop run). Items with no weight
-// (configuration changes, flush markers) are always accepted, so control never drops.
-// The drop policy itself (what to drop, what to count) belongs to the caller: Push reports
-// whether the item was taken.
+// that must not be lost (forced IDRs, keyframes that end a drop run). Control items
+// (configuration changes, flush markers) weigh kControlWeight, so a publisher flooding config
+// changes cannot grow a queue without bound either; items of no weight at all are always
+// accepted. The drop policy itself (what to drop, what to count) belongs to the caller: Push
+// reports whether the item was taken.
 //
 // Thread-safe: any number of producers and consumers. Close() wakes everyone; after it, Push
 // refuses and Pop returns nullopt.
@@ -29,6 +30,9 @@ struct Weight {
   size_t frames = 0;
   size_t bytes = 0;
 };
+
+// What a configuration change or flush marker counts against a queue's byte limit.
+inline constexpr Weight kControlWeight{.frames = 0, .bytes = 16 * 1024};
 
 template <typename T>
 class WorkQueue {
