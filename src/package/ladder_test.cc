@@ -94,11 +94,11 @@ std::vector<std::string> DecodeTimes(const StreamPackager& packager, const std::
 // Every rendition lists the same numbers with the same durations and discontinuity sequence
 // numbers, and segment N starts at the same decode times everywhere.
 void ExpectAligned(const StreamPackager& packager, size_t min_segments) {
-  const std::string first = packager.rendition_name(0);
+  const std::string& first = packager.rendition_name(0);
   const ParsedPlaylist reference = PlaylistOf(packager, first);
   ASSERT_GE(reference.segments.size(), min_segments);
   for (size_t i = 1; i < packager.rendition_count(); ++i) {
-    const std::string name = packager.rendition_name(i);
+    const std::string& name = packager.rendition_name(i);
     const ParsedPlaylist p = PlaylistOf(packager, name);
     EXPECT_EQ(p.media_sequence, reference.media_sequence) << name;
     EXPECT_EQ(p.discontinuity_sequence, reference.discontinuity_sequence) << name;
@@ -222,7 +222,7 @@ TEST(LadderTest, WriterMethodsFeedRenditionZero) {
   } forward(driver.packager());
   direct.Configure(forward);
   driver.Configure(1);
-  direct.FeedUntil(forward, 5 * 90000);
+  direct.FeedUntil(forward, int64_t{5} * 90000);
   driver.Feed(5.0, {1});
   ExpectAligned(driver.packager(), 2);
 }
@@ -363,11 +363,13 @@ TEST(LadderTest, ConcurrentWritersAndReaders) {
     base::FakeClock clock;
     const std::vector<LadderRung> rungs = ThreeRungs();
     std::vector<RenditionSpec> specs;
+    specs.reserve(rungs.size());
     for (const auto& r : rungs) specs.push_back({r.name});
     StreamPackager packager({}, specs, clock);
     std::atomic<bool> done{false};
     std::atomic<uint64_t> served{0};
     std::vector<std::thread> readers;
+    readers.reserve(2);
     for (int i = 0; i < 2; ++i) {
       readers.emplace_back([&, i] {
         while (!done) {
@@ -387,7 +389,7 @@ TEST(LadderTest, ConcurrentWritersAndReaders) {
         RungFeed feed(rung);
         media::MediaSink& sink = packager.Rendition(i);
         feed.Configure(sink);
-        feed.FeedUntil(sink, 30 * 90000);
+        feed.FeedUntil(sink, int64_t{30} * 90000);
       });
     }
     for (auto& t : writers) t.join();
@@ -408,7 +410,7 @@ TEST(LadderTest, DiscontinuityRacingTheWritersIsSafe) {
     writers.emplace_back([&packager, rung = rungs[i], i] {
       RungFeed feed(rung);
       feed.Configure(packager.Rendition(i));
-      feed.FeedUntil(packager.Rendition(i), 20 * 90000);
+      feed.FeedUntil(packager.Rendition(i), int64_t{20} * 90000);
     });
   }
   for (int i = 0; i < 20; ++i) {

@@ -174,6 +174,7 @@ class LadderDriver {
 
   static std::vector<RenditionSpec> Specs(const std::vector<LadderRung>& rungs) {
     std::vector<RenditionSpec> specs;
+    specs.reserve(rungs.size());
     for (const auto& r : rungs) specs.push_back({r.name});
     return specs;
   }

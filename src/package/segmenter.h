@@ -32,7 +32,7 @@ namespace steadycast::package {
 struct SegmenterOptions {
   int64_t target_ticks = 2 * media::kTimescale;
   int64_t max_ticks = 12 * media::kTimescale;
-  size_t max_bytes = 64 * 1024 * 1024;
+  size_t max_bytes = size_t{64} * 1024 * 1024;
   // How long audio is held while waiting for a video track that may still appear, before an
   // audio-only stream starts (only before the stream's first segment: see SetTracks).
   int64_t audio_only_wait_ticks = 4 * media::kTimescale;

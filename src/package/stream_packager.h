@@ -45,7 +45,7 @@ struct PackagerOptions {
   // Segments that left the playlist stay downloadable for this long (≥ 1 target duration).
   int extra_retained_segments = 2;
   // Hard caps that keep memory bounded when a publisher misbehaves (no keyframes).
-  size_t max_segment_bytes = 64 * 1024 * 1024;
+  size_t max_segment_bytes = size_t{64} * 1024 * 1024;
   double max_segment_seconds = 12.0;
   // Media sequence number of the first segment; also the first discontinuity sequence and
   // the first init segment's index. Segments and init segments are cached as immutable for a
