@@ -16,7 +16,7 @@ base::Result<store::LiveStream> StreamRegistry::RunCommand(
   {
     std::lock_guard lock(entry->mu);
     if (entry->deleted) return base::NotFound("live stream not found");
-    entry->lifecycle.set_config(ConfigFor(stream));
+    entry->RefreshSettings(stream, ConfigFor(stream));
     std::optional<Effects> effects = command(entry->lifecycle);
     if (!effects) {
       return base::FailedPrecondition(
@@ -73,7 +73,7 @@ base::Result<store::LiveStream> StreamRegistry::Delete(const std::string& stream
       if (publisher.disconnect) kicks.push_back(publisher.disconnect);
     }
     packager = entry->Packager();
-    if (packager) packager->OnEndOfStream();
+    if (entry->broadcast) entry->broadcast->End();
   }
   for (auto& kick : kicks) kick();
   SC_LOG_INFO("stream {}: deleted", stream_id);
@@ -95,7 +95,7 @@ void StreamRegistry::OnSettingsChanged(const store::LiveStream& stream, bool str
   Kicks kicks;
   {
     std::lock_guard lock(entry->mu);
-    entry->lifecycle.set_config(ConfigFor(stream));
+    entry->RefreshSettings(stream, ConfigFor(stream));
     if (stream_key_changed) {
       for (auto& [serial, publisher] : entry->publishers) {
         if (publisher.disconnect) kicks.push_back(publisher.disconnect);

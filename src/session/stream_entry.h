@@ -10,6 +10,7 @@
 
 #include "media/media_sink.h"
 #include "package/stream_packager.h"
+#include "session/broadcast.h"
 #include "session/lifecycle.h"
 #include "session/stream_registry.h"
 
@@ -32,6 +33,21 @@ struct StreamRegistry::StreamEntry {
   };
   std::map<uint64_t, AttachedPublisher> publishers;  // attached, by serial (≤ 2 during takeover)
   std::deque<std::pair<int64_t, media::LinkStats>> link_history;  // of the current publisher
+  // Settings that shape a new broadcast (refreshed from the store on every admission and
+  // settings change; a running broadcast keeps its plan).
+  std::string ladder_json = "\"default\"";
+  std::string latency_mode = "standard";
+  // The current broadcast's pipeline (packager + transcoder). A new broadcast is created at
+  // its first media, once the source configuration is known (`broadcast_pending`).
+  std::unique_ptr<Broadcast> broadcast;
+  bool broadcast_pending = false;
+  uint64_t broadcast_serial = 0;  // increases with every new broadcast
+
+  void RefreshSettings(const store::LiveStream& stream, const LifecycleConfig& config) {
+    lifecycle.set_config(config);
+    ladder_json = stream.ladder_json;
+    latency_mode = stream.latency_mode;
+  }
 
   // The current broadcast's packager. Written under `mu` and `packager_mu`, read under either
   // (playback lookups take only `packager_mu`, so they never wait for media processing).

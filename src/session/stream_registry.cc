@@ -21,11 +21,11 @@ class StreamRegistry::Publisher final : public media::PublishSession {
 
   void OnVideoConfig(const media::VideoTrackConfig& config) override {
     video_ = config;
-    configs_sent_to_ = nullptr;
+    configs_sent_serial_ = 0;
   }
   void OnAudioConfig(const media::AudioTrackConfig& config) override {
     audio_ = config;
-    configs_sent_to_ = nullptr;
+    configs_sent_serial_ = 0;
   }
   void OnLinkStats(const media::LinkStats& stats) override {
     registry_.OnLinkStats(*entry_, serial_, stats);
@@ -38,16 +38,21 @@ class StreamRegistry::Publisher final : public media::PublishSession {
         entry_->lifecycle.status() != store::StreamStatus::kActive) {
       return;  // replaced, kicked, or the broadcast just ended
     }
-    auto packager = entry_->Packager();
-    if (!packager) {  // a stream recovered after a restart resumes with a fresh timeline
-      packager = registry_.NewPackager(*entry_);
+    // A new broadcast (or one recovered after a restart) is planned from the source's video
+    // configuration: wait for it, dropping early audio, unless the source turns out to be
+    // audio only.
+    if (!entry_->broadcast || entry_->broadcast_pending) {
+      if (!video_ && registry_.LadderTranscodes(*entry_) && !AudioOnlyLongEnough(unit)) return;
+      registry_.NewBroadcast(*entry_, video_);
     }
-    if (configs_sent_to_ != packager.get()) {
-      if (video_) packager->OnVideoConfig(*video_);
-      if (audio_) packager->OnAudioConfig(*audio_);
-      configs_sent_to_ = packager.get();
+    Broadcast& broadcast = *entry_->broadcast;
+    media::MediaSink& input = broadcast.Input();
+    if (configs_sent_serial_ != entry_->broadcast_serial) {
+      if (video_) input.OnVideoConfig(*video_);
+      if (audio_) input.OnAudioConfig(*audio_);
+      configs_sent_serial_ = entry_->broadcast_serial;
     }
-    packager->OnAccessUnit(unit);
+    input.OnAccessUnit(unit);
   }
 
  private:
@@ -56,7 +61,15 @@ class StreamRegistry::Publisher final : public media::PublishSession {
   uint64_t serial_;
   std::optional<media::VideoTrackConfig> video_;
   std::optional<media::AudioTrackConfig> audio_;
-  const package::StreamPackager* configs_sent_to_ = nullptr;  // identity only, never used
+  uint64_t configs_sent_serial_ = 0;  // broadcast that has this publisher's configurations
+  std::optional<int64_t> first_waiting_audio_dts_;
+
+  // Audio without any video configuration for this long: an audio-only source.
+  bool AudioOnlyLongEnough(const media::AccessUnit& unit) {
+    if (unit.kind != media::TrackKind::kAudio) return false;
+    if (!first_waiting_audio_dts_) first_waiting_audio_dts_ = unit.dts;
+    return unit.dts - *first_waiting_audio_dts_ >= 4 * media::kTimescale;
+  }
 };
 
 StreamRegistry::StreamRegistry(store::Store& store, base::Clock& clock, RegistryOptions options)
@@ -78,7 +91,11 @@ std::shared_ptr<StreamRegistry::StreamEntry> StreamRegistry::EntryFor(
     const store::LiveStream& stream) {
   std::lock_guard lock(mu_);
   auto& slot = streams_[stream.id];
-  if (!slot) slot = std::make_shared<StreamEntry>(stream.id, stream.status, ConfigFor(stream));
+  if (!slot) {
+    slot = std::make_shared<StreamEntry>(stream.id, stream.status, ConfigFor(stream));
+    slot->ladder_json = stream.ladder_json;
+    slot->latency_mode = stream.latency_mode;
+  }
   return slot;
 }
 
@@ -111,7 +128,7 @@ base::Result<std::unique_ptr<media::PublishSession>> StreamRegistry::Authorize(
     std::lock_guard lock(entry->mu);
     if (entry->deleted) return base::NotFound("unknown stream key");
     serial = next_serial_++;
-    entry->lifecycle.set_config(ConfigFor(*stream));
+    entry->RefreshSettings(*stream, ConfigFor(*stream));
     admission = entry->lifecycle.Admit(serial, clock_.Now(), request.remote_address);
     if (admission.accepted) {
       entry->publishers[serial] = {request.disconnect, request.protocol, request.remote_address};
@@ -191,13 +208,13 @@ void StreamRegistry::ApplyLocked(StreamEntry& entry, const Effects& effects, Kic
     case PackagerAction::kNone:
       break;
     case PackagerAction::kNewBroadcast:
-      NewPackager(entry);
+      entry.broadcast_pending = true;  // created at the first media (see Publisher)
       break;
     case PackagerAction::kDiscontinuity:
-      if (auto p = entry.Packager()) p->OnDiscontinuity();
+      if (entry.broadcast) entry.broadcast->Discontinuity();
       break;
     case PackagerAction::kEnd:
-      if (auto p = entry.Packager()) p->OnEndOfStream();
+      if (entry.broadcast) entry.broadcast->End();
       break;
   }
   if (effects.kick != 0) {
@@ -207,8 +224,19 @@ void StreamRegistry::ApplyLocked(StreamEntry& entry, const Effects& effects, Kic
   }
 }
 
-std::shared_ptr<package::StreamPackager> StreamRegistry::NewPackager(StreamEntry& entry) {
-  package::PackagerOptions options = options_.packager;
+bool StreamRegistry::LadderTranscodes(const StreamEntry& entry) const {
+  if (!options_.transcoding_enabled) return false;
+  auto setting = transcode::ParseLadderSetting(entry.ladder_json);
+  return setting.ok() && setting->kind != transcode::LadderKind::kPassthrough;
+}
+
+Broadcast& StreamRegistry::NewBroadcast(StreamEntry& entry,
+                                        const std::optional<media::VideoTrackConfig>& video) {
+  BroadcastOptions options;
+  options.packager = options_.packager;
+  options.transcoder = options_.transcoder;
+  options.ladder = options_.ladder;
+  options.transcoding_enabled = options_.transcoding_enabled;
   // Wall-clock seconds exceed the segment count of any earlier broadcast (segments last about
   // target_segment_seconds, never less than a frame) — across restarts too. Within this
   // process, the previous packager's next number is a floor as well.
@@ -216,10 +244,19 @@ std::shared_ptr<package::StreamPackager> StreamRegistry::NewPackager(StreamEntry
       std::chrono::duration_cast<std::chrono::seconds>(clock_.WallNow().time_since_epoch());
   uint64_t first = static_cast<uint64_t>(std::max<int64_t>(seconds.count(), 0));
   if (auto previous = entry.Packager()) first = std::max(first, previous->Stats().next_sequence);
-  options.first_sequence = first;
-  auto packager = std::make_shared<package::StreamPackager>(options, clock_);
-  entry.SetPackager(packager);
-  return packager;
+  options.packager.first_sequence = first;
+  if (entry.broadcast) entry.broadcast->End();  // stops its transcoder; the playlist stays
+  entry.broadcast =
+      Broadcast::Create(options, clock_, entry.ladder_json, entry.latency_mode, video);
+  entry.broadcast_pending = false;
+  ++entry.broadcast_serial;
+  entry.SetPackager(entry.broadcast->packager());
+  std::string renditions;
+  for (const auto& r : entry.broadcast->plan().renditions) {
+    renditions += (renditions.empty() ? "" : ", ") + r.name;
+  }
+  SC_LOG_INFO("stream {}: new broadcast, renditions {}", entry.stream_id, renditions);
+  return *entry.broadcast;
 }
 
 void StreamRegistry::OnLinkStats(StreamEntry& entry, uint64_t serial,

@@ -29,6 +29,7 @@
 #include "base/clock.h"
 #include "media/media_sink.h"
 #include "package/stream_packager.h"
+#include "session/broadcast.h"
 #include "session/ingest_guard.h"
 #include "session/lifecycle.h"
 #include "store/store.h"
@@ -37,6 +38,11 @@ namespace steadycast::session {
 
 struct RegistryOptions {
   package::PackagerOptions packager;
+  // The ABR ladder (transcode/): encoder settings, default rungs, and a switch to turn all
+  // transcoding off (every stream then gets its source rendition only).
+  transcode::TranscoderOptions transcoder;
+  transcode::LadderDefaults ladder;
+  bool transcoding_enabled = true;
   // A publisher that sent no media for this long counts as silent and may be replaced by a
   // new publisher with the same key (takeover "silent-only").
   std::chrono::milliseconds silent_after{1000};
@@ -118,9 +124,12 @@ class StreamRegistry {
 
   std::shared_ptr<StreamEntry> EntryFor(const store::LiveStream& stream);
   std::shared_ptr<StreamEntry> FindEntry(const std::string& stream_id) const;
-  // A packager for a new broadcast of `entry` (its lock held): numbered above every segment
-  // and init segment any earlier broadcast at this playback URL can have used.
-  std::shared_ptr<package::StreamPackager> NewPackager(StreamEntry& entry);
+  // The pipeline of a new broadcast of `entry` (its lock held), planned for the source
+  // `video`: its packager is numbered above every segment and init segment any earlier
+  // broadcast at this playback URL can have used.
+  Broadcast& NewBroadcast(StreamEntry& entry, const std::optional<media::VideoTrackConfig>& video);
+  // Whether the stream's ladder setting asks for transcoded renditions.
+  bool LadderTranscodes(const StreamEntry& entry) const;
   LifecycleConfig ConfigFor(const store::LiveStream& stream) const;
   // Carries out `effects` for `entry` (its lock held); disconnect callbacks go to `kicks`.
   void ApplyLocked(StreamEntry& entry, const Effects& effects, Kicks& kicks);

@@ -18,6 +18,7 @@ class StreamRegistryTest : public ::testing::Test {
     stream_.id = "ls_test";
     stream_.stream_key = "key-0123456789abcdef";
     stream_.playback_ids = {{"pb_test", "public"}};
+    stream_.ladder_json = "\"passthrough\"";  // audio-only test media: nothing to transcode
     ASSERT_TRUE(store_->live_streams().Create(stream_).ok());
     registry_ = std::make_unique<StreamRegistry>(*store_, clock_, RegistryOptions{});
   }

@@ -1,0 +1,116 @@
+#include "session/broadcast.h"
+
+#include "base/log.h"
+
+namespace steadycast::session {
+namespace {
+
+transcode::LadderPlan PassthroughPlan(const std::optional<media::VideoTrackConfig>& video) {
+  transcode::LadderPlan plan;
+  transcode::RenditionPlan src;
+  src.name = "src";
+  src.passthrough = true;
+  if (video) {
+    src.width = video->width;
+    src.height = video->height;
+    src.frame_rate = video->frame_rate;
+  }
+  plan.renditions.push_back(src);
+  return plan;
+}
+
+}  // namespace
+
+std::unique_ptr<Broadcast> Broadcast::Create(const BroadcastOptions& options, base::Clock& clock,
+                                             const std::string& ladder_json,
+                                             const std::string& latency_mode,
+                                             const std::optional<media::VideoTrackConfig>& video) {
+  std::unique_ptr<Broadcast> broadcast(new Broadcast());
+  // Plan: the stream's ladder when there is video to transcode, else the source alone.
+  broadcast->plan_ = PassthroughPlan(video);
+  if (options.transcoding_enabled && video) {
+    auto setting = transcode::ParseLadderSetting(ladder_json);
+    if (!setting.ok()) {
+      broadcast->warnings_.push_back("ladder setting unreadable (" +
+                                     std::string(setting.status().message()) +
+                                     "): passthrough only");
+    } else if (setting->kind != transcode::LadderKind::kPassthrough) {
+      auto plan = transcode::PlanLadder(*setting, *video, {}, options.ladder);
+      if (plan.ok() && plan->transcoded_count() > 0) {
+        broadcast->plan_ = std::move(*plan);
+      } else if (!plan.ok()) {
+        broadcast->warnings_.push_back("ladder cannot be planned (" +
+                                       std::string(plan.status().message()) +
+                                       "): passthrough only");
+      } else {
+        broadcast->warnings_ = plan->warnings;
+      }
+    }
+  }
+  for (const std::string& w : broadcast->plan_.warnings) broadcast->warnings_.push_back(w);
+
+  std::vector<package::RenditionSpec> specs;
+  for (const auto& r : broadcast->plan_.renditions) specs.push_back({r.name});
+  auto packager = package::StreamPackager::Create(options.packager, specs, clock);
+  if (!packager.ok()) {  // unreachable with planner names; keep the stream alive regardless
+    broadcast->warnings_.push_back("packager: " + packager.status().ToString());
+    broadcast->plan_ = PassthroughPlan(video);
+    packager = package::StreamPackager::Create(options.packager, {{"src"}}, clock);
+  }
+  broadcast->packager_ = std::shared_ptr<package::StreamPackager>(std::move(*packager));
+
+  if (broadcast->plan_.transcoded_count() > 0) {
+    transcode::TranscoderOptions topts = options.transcoder;
+    topts.target_segment_seconds = options.packager.target_segment_seconds;
+    topts.timeline_break_seconds = options.packager.max_segment_seconds;
+    topts.latency_mode =
+        latency_mode == "low" ? transcode::LatencyMode::kLow : transcode::LatencyMode::kStandard;
+    topts.clock = &clock;
+    std::vector<media::MediaSink*> sinks;
+    for (size_t i = 0; i < broadcast->plan_.renditions.size(); ++i) {
+      sinks.push_back(&broadcast->packager_->Rendition(i));
+    }
+    auto transcoder = transcode::Transcoder::Create(broadcast->plan_, topts, sinks);
+    if (transcoder.ok()) {
+      broadcast->transcoder_ = std::move(*transcoder);
+    } else {
+      // Without a transcoder only a passthrough rendition can be fed: start over with it.
+      broadcast->warnings_.push_back("transcoder unavailable (" + transcoder.status().ToString() +
+                                     "): passthrough only");
+      broadcast->plan_ = PassthroughPlan(video);
+      auto single = package::StreamPackager::Create(options.packager, {{"src"}}, clock);
+      if (single.ok())
+        broadcast->packager_ = std::shared_ptr<package::StreamPackager>(std::move(*single));
+    }
+  }
+  for (const std::string& w : broadcast->warnings_) SC_LOG_WARN("broadcast: {}", w);
+  return broadcast;
+}
+
+Broadcast::~Broadcast() { End(); }
+
+media::MediaSink& Broadcast::Input() {
+  if (transcoder_) return *transcoder_;
+  return packager_->Rendition(0);
+}
+
+void Broadcast::Discontinuity() {
+  if (ended_) return;
+  if (transcoder_) transcoder_->Flush();
+  packager_->OnDiscontinuity();
+}
+
+void Broadcast::End() {
+  if (ended_) return;
+  ended_ = true;
+  if (transcoder_) transcoder_->Flush();
+  packager_->OnEndOfStream();
+  transcoder_.reset();  // its threads stop; the packager keeps the final playlist
+}
+
+std::optional<transcode::TranscoderStats> Broadcast::TranscoderStats() const {
+  if (!transcoder_) return std::nullopt;
+  return transcoder_->Stats();
+}
+
+}  // namespace steadycast::session

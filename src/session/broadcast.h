@@ -1,0 +1,71 @@
+#pragma once
+// Broadcast: the media pipeline of one broadcast of a stream — its packager (one rendition per
+// planned ladder rung) and, when the ladder transcodes, the transcoder that feeds them
+// (ARCHITECTURE.md: session → transcode → package). Created by the StreamRegistry at the
+// broadcast's first media, once the source's video configuration is known; it outlives
+// publishers through the reconnect window. The packager is shared with deliver/ and outlives
+// the Broadcast (the final playlist stays readable).
+//
+// Threading: Input(), Discontinuity() and End() are called under the stream's lock (one
+// thread at a time). The transcoder writes transcoded renditions from its own threads.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "media/media_sink.h"
+#include "package/stream_packager.h"
+#include "transcode/ladder.h"
+#include "transcode/transcoder.h"
+
+namespace steadycast::session {
+
+struct BroadcastOptions {
+  package::PackagerOptions packager;  // first_sequence is set per broadcast by the registry
+  transcode::TranscoderOptions transcoder;
+  transcode::LadderDefaults ladder;
+  // Off: every ladder is treated as "passthrough" (no decoding or encoding at all).
+  bool transcoding_enabled = true;
+};
+
+class Broadcast {
+ public:
+  // Plans the ladder from the stream's stored `ladder_json` and `latency_mode` and the source
+  // video configuration (nullopt: audio only → the source rendition alone). A ladder that
+  // cannot be planned or a transcoder that cannot start falls back to passthrough, with the
+  // reason in warnings().
+  static std::unique_ptr<Broadcast> Create(const BroadcastOptions& options, base::Clock& clock,
+                                           const std::string& ladder_json,
+                                           const std::string& latency_mode,
+                                           const std::optional<media::VideoTrackConfig>& video);
+  ~Broadcast();
+
+  // Where the publisher's media goes: the transcoder (which passes the source rendition on) or
+  // the packager's single rendition.
+  media::MediaSink& Input();
+  // Publisher lost (reconnect window) or replaced: drain the transcoder, then cut every
+  // rendition so the next segments start after EXT-X-DISCONTINUITY at the same time.
+  void Discontinuity();
+  // Broadcast over: drain, ENDLIST on every rendition, stop the transcoder's threads.
+  void End();
+
+  const std::shared_ptr<package::StreamPackager>& packager() const { return packager_; }
+  const transcode::LadderPlan& plan() const { return plan_; }
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  // Transcoder figures (nullopt without a transcoder).
+  std::optional<transcode::TranscoderStats> TranscoderStats() const;
+
+ private:
+  Broadcast() = default;
+
+  std::shared_ptr<package::StreamPackager> packager_;
+  std::unique_ptr<transcode::Transcoder> transcoder_;
+  transcode::LadderPlan plan_;
+  std::vector<std::string> warnings_;
+  bool ended_ = false;
+};
+
+}  // namespace steadycast::session
