@@ -33,6 +33,25 @@ json LinkHealthJson(const session::LinkHealth& health) {
   if (health.reconnect_deadline_ms) {
     out["reconnect_deadline"] = base::FormatRfc3339(*health.reconnect_deadline_ms);
   }
+  json renditions = json::array();
+  for (const auto& r : health.renditions) {
+    json item = {{"name", r.name},
+                 {"passthrough", r.passthrough},
+                 {"width", r.width},
+                 {"height", r.height},
+                 {"segments", r.segments},
+                 {"bandwidth", r.peak_bandwidth},
+                 {"average_bandwidth", r.average_bandwidth}};
+    if (!r.passthrough) {
+      item["video_kbps"] = r.video_kbps;
+      item["frames_out"] = r.frames_out;
+      item["frames_dropped"] = r.frames_dropped;
+      item["encode_speed"] = r.encode_speed;
+    }
+    renditions.push_back(std::move(item));
+  }
+  out["renditions"] = std::move(renditions);
+  out["ladder_warnings"] = health.ladder_warnings;
   if (!health.has_publisher) return out;
   out["publisher"] = {{"protocol", health.protocol}, {"remote_address", health.remote_address}};
   if (health.history.empty()) return out;
@@ -92,6 +111,44 @@ std::string LinkHealthMetrics(const std::map<std::string, session::LinkHealth>& 
       if (health.history.empty()) continue;
       out += fmt::format("{}{{live_stream_id=\"{}\"}} {}\n", series.name, id,
                          series.value(health.history.back().second));
+    }
+  }
+  out += RenditionMetrics(all);
+  return out;
+}
+
+std::string RenditionMetrics(const std::map<std::string, session::LinkHealth>& all) {
+  using Rendition = session::LinkHealth::Rendition;
+  struct Series {
+    const char* name;
+    const char* type;
+    const char* help;
+    bool transcoded_only;
+    double (*value)(const Rendition&);
+  };
+  static const Series kSeries[] = {
+      {"steadycast_rendition_bandwidth_bits", "gauge",
+       "Measured peak bitrate of a rendition (the master playlist's BANDWIDTH).", false,
+       [](const Rendition& r) { return static_cast<double>(r.peak_bandwidth); }},
+      {"steadycast_rendition_segments_total", "counter", "Media segments published.", false,
+       [](const Rendition& r) { return static_cast<double>(r.segments); }},
+      {"steadycast_rendition_frames_dropped_total", "counter",
+       "Frames a transcoded rendition dropped (encoder behind).", true,
+       [](const Rendition& r) { return static_cast<double>(r.frames_dropped); }},
+      {"steadycast_rendition_encode_speed", "gauge",
+       "Media seconds encoded per busy wall second (below 1: cannot keep up alone).", true,
+       [](const Rendition& r) { return r.encode_speed; }},
+  };
+  std::string out;
+  for (const auto& series : kSeries) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", series.name, series.help, series.name,
+                       series.type);
+    for (const auto& [id, health] : all) {
+      for (const Rendition& r : health.renditions) {
+        if (series.transcoded_only && r.passthrough) continue;
+        out += fmt::format("{}{{live_stream_id=\"{}\",rendition=\"{}\"}} {}\n", series.name, id,
+                           r.name, series.value(r));
+      }
     }
   }
   return out;

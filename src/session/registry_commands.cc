@@ -155,11 +155,42 @@ LinkHealth StreamRegistry::HealthLocked(const StreamEntry& entry) {
   return health;
 }
 
+namespace {
+
+void AddRenditionHealth(const Broadcast& broadcast, LinkHealth& health) {
+  const package::PackagerStats packaged = broadcast.packager()->Stats();
+  const std::optional<transcode::TranscoderStats> encoded = broadcast.TranscoderStats();
+  const auto& plan = broadcast.plan().renditions;
+  for (size_t i = 0; i < plan.size(); ++i) {
+    LinkHealth::Rendition r;
+    r.name = plan[i].name;
+    r.passthrough = plan[i].passthrough;
+    r.width = plan[i].width;
+    r.height = plan[i].height;
+    r.video_kbps = plan[i].video_kbps;
+    if (i < packaged.renditions.size()) {
+      r.segments = packaged.renditions[i].segments;
+      r.peak_bandwidth = packaged.renditions[i].peak_bandwidth;
+      r.average_bandwidth = packaged.renditions[i].average_bandwidth;
+    }
+    if (encoded && i < encoded->renditions.size() && !plan[i].passthrough) {
+      r.frames_out = encoded->renditions[i].frames_out;
+      r.frames_dropped = encoded->renditions[i].frames_dropped;
+      r.encode_speed = encoded->renditions[i].encode_speed;
+    }
+    health.renditions.push_back(std::move(r));
+  }
+  health.ladder_warnings = broadcast.warnings();
+}
+
+}  // namespace
+
 LinkHealth StreamRegistry::Health(const std::string& stream_id) const {
   auto entry = FindEntry(stream_id);
   if (!entry) return {};
   std::lock_guard lock(entry->mu);
   LinkHealth health = HealthLocked(*entry);
+  if (entry->broadcast) AddRenditionHealth(*entry->broadcast, health);
   if (auto deadline = entry->lifecycle.reconnect_deadline()) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - clock_.Now());
@@ -178,7 +209,10 @@ std::map<std::string, LinkHealth> StreamRegistry::AllHealth() const {
   std::map<std::string, LinkHealth> out;
   for (const auto& entry : entries) {
     std::lock_guard lock(entry->mu);
-    if (entry->lifecycle.publisher() != 0) out.emplace(entry->stream_id, HealthLocked(*entry));
+    if (entry->lifecycle.publisher() == 0) continue;
+    LinkHealth health = HealthLocked(*entry);
+    if (entry->broadcast) AddRenditionHealth(*entry->broadcast, health);
+    out.emplace(entry->stream_id, std::move(health));
   }
   return out;
 }

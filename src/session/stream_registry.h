@@ -70,6 +70,22 @@ struct LinkHealth {
   std::vector<std::pair<int64_t, media::LinkStats>> history;  // (unix ms, sample)
   // While reconnecting: when the reconnect window ends (unix ms); nullopt otherwise.
   std::optional<int64_t> reconnect_deadline_ms;
+  // The current (or last) broadcast's renditions: packaging and, when transcoded, encoding.
+  struct Rendition {
+    std::string name;
+    bool passthrough = false;
+    int width = 0;
+    int height = 0;
+    int video_kbps = 0;  // planned rate (0: passthrough)
+    uint64_t segments = 0;
+    uint64_t peak_bandwidth = 0;     // bits/s, as in the master playlist
+    uint64_t average_bandwidth = 0;  // bits/s
+    uint64_t frames_out = 0;         // transcoded renditions only
+    uint64_t frames_dropped = 0;
+    double encode_speed = 0;  // media seconds per busy wall second (> 1: keeps up)
+  };
+  std::vector<Rendition> renditions;
+  std::vector<std::string> ladder_warnings;
 };
 
 class StreamRegistry {
