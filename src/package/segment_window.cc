@@ -70,8 +70,11 @@ void SegmentWindow::AddSegment(PublishedSegment segment) {
   peak_short_bps_ = std::max(peak_short_bps_, bps);
   // A short tail (flush, forced cut) with a keyframe would overstate the peak.
   if (2 * ms >= target_ms_) peak_bps_ = std::max(peak_bps_, bps);
-  // ceil(seconds) of the longest segment, on the same millisecond value EXTINF shows.
-  target_duration_s_ = std::max(target_duration_s_, static_cast<int>((ms + 999) / 1000));
+  // RFC 8216 §4.3.3.1: every EXTINF rounded to the nearest integer must be ≤ the target
+  // duration. Rounding (not ceiling) keeps a 2.001 s segment — millisecond jitter of an
+  // encoder's decode times — from raising a 2 s stream's target to 3 s, which would make
+  // players hold back a whole extra second from the live edge.
+  target_duration_s_ = std::max(target_duration_s_, static_cast<int>((ms + 500) / 1000));
   segments_.push_back(std::move(segment));
   while (segments_.size() > retained_segments_) {
     if (segments_.front().entry.discontinuity) ++freed_discontinuities_;
