@@ -4,32 +4,15 @@
 // WATCH_SECONDS, and finally prints one JSON line: the samples (unix ms, currentTime,
 // readyState), fatal hls.js errors, non-fatal error details, and the MediaError code if any.
 // Usage: node play_hls_reconnect.mjs MASTER_URL ORIGIN_URL [WATCH_SECONDS]
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const require = createRequire(import.meta.url);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { chromium } = require(path.join(root, 'node_modules', 'playwright-core'));
-const hlsPath = path.join(root, 'node_modules', 'hls.js', 'dist', 'hls.min.js');
+import { launchBrowser, openHlsPage, waitForPlayback } from './hls_page.mjs';
 
 const [masterUrl, originUrl, watchArg] = process.argv.slice(2);
 const watchSeconds = Number(watchArg || 30);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync',
-         '--autoplay-policy=no-user-gesture-required'],
-});
+const browser = await launchBrowser();
 const result = { ok: false, samples: [] };
 try {
-  const page = await browser.newPage();
-  page.on('console', (msg) => process.stderr.write(`[page] ${msg.text()}\n`));
-  await page.goto(originUrl);
-  await page.setContent('<video id="v" muted autoplay playsinline width="640"></video>');
-  await page.addScriptTag({ path: hlsPath });
+  const page = await openHlsPage(browser, originUrl);
   await page.evaluate((url) => {
     window.__fatal = [];
     window.__nonfatal = [];
@@ -42,8 +25,7 @@ try {
     hls.attachMedia(video);
     video.play().catch((e) => window.__fatal.push(`play: ${e}`));
   }, masterUrl);
-  await page.waitForFunction(() => document.getElementById('v').currentTime > 0, null,
-                             { timeout: 30000 });
+  await waitForPlayback(page, 30000);
   process.stdout.write(`PLAYING ${Date.now()}\n`);
   const end = Date.now() + watchSeconds * 1000;
   while (Date.now() < end) {

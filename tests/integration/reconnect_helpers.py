@@ -3,7 +3,8 @@ ffmpeg publishers that can be killed, stopped and resumed; stream status polling
 playlist parsing and watching; downloading a playlist window and decoding it offline (whole,
 and per discontinuity run); the outbox read straight from SQLite (read-only); /metrics; and a
 minimal RTMP publish client (handshake, connect, createStream, publish) that can bind its
-source address. Standard library only."""
+source address (its AMF0 and chunk handling live in src/ingest/rtmp/testing/rtmp_wire.py).
+Standard library only."""
 
 import os
 import re
@@ -12,6 +13,7 @@ import socket
 import sqlite3
 import struct
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -19,6 +21,12 @@ import urllib.parse
 
 from harness import count_decoded_frames, log
 from srt_helpers import ffmpeg_srt_url, health, srt_addr
+
+# AMF0 and RTMP chunking for the publish client are shared with the ingest/rtmp capture tool.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src",
+                                "ingest", "rtmp", "testing"))
+from rtmp_wire import (ChunkParser, amf_decode, amf_number, amf_object,  # noqa: E402
+                       amf_string, chunk)
 
 FPS = 25
 
@@ -314,116 +322,6 @@ def metrics(server):
 
 
 # Minimal RTMP publish client -----------------------------------------------------------------
-def _amf_string(s):
-    raw = s.encode()
-    return b"\x02" + struct.pack("!H", len(raw)) + raw
-
-
-def _amf_number(n):
-    return b"\x00" + struct.pack("!d", n)
-
-
-def _amf_object(fields):
-    out = b"\x03"
-    for k, v in fields.items():
-        out += struct.pack("!H", len(k)) + k.encode() + _amf_string(v)
-    return out + b"\x00\x00\x09"
-
-
-def _chunk(csid, msg_type, stream_id, payload):
-    """One message as a single type-0 chunk (we announce a chunk size larger than any of ours)."""
-    header = bytes([csid]) + b"\0\0\0" + struct.pack("!I", len(payload))[1:] + bytes([msg_type])
-    return header + struct.pack("<I", stream_id) + payload
-
-
-def _amf_decode(data, pos=0):
-    """Decodes AMF0 values until the end of `data` (numbers, booleans, strings, objects, null,
-    ECMA arrays); good enough for the server's _result / onStatus replies."""
-    def value(p):
-        marker = data[p]
-        p += 1
-        if marker == 0x00:
-            return struct.unpack("!d", data[p:p + 8])[0], p + 8
-        if marker == 0x01:
-            return bool(data[p]), p + 1
-        if marker == 0x02:
-            n = struct.unpack("!H", data[p:p + 2])[0]
-            return data[p + 2:p + 2 + n].decode(errors="replace"), p + 2 + n
-        if marker in (0x03, 0x08):
-            if marker == 0x08:
-                p += 4
-            obj = {}
-            while data[p:p + 3] != b"\x00\x00\x09":
-                n = struct.unpack("!H", data[p:p + 2])[0]
-                key = data[p + 2:p + 2 + n].decode(errors="replace")
-                obj[key], p = value(p + 2 + n)
-            return obj, p + 3
-        if marker in (0x05, 0x06):
-            return None, p
-        raise ValueError(f"amf0 marker {marker}")
-    out = []
-    while pos < len(data):
-        v, pos = value(pos)
-        out.append(v)
-    return out
-
-
-class _ChunkReader:
-    """Reassembles the server's RTMP messages (RTMP 1.0 §5.3) from a byte stream."""
-
-    def __init__(self):
-        self.buf, self.chunk_size, self.streams = b"", 128, {}
-
-    def feed(self, data):
-        self.buf += data
-        messages = []
-        while True:
-            m = self._one()
-            if m is None:
-                return messages
-            if m[0] == 1:  # Set Chunk Size
-                self.chunk_size = struct.unpack("!I", m[1][:4])[0] & 0x7FFFFFFF
-            messages.append(m)
-
-    def _one(self):
-        b = self.buf
-        if not b:
-            return None
-        fmt, csid, p = b[0] >> 6, b[0] & 0x3F, 1
-        if csid == 0:
-            if len(b) < 2:
-                return None
-            csid, p = 64 + b[1], 2
-        elif csid == 1:
-            if len(b) < 3:
-                return None
-            csid, p = 64 + b[1] + 256 * b[2], 3
-        st = self.streams.setdefault(csid, {"len": 0, "type": 0, "ts": 0, "payload": b""})
-        need = {0: 11, 1: 7, 2: 3, 3: 0}[fmt]
-        if len(b) < p + need:
-            return None
-        ts = int.from_bytes(b[p:p + 3], "big") if fmt < 3 else st["ts"]
-        if fmt <= 1:
-            length, mtype = int.from_bytes(b[p + 3:p + 6], "big"), b[p + 6]
-        else:
-            length, mtype = st["len"], st["type"]
-        p += need
-        if ts == 0xFFFFFF:
-            if len(b) < p + 4:
-                return None
-            p += 4
-        take = min(self.chunk_size, length - len(st["payload"]))
-        if len(b) < p + take:
-            return None
-        st.update(len=length, type=mtype, ts=ts)
-        st["payload"] += b[p:p + take]
-        self.buf = b[p + take:]
-        if len(st["payload"]) < length:
-            return self._one()
-        payload, st["payload"] = st["payload"], b""
-        return mtype, payload
-
-
 def rtmp_publish_attempt(hostport, key, source_ip=None, app="live", timeout=5.0):
     """Handshake + connect + createStream + publish(key). Returns (outcome, description,
     seconds from sending publish to the server's answer): outcome is the onStatus code
@@ -444,23 +342,27 @@ def rtmp_publish_attempt(hostport, key, source_ip=None, app="live", timeout=5.0)
             if not data:
                 return "closed", "", 0.0
             s012 += data
-        reader = _ChunkReader()
+        reader = ChunkParser()
         extra = s012[1 + 2 * 1536:]
+        # Set Chunk Size first, so every later message fits in one chunk.
+        size = 4096
+        connect = amf_string("connect") + amf_number(1) + amf_object(
+            [("app", amf_string(app)), ("type", amf_string("nonprivate")),
+             ("tcUrl", amf_string(f"rtmp://{hostport}/{app}"))])
         commands = (
-            _chunk(2, 1, 0, struct.pack("!I", 4096)) +
-            _chunk(3, 20, 0, _amf_string("connect") + _amf_number(1) + _amf_object(
-                {"app": app, "type": "nonprivate", "tcUrl": f"rtmp://{hostport}/{app}"})) +
-            _chunk(3, 20, 0, _amf_string("createStream") + _amf_number(2) + b"\x05") +
-            _chunk(8, 20, 1, _amf_string("publish") + _amf_number(0) + b"\x05" +
-                   _amf_string(key) + _amf_string("live")))
+            chunk(2, 1, 0, struct.pack("!I", size)) +
+            chunk(3, 20, 0, connect, size) +
+            chunk(3, 20, 0, amf_string("createStream") + amf_number(2) + b"\x05", size) +
+            chunk(8, 20, 1, amf_string("publish") + amf_number(0) + b"\x05" +
+                  amf_string(key) + amf_string("live"), size))
         sock.sendall(s012[1:1 + 1536] + commands)  # C2 echoes S1
         sent = time.time()
         pending = reader.feed(extra)
         while True:
-            for mtype, payload in pending:
+            for mtype, _, payload in pending:
                 if mtype != 20:
                     continue
-                values = _amf_decode(payload)
+                values = amf_decode(payload)
                 if values and values[0] == "onStatus" and isinstance(values[-1], dict):
                     info = values[-1]
                     if str(info.get("code", "")).startswith("NetStream.Publish."):

@@ -4,7 +4,8 @@
 A minimal loopback RTMP responder: simple handshake, just enough chunk parsing to answer
 connect / createStream / publish, and a copy of every byte the client sent (handshake
 included) written to OUTPUT when the client disconnects. Only for capturing test data; it is
-not a server and never runs in tests.
+not a server and never runs in tests. AMF0 and chunk handling come from rtmp_wire.py beside
+this file (shared with the integration tests' publish client).
 
     capture_rtmp_client.py OUTPUT &   # prints the port
     ffmpeg ... -f flv rtmp://127.0.0.1:PORT/live/KEY
@@ -15,29 +16,7 @@ import socket
 import struct
 import sys
 
-
-def amf_string(s):
-    b = s.encode()
-    return b"\x02" + struct.pack(">H", len(b)) + b
-
-
-def amf_number(x):
-    return b"\x00" + struct.pack(">d", x)
-
-
-def amf_object(pairs):
-    out = b"\x03"
-    for k, v in pairs:
-        out += struct.pack(">H", len(k)) + k.encode() + v
-    return out + b"\x00\x00\x09"
-
-
-def chunk(csid, type_id, stream_id, payload, size=128):
-    out = bytes([csid]) + b"\x00\x00\x00" + len(payload).to_bytes(3, "big") + bytes([type_id])
-    out += struct.pack("<I", stream_id) + payload[:size]
-    for i in range(size, len(payload), size):
-        out += bytes([0xC0 | csid]) + payload[i:i + size]
-    return out
+from rtmp_wire import ChunkParser, amf_number, amf_object, amf_string, chunk
 
 
 def status(code):
@@ -54,66 +33,6 @@ def read_amf_head(payload):
     rest = payload[3 + n:]
     txid = struct.unpack(">d", rest[1:9])[0] if len(rest) >= 9 and rest[0] == 0 else 0
     return name, txid
-
-
-class ChunkParser:
-    def __init__(self):
-        self.buf = b""
-        self.size = 128
-        self.streams = {}
-
-    def feed(self, data):
-        self.buf += data
-        messages = []
-        while True:
-            m = self._one()
-            if m is None:
-                return messages
-            if m:
-                messages.append(m)
-
-    def _one(self):
-        b = self.buf
-        if not b:
-            return None
-        fmt, csid, pos = b[0] >> 6, b[0] & 0x3F, 1
-        if csid == 0:
-            if len(b) < 2:
-                return None
-            csid, pos = 64 + b[1], 2
-        elif csid == 1:
-            if len(b) < 3:
-                return None
-            csid, pos = 64 + b[1] + 256 * b[2], 3
-        st = self.streams.setdefault(csid, {"ts": 0, "len": 0, "type": 0, "sid": 0,
-                                            "ext": False, "data": b""})
-        need = [11, 7, 3, 0][fmt]
-        if len(b) < pos + need:
-            return None
-        h = b[pos:pos + need]
-        pos += need
-        ext = st["ext"] if fmt == 3 else (need and h[0:3] == b"\xff\xff\xff")
-        if ext:
-            if len(b) < pos + 4:
-                return None
-            pos += 4
-        if fmt <= 1:
-            st["len"], st["type"] = int.from_bytes(h[3:6], "big"), h[6]
-        if fmt == 0:
-            st["sid"] = struct.unpack("<I", h[7:11])[0]
-        st["ext"] = ext if fmt <= 2 else st["ext"]
-        n = min(self.size, st["len"] - len(st["data"]))
-        if len(b) < pos + n:
-            return None
-        st["data"] += b[pos:pos + n]
-        self.buf = b[pos + n:]
-        if len(st["data"]) < st["len"]:
-            return {}
-        msg = (st["type"], st["sid"], st["data"])
-        st["data"] = b""
-        if msg[0] == 1:
-            self.size = struct.unpack(">I", msg[2][:4])[0]
-        return msg
 
 
 def serve(output):
