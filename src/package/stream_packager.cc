@@ -207,6 +207,10 @@ void StreamPackager::OnAccessUnit(const media::AccessUnit& unit) {
 void StreamPackager::OnEndOfStream() {
   for (size_t i = 0; i < impl_->size(); ++i) impl_->rendition(i).OnEndOfStream();
 }
+void StreamPackager::OnRenditionDiscontinuity(size_t index) {
+  if (index < impl_->size()) impl_->rendition(index).OnDiscontinuity();
+}
+
 void StreamPackager::OnDiscontinuity() {
   for (size_t i = 0; i < impl_->size(); ++i) impl_->rendition(i).OnDiscontinuity();
 }

@@ -149,6 +149,10 @@ class StreamPackager {
   // Applies to every rendition; with a ladder, call it once the renditions' writers have
   // delivered everything of the old publisher, so that every rendition cuts at the same time.
   void OnDiscontinuity();
+  // The same for rendition `index` alone (the transcoder's on_source_changed: the source's
+  // configuration changed mid-broadcast, and a transcoded rendition must cut where the
+  // passthrough rendition cuts by itself). Any thread.
+  void OnRenditionDiscontinuity(size_t index);
 
   // Reader side (any thread).
   // Some rendition has a segment (its media playlist and segments can be served).

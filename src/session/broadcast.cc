@@ -66,6 +66,13 @@ std::unique_ptr<Broadcast> Broadcast::Create(const BroadcastOptions& options, ba
     topts.latency_mode =
         latency_mode == "low" ? transcode::LatencyMode::kLow : transcode::LatencyMode::kStandard;
     topts.clock = &clock;
+    // The source's configuration changed mid-broadcast (without a publisher loss): the
+    // passthrough rendition cuts on its own config change; each transcoded one is cut here,
+    // after its encoder delivered everything of the old configuration.
+    std::weak_ptr<package::StreamPackager> weak = broadcast->packager_;
+    topts.on_source_changed = [weak](size_t index) {
+      if (auto packager = weak.lock()) packager->OnRenditionDiscontinuity(index);
+    };
     std::vector<media::MediaSink*> sinks;
     for (size_t i = 0; i < broadcast->plan_.renditions.size(); ++i) {
       sinks.push_back(&broadcast->packager_->Rendition(i));
