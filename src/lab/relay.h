@@ -33,6 +33,14 @@ class Relay {
   virtual RelayStats Stats() const = 0;
 };
 
+// What both relays do first in Start(): validate the options and resolve --to and --listen
+// (errors name the flag).
+struct RelayEndpoints {
+  net::IpEndpoint to;
+  net::IpEndpoint listen;
+};
+base::Result<RelayEndpoints> ResolveRelayEndpoints(const RelayOptions& options);
+
 // `clock` must tick with std::chrono::steady_clock (the relay's timers do): Clock::Real().
 std::unique_ptr<Relay> MakeRelay(boost::asio::io_context& io, const RelayOptions& options,
                                  const base::Clock& clock);

@@ -42,12 +42,9 @@ TcpRelay::~TcpRelay() { Stop(); }
 
 base::Result<net::IpEndpoint> TcpRelay::Start() {
   if (started_) return base::FailedPrecondition("tcp relay already started");
-  SC_RETURN_IF_ERROR(Validate(options_));
-  SC_ASSIGN_OR_RETURN(
-      to_, net::IpEndpoint::Resolve(options_.to.host, options_.to.port).WithContext("--to"));
-  SC_ASSIGN_OR_RETURN(
-      const net::IpEndpoint listen,
-      net::IpEndpoint::Resolve(options_.listen.host, options_.listen.port).WithContext("--listen"));
+  SC_ASSIGN_OR_RETURN(const RelayEndpoints endpoints, ResolveRelayEndpoints(options_));
+  to_ = endpoints.to;
+  const net::IpEndpoint& listen = endpoints.listen;
   listener_ = std::make_unique<net::TcpListener>(
       io_, StreamOptions(),
       [this](std::shared_ptr<net::TcpStream> client) { OnAccept(std::move(client)); });

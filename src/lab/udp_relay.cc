@@ -18,12 +18,9 @@ UdpRelay::~UdpRelay() { Stop(); }
 
 base::Result<net::IpEndpoint> UdpRelay::Start() {
   if (started_) return base::FailedPrecondition("udp relay already started");
-  SC_RETURN_IF_ERROR(Validate(options_));
-  SC_ASSIGN_OR_RETURN(
-      to_, net::IpEndpoint::Resolve(options_.to.host, options_.to.port).WithContext("--to"));
-  SC_ASSIGN_OR_RETURN(
-      const net::IpEndpoint listen,
-      net::IpEndpoint::Resolve(options_.listen.host, options_.listen.port).WithContext("--listen"));
+  SC_ASSIGN_OR_RETURN(const RelayEndpoints endpoints, ResolveRelayEndpoints(options_));
+  to_ = endpoints.to;
+  const net::IpEndpoint& listen = endpoints.listen;
   SC_ASSIGN_OR_RETURN(listen_socket_,
                       net::UdpSocket::Bind(io_, listen).WithContext("udp relay --listen"));
   started_ = true;
