@@ -41,8 +41,11 @@ RenditionWorker::RenditionWorker(RenditionPlan plan, WorkerOptions options, medi
       clock_(options_.clock != nullptr ? *options_.clock : base::Clock::Real()),
       queue_(std::max<size_t>(1, options_.queue_frames), options_.queue_bytes),
       scaler_(plan_.width, plan_.height, options_.sws_flags),
-      interleaver_(options_.audio_hold_ticks) {
+      interleaver_(options_.audio_hold_ticks),
+      watchdog_(options_.watchdog) {
+  preset_ = options_.preset;
   stats_.name = plan_.name;
+  stats_.preset = preset_;
 }
 
 RenditionWorker::~RenditionWorker() { Stop(); }
@@ -72,6 +75,7 @@ bool RenditionWorker::PushFrame(av::FramePtr frame, bool force_idr, int64_t anch
   } else {
     ++stats_.frames_dropped;
     if (force_idr) ++stats_.idr_dropped;
+    watchdog_.OnDrop(clock_.Now());
   }
   return taken;
 }
@@ -115,6 +119,10 @@ RenditionStats RenditionWorker::Stats() const {
     copy = stats_;
   }
   copy.queue_frames = queue_.frames();
+  {
+    std::lock_guard lock(stats_mu_);
+    copy.realtime_speed = watchdog_.Speed().value_or(0);
+  }
   copy.encode_speed = copy.busy_seconds > 0 ? copy.media_seconds / copy.busy_seconds : 0;
   return copy;
 }
@@ -155,7 +163,7 @@ void RenditionWorker::HandleFrame(Item item) {
       return;
     }
     if (!rate) rate = FrameRateFromInterval(pts - first_frame_->frame->pts);
-    if (base::Status status = OpenEncoder(*rate); !status.ok()) {
+    if (base::Status status = OpenEncoder(*rate, std::nullopt); !status.ok()) {
       RecordError(status);
       encoder_failed_ = true;  // until the next flush; pictures are dropped meanwhile
       first_frame_.reset();
@@ -166,11 +174,51 @@ void RenditionWorker::HandleFrame(Item item) {
       first_frame_.reset();
       Encode(first);
     }
+  } else if (item.force_idr) {
+    MaybeDegrade();
+    if (!encoder_) {  // the faster encoder failed to open (recorded)
+      std::lock_guard lock(stats_mu_);
+      ++stats_.frames_dropped;
+      return;
+    }
   }
   Encode(item);
 }
 
-base::Status RenditionWorker::OpenEncoder(double frame_rate) {
+// At a forced IDR (a segment boundary in every rendition): when the watchdog says this
+// rendition is behind, drain the encoder and open the next one with a faster preset, keeping
+// the IDR dts anchoring so segment cuts stay where the other renditions' are.
+void RenditionWorker::MaybeDegrade() {
+  std::optional<std::string> faster = FasterPreset(preset_);
+  if (!faster) return;
+  std::optional<double> speed;
+  {
+    std::lock_guard lock(stats_mu_);
+    const auto now = clock_.Now();
+    if (!watchdog_.Behind(now)) return;
+    speed = watchdog_.Speed();
+    watchdog_.OnStep(now);
+  }
+  std::vector<media::AccessUnit> out;
+  if (base::Status status = encoder_->Drain(out); !status.ok()) RecordError(status);
+  EmitVideo(out);
+  const std::optional<int64_t> anchor_offset = encoder_->anchor_offset();
+  encoder_.reset();
+  SC_LOG_WARN("transcode {}: behind real time (speed {:.2f}): x264 preset {} -> {}", plan_.name,
+              speed.value_or(0), preset_, *faster);
+  preset_ = *faster;
+  {
+    std::lock_guard lock(stats_mu_);
+    stats_.preset = preset_;
+    ++stats_.degradations;
+  }
+  if (base::Status status = OpenEncoder(frame_rate_, anchor_offset); !status.ok()) {
+    RecordError(status);
+    encoder_failed_ = true;  // until the next flush, as at a first open
+  }
+}
+
+base::Status RenditionWorker::OpenEncoder(double frame_rate, std::optional<int64_t> anchor_offset) {
   EncoderSettings settings;
   settings.width = plan_.width;
   settings.height = plan_.height;
@@ -178,11 +226,13 @@ base::Status RenditionWorker::OpenEncoder(double frame_rate) {
   settings.maxrate_kbps = plan_.maxrate_kbps;
   settings.bufsize_kbits = plan_.bufsize_kbits;
   settings.frame_rate = frame_rate;
-  settings.preset = options_.preset;
+  settings.preset = preset_;
+  settings.anchor_offset = anchor_offset;
   settings.low_latency = options_.low_latency;
   settings.max_lookahead = options_.max_lookahead;
   settings.threads = options_.threads;
   SC_ASSIGN_OR_RETURN(encoder_, VideoEncoder::Open(settings));
+  frame_rate_ = frame_rate;
   if (!sent_video_config_ || !(*sent_video_config_ == encoder_->config())) {
     sent_video_config_ = encoder_->config();
     sink_.OnVideoConfig(*sent_video_config_);
@@ -193,6 +243,8 @@ base::Status RenditionWorker::OpenEncoder(double frame_rate) {
 
 void RenditionWorker::Encode(const Item& item) {
   const auto start = clock_.Now();
+  // Taken from a full queue: the picture that left made room for exactly one more.
+  const bool queue_full = queue_.frames() + 1 >= std::max<size_t>(1, options_.queue_frames);
   auto scaled = scaler_.Scale(*item.frame);
   if (!scaled.ok()) {
     RecordError(scaled.status());
@@ -200,15 +252,17 @@ void RenditionWorker::Encode(const Item& item) {
   }
   std::vector<media::AccessUnit> out;
   base::Status status = encoder_->Encode(**scaled, item.force_idr, item.anchor_dts, out);
-  const double busy = Seconds(clock_.Now() - start);
+  const auto end = clock_.Now();
   const int64_t pts = item.frame->pts;
+  const double media_seconds =
+      last_pts_
+          ? static_cast<double>(std::min(pts - *last_pts_, kMaxFrameGapTicks)) / media::kTimescale
+          : 0.0;
   {
     std::lock_guard lock(stats_mu_);
-    stats_.busy_seconds += busy;
-    if (last_pts_) {
-      stats_.media_seconds +=
-          static_cast<double>(std::min(pts - *last_pts_, kMaxFrameGapTicks)) / media::kTimescale;
-    }
+    stats_.busy_seconds += Seconds(end - start);
+    stats_.media_seconds += media_seconds;
+    watchdog_.OnEncoded(end, media_seconds, queue_full);
   }
   last_pts_ = pts;
   if (!status.ok()) RecordError(status);
@@ -217,6 +271,11 @@ void RenditionWorker::Encode(const Item& item) {
 
 void RenditionWorker::EmitVideo(std::vector<media::AccessUnit>& units) {
   for (media::AccessUnit& unit : units) {
+    // Two encoders of one run (a preset step) must still give strictly increasing dts.
+    if (last_video_dts_ && unit.dts <= *last_video_dts_ && *last_video_dts_ < unit.pts) {
+      unit.dts = *last_video_dts_ + 1;
+    }
+    last_video_dts_ = unit.dts;
     std::vector<media::AccessUnit> audio;
     interleaver_.BeforeVideo(unit.dts, audio);
     SendAudio(audio);
@@ -253,7 +312,7 @@ void RenditionWorker::HandleFlush(const Item& item) {
   if (first_frame_ && !encoder_) {
     Item first = std::move(*first_frame_);
     first_frame_.reset();
-    if (base::Status status = OpenEncoder(kDefaultFrameRate); status.ok()) {
+    if (base::Status status = OpenEncoder(kDefaultFrameRate, std::nullopt); status.ok()) {
       Encode(first);
     } else {
       RecordError(status);
@@ -269,6 +328,7 @@ void RenditionWorker::HandleFlush(const Item& item) {
   interleaver_.Drain(audio);
   SendAudio(audio);
   last_pts_.reset();
+  last_video_dts_.reset();
   encoder_failed_ = false;
   if (item.source_changed && options_.on_source_changed) options_.on_source_changed();
   flushed_id_.store(item.flush_id);

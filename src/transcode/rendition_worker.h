@@ -13,6 +13,14 @@
 // forced IDR, which may use the queue's reserve (2×) so that keyframe alignment survives a
 // short stall; audio is weighed in bytes only and kept. With `block_when_full` (offline runs,
 // tests) the decode thread waits instead, so nothing is dropped.
+//
+// Real-time watchdog (issue 5, first degradation step): a RealtimeWatchdog follows this
+// rendition's media seconds per wall second (the injected clock), its full queue and its
+// drops. When it reports the rendition behind, the worker switches to the next faster x264
+// preset (veryfast → superfast → ultrafast, one step per cool-down) at the next forced IDR:
+// the old encoder is drained and a new one opens on that IDR picture, so the switch lands
+// exactly on a segment boundary and the IDR dts anchoring continues (alignment kept). The
+// rendition's video config may change there (new SPS/PPS); the sink gets it before the IDR.
 
 #include <atomic>
 #include <cstdint>
@@ -29,6 +37,7 @@
 #include "transcode/audio_interleaver.h"
 #include "transcode/av_util.h"
 #include "transcode/ladder.h"
+#include "transcode/realtime_watchdog.h"
 #include "transcode/scaler.h"
 #include "transcode/video_encoder.h"
 #include "transcode/work_queue.h"
@@ -51,6 +60,10 @@ struct RenditionStats {
   double busy_seconds = 0;   // wall time spent scaling and encoding
   // Media seconds per busy wall second: > 1 means this rendition alone keeps up.
   double encode_speed = 0;
+  // Media seconds per wall second over the watchdog's window (0 before it has two samples).
+  double realtime_speed = 0;
+  std::string preset;         // x264 preset of new encoders (changes only at a forced IDR)
+  uint32_t degradations = 0;  // watchdog steps to a faster preset so far
   std::string last_error;
 };
 
@@ -65,6 +78,7 @@ struct WorkerOptions {
   bool block_when_full = false;
   int sws_flags = 0;
   base::Clock* clock = nullptr;
+  WatchdogOptions watchdog;
   // Called on the worker thread at a flush that marks a source video configuration change.
   std::function<void()> on_source_changed;
   // Called on the worker thread after it finished a flush.
@@ -107,7 +121,8 @@ class RenditionWorker {
   void HandleFrame(Item item);
   void HandleAudioConfig(const media::AudioTrackConfig& config);
   void HandleFlush(const Item& item);
-  base::Status OpenEncoder(double frame_rate);
+  base::Status OpenEncoder(double frame_rate, std::optional<int64_t> anchor_offset);
+  void MaybeDegrade();
   void Encode(const Item& item);
   void EmitVideo(std::vector<media::AccessUnit>& units);
   void SendAudio(std::vector<media::AccessUnit>& units);
@@ -127,7 +142,10 @@ class RenditionWorker {
   Scaler scaler_;
   std::unique_ptr<VideoEncoder> encoder_;
   bool encoder_failed_ = false;
-  std::optional<Item> first_frame_;  // held to measure the frame rate when the plan has none
+  std::string preset_;                     // of the next encoder to open
+  double frame_rate_ = 0;                  // of the open encoder
+  std::optional<int64_t> last_video_dts_;  // across encoders of one run (between flushes)
+  std::optional<Item> first_frame_;        // held to measure the frame rate when the plan has none
   std::optional<int64_t> last_pts_;
   std::optional<media::VideoTrackConfig> sent_video_config_;
   std::optional<media::AudioTrackConfig> audio_config_;
@@ -136,6 +154,7 @@ class RenditionWorker {
 
   mutable std::mutex stats_mu_;
   RenditionStats stats_;
+  RealtimeWatchdog watchdog_;  // guarded by stats_mu_
 };
 
 // A frame rate from the distance between two frames, snapped to a standard rate within 5 %.

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   options.preset = preset;
   options.threads_per_stream = threads;
   options.block_when_full = true;
+  options.watchdog.enabled = false;  // measure the requested preset, never a degraded one
   auto transcoder = transcode::Transcoder::Create(*plan, options, pointers);
   if (!transcoder.ok()) return 1;
   auto cpu_seconds = [] {

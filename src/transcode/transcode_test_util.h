@@ -182,6 +182,7 @@ class RecordingSink : public media::MediaSink {
     std::lock_guard lock(mu_);
     Enter();
     video_configs.push_back(config);
+    video_config_at.push_back(VideoCountLocked());
   }
   void OnAudioConfig(const media::AudioTrackConfig& config) override {
     std::lock_guard lock(mu_);
@@ -198,11 +199,17 @@ class RecordingSink : public media::MediaSink {
   std::vector<media::AccessUnit> Audio() const { return Filter(media::TrackKind::kAudio); }
 
   std::vector<media::VideoTrackConfig> video_configs;
+  std::vector<size_t> video_config_at;  // video units received before each video config
   std::vector<media::AudioTrackConfig> audio_configs;
   std::vector<media::AccessUnit> units;
   size_t threads_seen = 0;
 
  private:
+  size_t VideoCountLocked() const {
+    size_t n = 0;
+    for (const auto& u : units) n += u.kind == media::TrackKind::kVideo ? 1 : 0;
+    return n;
+  }
   void Enter() {
     const auto id = std::this_thread::get_id();
     if (std::find(threads_.begin(), threads_.end(), id) == threads_.end()) threads_.push_back(id);

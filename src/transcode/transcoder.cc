@@ -93,6 +93,7 @@ Transcoder::Transcoder(LadderPlan plan, TranscoderOptions options,
     w.block_when_full = options_.block_when_full;
     w.sws_flags = options_.sws_flags != 0 ? options_.sws_flags : SWS_BICUBIC;
     w.clock = options_.clock;
+    w.watchdog = options_.watchdog;
     if (options_.on_source_changed) {
       w.on_source_changed = [hook = options_.on_source_changed, i] { hook(i); };
     }

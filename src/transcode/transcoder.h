@@ -71,6 +71,9 @@ struct TranscoderOptions {
   bool block_when_full = false;
   int sws_flags = 0;             // 0 = SWS_BICUBIC
   base::Clock* clock = nullptr;  // for speed measurement; the real clock when null
+  // Per-rendition real-time watchdog: a rendition persistently behind switches to the next
+  // faster x264 preset at its next forced IDR (rendition_worker.h).
+  WatchdogOptions watchdog;
   // Called on a transcoded rendition's worker thread, after all output for the old source
   // configuration, when the source video configuration changed mid-stream. The passthrough
   // packager closes its open segment on its own config change; the owner should make the

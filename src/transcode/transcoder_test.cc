@@ -1,5 +1,6 @@
 #include "transcode/transcoder.h"
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -36,6 +37,9 @@ TranscoderOptions FastOptions() {
   TranscoderOptions o;
   o.preset = "ultrafast";
   o.block_when_full = true;  // no drops: the test feeds faster than real time
+  // These tests check one output config per rendition; a loaded test machine must not make
+  // the watchdog change presets under them (the watchdog has its own test).
+  o.watchdog.enabled = false;
   return o;
 }
 
@@ -351,6 +355,74 @@ TEST(Transcoder, OverloadDropsButKeepsMemoryBoundedAndCutsAligned) {
     EXPECT_LT(video.size(), 150u);
     ExpectMonotonic(video, plan.renditions[i].name);
     for (int64_t pts : KeyPts(video)) EXPECT_TRUE(cut_set.count(pts)) << pts;
+  }
+}
+
+// A clock that moves 50 ms at every reading: each picture then seems to take ≥ 100 ms of wall
+// time (≥ 3× slower than real time at 30 fps), deterministically and whatever the machine.
+class CrawlingClock final : public base::Clock {
+ public:
+  MonotonicTime Now() const override {
+    return MonotonicTime(Duration(ns_.fetch_add(kStepNs) + kStepNs));
+  }
+  WallTime WallNow() const override { return WallTime{}; }
+
+ private:
+  static constexpr int64_t kStepNs = 50'000'000;
+  mutable std::atomic<int64_t> ns_{0};
+};
+
+TEST(Transcoder, WatchdogStepsToFasterPresetsAtIdrsAndStaysAligned) {
+  const SourceSpec spec{.width = 640, .height = 360, .fps = 30, .frames = 480, .keyint = 30};
+  const SourceStream source = Source(spec);
+  ASSERT_EQ(source.video.size(), 480u);
+  const LadderPlan plan = PlanFor(source.config);
+  ASSERT_EQ(plan.renditions.size(), 3u);  // src, 360p, 240p
+  CrawlingClock clock;
+  TranscoderOptions options;
+  options.preset = "veryfast";
+  options.block_when_full = true;      // every picture arrives; slowness comes from the clock
+  options.rendition_queue_frames = 1;  // so the queue is always full when a picture is taken
+  options.clock = &clock;
+  const auto audio = testing::MakeAudio(spec.first_pts, 16 * media::kTimescale);
+  const Outcome out =
+      RunLadder(plan, options, source.config, testing::Interleave(source.video, audio));
+  const std::vector<int64_t> cuts = SegmenterCuts(source.video);
+  ASSERT_EQ(cuts.size(), 8u);
+  for (size_t i = 1; i < out.sinks.size(); ++i) {
+    const RecordingSink& sink = *out.sinks[i];
+    const RenditionStats& stats = out.stats.renditions[i];
+    SCOPED_TRACE(stats.name);
+    // veryfast → superfast → ultrafast, one step per cool-down, then nothing faster is left.
+    EXPECT_EQ(stats.degradations, 2u);
+    EXPECT_EQ(stats.preset, "ultrafast");
+    EXPECT_GT(stats.realtime_speed, 0);
+    EXPECT_LT(stats.realtime_speed, 1);
+    const auto video = sink.Video();
+    ASSERT_EQ(video.size(), 480u);
+    ExpectMonotonic(video, stats.name);
+    ExpectInterleaved(sink, stats.name);
+    EXPECT_EQ(KeyPts(video), cuts);  // IDRs only at the cuts, before and after each step
+    EXPECT_EQ(SegmenterCuts(video), cuts);
+    // ultrafast has no CABAC: a new SPS/PPS, delivered right before a forced IDR.
+    ASSERT_GE(sink.video_configs.size(), 2u);
+    ASSERT_EQ(sink.video_config_at.size(), sink.video_configs.size());
+    EXPECT_EQ(sink.video_config_at[0], 0u);
+    for (size_t k = 0; k < sink.video_configs.size(); ++k) {
+      const size_t begin = sink.video_config_at[k];
+      const size_t end =
+          k + 1 < sink.video_configs.size() ? sink.video_config_at[k + 1] : video.size();
+      ASSERT_LT(begin, end);
+      EXPECT_TRUE(video[begin].keyframe);
+      EXPECT_TRUE(std::count(cuts.begin(), cuts.end(), video[begin].pts)) << video[begin].pts;
+      const std::vector<media::AccessUnit> span(video.begin() + static_cast<ptrdiff_t>(begin),
+                                                video.begin() + static_cast<ptrdiff_t>(end));
+      auto decoded = testing::DecodeBack(sink.video_configs[k], span);
+      ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+      EXPECT_EQ(decoded->frames, static_cast<int>(span.size()));
+      EXPECT_EQ(decoded->width, plan.renditions[i].width);
+      EXPECT_EQ(decoded->height, plan.renditions[i].height);
+    }
   }
 }
 

@@ -110,7 +110,8 @@ base::Result<std::unique_ptr<VideoEncoder>> VideoEncoder::Open(const EncoderSett
   SC_ASSIGN_OR_RETURN(
       media::VideoTrackConfig config,
       ConfigFromExtradata({context->extradata, static_cast<size_t>(context->extradata_size)}));
-  return std::unique_ptr<VideoEncoder>(new VideoEncoder(std::move(context), std::move(config)));
+  return std::unique_ptr<VideoEncoder>(
+      new VideoEncoder(std::move(context), std::move(config), settings.anchor_offset));
 }
 
 base::Status VideoEncoder::Encode(AVFrame& frame, bool force_idr, int64_t anchor_dts,

@@ -44,6 +44,9 @@ struct EncoderSettings {
   // Lookahead cap in frames for slow presets (latency within the segment budget); -1 = keep.
   int max_lookahead = -1;
   int threads = 1;
+  // Continue the forced-IDR dts anchoring of a previous encoder of the same rendition (a preset
+  // change at a segment boundary), so IDR dts distances stay equal to the source's across it.
+  std::optional<int64_t> anchor_offset;
 };
 
 class VideoEncoder {
@@ -52,6 +55,8 @@ class VideoEncoder {
 
   // The rendition's track config (avcC from the encoder's SPS/PPS, size, profile, level).
   const media::VideoTrackConfig& config() const { return config_; }
+  // anchor dts − output dts of the forced IDRs, once the first one came out.
+  std::optional<int64_t> anchor_offset() const { return anchor_offset_; }
 
   // Encodes one picture (8-bit 4:2:0 at the configured size, pts in 90 kHz strictly
   // increasing). Appends the access units that come out (the encoder delays them by its
@@ -62,8 +67,9 @@ class VideoEncoder {
   base::Status Drain(std::vector<media::AccessUnit>& out);
 
  private:
-  VideoEncoder(av::CodecContextPtr context, media::VideoTrackConfig config)
-      : context_(std::move(context)), config_(std::move(config)) {}
+  VideoEncoder(av::CodecContextPtr context, media::VideoTrackConfig config,
+               std::optional<int64_t> anchor_offset)
+      : context_(std::move(context)), config_(std::move(config)), anchor_offset_(anchor_offset) {}
   base::Status Receive(std::vector<media::AccessUnit>& out);
   int64_t OutputDts(const AVPacket& packet);
 
