@@ -147,12 +147,13 @@ int RunServe(const Settings& settings) {
   }
 
   session::RegistryOptions registry_options;
-  registry_options.packager.target_segment_seconds = settings.Double("hls.segment_seconds");
-  registry_options.packager.playlist_segments =
+  registry_options.broadcast.packager.target_segment_seconds =
+      settings.Double("hls.segment_seconds");
+  registry_options.broadcast.packager.playlist_segments =
       static_cast<int>(settings.Int("hls.playlist_segments"));
-  registry_options.transcoding_enabled = settings.Bool("transcode.enabled");
-  registry_options.transcoder.preset = settings.String("transcode.preset");
-  registry_options.transcoder.threads_per_stream =
+  registry_options.broadcast.transcoding_enabled = settings.Bool("transcode.enabled");
+  registry_options.broadcast.transcoder.preset = settings.String("transcode.preset");
+  registry_options.broadcast.transcoder.threads_per_stream =
       static_cast<int>(settings.Int("transcode.threads_per_stream"));
   registry_options.stall_timeout =
       std::chrono::milliseconds(settings.Int("session.stall_timeout_ms"));

@@ -95,12 +95,7 @@ Effects StreamLifecycle::Lose(Time now, std::string_view reason) {
   Effects effects;
   effects.events.push_back({events::kStreamDisconnected, {{"reason", reason}}});
   if (config_.reconnect_window.count() <= 0) {
-    Effects ended = End("reconnect window is 0", std::nullopt);
-    effects.status = ended.status;
-    effects.packager = ended.packager;
-    effects.kick = ended.kick;
-    for (auto& e : ended.events) effects.events.push_back(std::move(e));
-    return effects;
+    return End("reconnect window is 0", std::nullopt, std::move(effects));
   }
   status_ = StreamStatus::kReconnecting;
   deadline_ = now + config_.reconnect_window;
@@ -109,8 +104,8 @@ Effects StreamLifecycle::Lose(Time now, std::string_view reason) {
   return effects;
 }
 
-Effects StreamLifecycle::End(std::string_view reason, std::optional<std::string_view> extra_type) {
-  Effects effects;
+Effects StreamLifecycle::End(std::string_view reason, std::optional<std::string_view> extra_type,
+                             Effects effects) {
   if (extra_type) effects.events.push_back({*extra_type});
   effects.events.push_back({events::kStreamIdle, {{"reason", reason}}});
   effects.status = StreamStatus::kIdle;
@@ -168,11 +163,7 @@ Effects StreamLifecycle::Recover(Time now) {
     return effects;
   }
   if (config_.reconnect_window.count() <= 0) {
-    Effects ended = End("reconnect window is 0", std::nullopt);
-    for (auto& e : ended.events) effects.events.push_back(std::move(e));
-    effects.status = ended.status;
-    effects.packager = ended.packager;
-    return effects;
+    return End("reconnect window is 0", std::nullopt, std::move(effects));
   }
   status_ = StreamStatus::kReconnecting;
   deadline_ = now + config_.reconnect_window;

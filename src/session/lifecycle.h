@@ -97,7 +97,10 @@ class StreamLifecycle {
  private:
   // The publisher was lost (closed or stalled): reconnecting, or idle when the window is 0.
   Effects Lose(Time now, std::string_view reason);
-  Effects End(std::string_view reason, std::optional<std::string_view> extra_type);
+  // Ends the broadcast (idle, ENDLIST, publisher kicked); its events follow those already in
+  // `effects`.
+  Effects End(std::string_view reason, std::optional<std::string_view> extra_type,
+              Effects effects = {});
   bool Silent(Time now) const { return now - last_media_ >= config_.silent_after; }
 
   LifecycleConfig config_;

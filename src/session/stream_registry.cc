@@ -225,18 +225,14 @@ void StreamRegistry::ApplyLocked(StreamEntry& entry, const Effects& effects, Kic
 }
 
 bool StreamRegistry::LadderTranscodes(const StreamEntry& entry) const {
-  if (!options_.transcoding_enabled) return false;
+  if (!options_.broadcast.transcoding_enabled) return false;
   auto setting = transcode::ParseLadderSetting(entry.ladder_json);
   return setting.ok() && setting->kind != transcode::LadderKind::kPassthrough;
 }
 
 Broadcast& StreamRegistry::NewBroadcast(StreamEntry& entry,
                                         const std::optional<media::VideoTrackConfig>& video) {
-  BroadcastOptions options;
-  options.packager = options_.packager;
-  options.transcoder = options_.transcoder;
-  options.ladder = options_.ladder;
-  options.transcoding_enabled = options_.transcoding_enabled;
+  BroadcastOptions options = options_.broadcast;
   // Wall-clock seconds exceed the segment count of any earlier broadcast (segments last about
   // target_segment_seconds, never less than a frame) — across restarts too. Within this
   // process, the previous packager's next number is a floor as well.

@@ -37,12 +37,8 @@
 namespace steadycast::session {
 
 struct RegistryOptions {
-  package::PackagerOptions packager;
-  // The ABR ladder (transcode/): encoder settings, default rungs, and a switch to turn all
-  // transcoding off (every stream then gets its source rendition only).
-  transcode::TranscoderOptions transcoder;
-  transcode::LadderDefaults ladder;
-  bool transcoding_enabled = true;
+  // Packaging and the ABR ladder of every broadcast (first_sequence is set per broadcast).
+  BroadcastOptions broadcast;
   // A publisher that sent no media for this long counts as silent and may be replaced by a
   // new publisher with the same key (takeover "silent-only").
   std::chrono::milliseconds silent_after{1000};
