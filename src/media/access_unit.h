@@ -20,6 +20,10 @@ struct AccessUnit {
   int64_t dts = 0;             // 90 kHz; equals pts for audio
   bool keyframe = false;       // IDR for video; always true for audio
   bool maybe_corrupt = false;  // set by ingest when input loss was detected inside this unit
+  // A video keyframe that must begin a new segment even before the segment target is reached
+  // (the transcoder's switch points into and out of a slate, so that every rendition cuts at
+  // the same time). Not a discontinuity: the timeline continues.
+  bool segment_start = false;
   // Video: NAL units, each prefixed with a 4-byte big-endian length (AVCC/HVCC sample form).
   // Audio: one raw AAC frame (no ADTS header).
   base::Buffer data;

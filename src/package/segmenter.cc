@@ -127,7 +127,9 @@ void Segmenter::AddVideo(const AccessUnit& unit, int64_t wall_ms,
     }
     FinishCut(closed);  // another keyframe: stop waiting for audio, judge this one afresh
   }
-  if (unit.keyframe && unit.dts - current_.media.start_dts >= options_.target_ticks) {
+  const int64_t since_start = unit.dts - current_.media.start_dts;
+  if (unit.keyframe &&
+      (since_start >= options_.target_ticks || (unit.segment_start && since_start > 0))) {
     cut_dts_ = unit.dts;
     next_ = Building{};
     next_.media.start_dts = unit.dts;

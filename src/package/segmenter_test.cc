@@ -126,6 +126,25 @@ TEST(SegmenterTest, LongKeyframeIntervalMakesLongerSegments) {
             "[675000,900000) v=75\n");
 }
 
+// A keyframe marked segment_start cuts before the target (the transcoder's slate switch
+// points), without a discontinuity; an unmarked one at the same place does not.
+TEST(SegmenterTest, SegmentStartKeyframeCutsEarlyWithoutDiscontinuity) {
+  auto video = Video(150);         // keyframes at 0, 2, 4 s
+  video[20].keyframe = true;       // at 0.667 s: not a cut
+  video[70].keyframe = true;       // at 2.333 s
+  video[70].segment_start = true;  // a cut although only 0.333 s after the last one
+  const FeedResult run = Feed(Interleave(video, Audio(0, 450000), 0));
+  EXPECT_EQ(Describe(run.segments),
+            "[0,180000) v=60 a=94\n"
+            "[180000,210000) v=10 a=16\n"
+            "[210000,450000) v=80 a=125\n");  // 4 s is < 2 s after the early cut
+  ExpectAudioInsideSegments(run.segments);
+  // A segment_start keyframe that opens a segment is not a second cut.
+  auto first = Video(90);
+  first[0].segment_start = true;
+  EXPECT_EQ(Describe(Feed(first, true, false).segments), "[0,180000) v=60\n[180000,270000) v=30\n");
+}
+
 TEST(SegmenterTest, DropsUnitsBeforeTheFirstKeyframeButKeepsAudioAfterIt) {
   std::vector<AccessUnit> units;
   units.push_back(AudioUnit(-3840, 1));
