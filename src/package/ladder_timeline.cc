@@ -24,6 +24,7 @@ void LadderTimeline::RecordLocked(const SegmentSpan& span, const SegmentPlacemen
   entry.end = span.start > INT64_MAX - duration ? INT64_MAX : span.start + duration;
   entry.discontinuity_sequence = placement.discontinuity_sequence;
   entry.dts_offset = placement.dts_offset;
+  entry.wall_ms = span.wall_ms;
   entries_.emplace(placement.sequence, entry);
   while (entries_.size() > kMaxEntries) entries_.erase(entries_.begin());
 }
@@ -68,6 +69,24 @@ void LadderTimeline::SetAudio(uint64_t sequence, const AudioRun& audio) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(sequence);
   if (it != entries_.end() && it->second.audio.sample_rate == 0) it->second.audio = audio;
+}
+
+uint64_t LadderTimeline::NextSequence() {
+  std::lock_guard lock(mu_);
+  return entries_.empty() ? first_sequence_ : entries_.rbegin()->first + 1;
+}
+
+std::vector<RecordedSegment> LadderTimeline::Since(uint64_t from) {
+  std::lock_guard lock(mu_);
+  std::vector<RecordedSegment> out;
+  for (auto it = entries_.lower_bound(from); it != entries_.end(); ++it) {
+    const Entry& e = it->second;
+    // end ≥ start by construction (RecordLocked clamps); the difference fits unless a hostile
+    // stream sent times at both ends of the range.
+    const int64_t duration = e.start >= 0 || e.end < e.start + INT64_MAX ? e.end - e.start : 0;
+    out.push_back({it->first, duration, e.discontinuity_sequence, e.wall_ms});
+  }
+  return out;
 }
 
 int64_t LadderTimeline::Place(const SegmentSpan& span, const SegmentPlacement& proposed,

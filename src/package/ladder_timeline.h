@@ -21,7 +21,9 @@
 //   identical even when the renditions' last frame durations differed slightly. A segment
 //   whose start differs from the record is counted as misaligned (for health).
 // The first rendition to publish a number records it; the record keeps the newest
-// kMaxEntries numbers.
+// kMaxEntries numbers. The records also tell a paused rendition (StreamPackager::
+// SetRenditionPaused) which numbers, durations and discontinuities to list as EXT-X-GAP
+// segments (Since), so that its numbering stays in step while it gets no media.
 //
 // Times are input times in 90 kHz ticks (the renditions of a ladder carry the source's
 // timestamps). Thread-safe: one internal mutex; the renditions' writer threads call it while
@@ -32,6 +34,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 namespace steadycast::package {
 
@@ -39,6 +42,15 @@ namespace steadycast::package {
 struct SegmentSpan {
   int64_t start = 0;  // presentation time of the first unit (the keyframe)
   int64_t duration = 0;
+  int64_t wall_ms = 0;  // wall clock when the segment's first unit arrived (PROGRAM-DATE-TIME)
+};
+
+// What the ladder published under one number (the first publisher's view of it).
+struct RecordedSegment {
+  uint64_t sequence = 0;
+  int64_t duration = 0;  // 90 kHz ticks
+  uint64_t discontinuity_sequence = 0;
+  int64_t wall_ms = 0;
 };
 
 struct SegmentPlacement {
@@ -82,12 +94,19 @@ class LadderTimeline {
   // The audio of a published segment; the first report for a number is kept.
   void SetAudio(uint64_t sequence, const AudioRun& audio);
 
+  // The number the ladder's next new segment will get (first_sequence before any).
+  uint64_t NextSequence();
+  // The records of every number ≥ `from`, oldest first (consecutive: every rendition numbers
+  // consecutively and the first publisher of a number records it).
+  std::vector<RecordedSegment> Since(uint64_t from);
+
  private:
   struct Entry {
     int64_t start = 0;
     int64_t end = 0;
     uint64_t discontinuity_sequence = 0;
     int64_t dts_offset = 0;
+    int64_t wall_ms = 0;
     AudioRun audio;  // sample_rate 0 until reported
   };
 

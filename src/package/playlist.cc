@@ -15,7 +15,7 @@ std::string SegmentUri(uint64_t sequence) { return fmt::format("seg{}.m4s", sequ
 std::string RenderMediaPlaylist(const MediaPlaylistModel& model) {
   std::string out;
   out.reserve(128 + model.segments.size() * 96);
-  out += "#EXTM3U\n#EXT-X-VERSION:7\n";
+  out += fmt::format("#EXTM3U\n#EXT-X-VERSION:{}\n", model.version);
   out += fmt::format("#EXT-X-TARGETDURATION:{}\n", model.target_duration_s);
   const uint64_t media_sequence = model.segments.empty() ? 0 : model.segments.front().sequence;
   out += fmt::format("#EXT-X-MEDIA-SEQUENCE:{}\n", media_sequence);
@@ -23,11 +23,14 @@ std::string RenderMediaPlaylist(const MediaPlaylistModel& model) {
   int64_t current_init = -1;
   for (const PlaylistSegment& s : model.segments) {
     if (s.discontinuity) out += "#EXT-X-DISCONTINUITY\n";
-    if (s.init_index != current_init) {
+    if (s.init_index >= 0 && s.init_index != current_init) {
       out += fmt::format("#EXT-X-MAP:URI=\"{}\"\n", InitUri(s.init_index));
       current_init = s.init_index;
     }
     out += fmt::format("#EXT-X-PROGRAM-DATE-TIME:{}\n", base::FormatRfc3339(s.program_date_ms));
+    // The URI stays (a playlist line needs one; it answers 404): clients that know EXT-X-GAP
+    // never request it.
+    if (s.gap) out += "#EXT-X-GAP\n";
     out += fmt::format("#EXTINF:{}.{:03},\n{}\n", s.duration_ms / 1000, s.duration_ms % 1000,
                        SegmentUri(s.sequence));
   }

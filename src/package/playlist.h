@@ -6,7 +6,10 @@
 // listed segment), EXT-X-DISCONTINUITY-SEQUENCE (§4.3.3.3: discontinuity tags that slid out),
 // EXT-X-MAP before the first segment and again, after EXT-X-DISCONTINUITY, where the init
 // segment changes; EXT-X-PROGRAM-DATE-TIME (§4.3.2.6) and EXTINF with 3 decimals on every
-// segment; EXT-X-ENDLIST once the stream ended.
+// segment; EXT-X-ENDLIST once the stream ended. EXT-X-GAP (RFC 8216bis §4.4.4.7) before the
+// EXTINF of a segment that has no media (a paused rendition of a ladder): clients do not load
+// it and may take that span from another variant. The media playlist's EXT-X-VERSION is the
+// model's: 7, or 8 for playlists that may list gaps (see MediaPlaylistModel::version).
 // Master playlist (§4.3.4.2): one EXT-X-STREAM-INF per rendition.
 
 #include <cstdint>
@@ -22,10 +25,17 @@ struct PlaylistSegment {
   int64_t duration_ms = 0;      // real duration, rounded to milliseconds
   int64_t program_date_ms = 0;  // unix ms of the segment start
   bool discontinuity = false;   // EXT-X-DISCONTINUITY before this segment
-  int64_t init_index = 0;       // K of the init segment it needs
+  int64_t init_index = 0;       // K of the init segment it needs (< 0: none, no EXT-X-MAP)
+  bool gap = false;             // EXT-X-GAP: listed for numbering and timing, has no media
 };
 
 struct MediaPlaylistModel {
+  // RFC 8216bis §7 lists no minimum version for EXT-X-GAP, but Apple's "About the
+  // EXT-X-VERSION tag" lists EXT-X-GAP under version 8 and AVPlayer checks the version; a
+  // playlist must not change its version on reload (§6.2.1 allows only appending, removing
+  // old segments and the sequence tags), so a playlist that may ever list a gap says 8 from
+  // its first rendering.
+  int version = 7;
   int target_duration_s = 1;
   uint64_t discontinuity_sequence = 0;
   std::vector<PlaylistSegment> segments;  // the listed window, oldest first (not empty)

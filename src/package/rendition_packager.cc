@@ -56,23 +56,28 @@ std::vector<fmp4::Sample> AudioSamplesWithGaps(const std::vector<AccessUnit>& un
 // different B-frame delays; presentation times do not).
 SegmentSpan SpanOf(const SegmentMedia& media) {
   return {media.video.empty() ? media.start_dts : media.video.front().pts,
-          media.end_dts - media.start_dts};
+          media.end_dts - media.start_dts, media.start_wall_ms};
 }
+
+int64_t TicksToMs(int64_t ticks) { return (ticks + 45) / 90; }
 
 }  // namespace
 
 RenditionPackager::RenditionPackager(std::string name, const PackagerOptions& options,
-                                     base::Clock& clock, LadderTimeline& timeline)
+                                     base::Clock& clock, LadderTimeline& timeline,
+                                     std::function<void()> on_published, int playlist_version)
     : name_(std::move(name)),
       options_(options),
       clock_(clock),
       timeline_(timeline),
+      on_published_(std::move(on_published)),
       segmenter_(ToSegmenterOptions(options)),
       init_index_(static_cast<int64_t>(options.first_sequence) - 1),
       next_sequence_(options.first_sequence),
       discontinuity_sequence_(options.first_sequence),
       window_(options.playlist_segments, options.extra_retained_segments,
-              SecondsToTicks(options.target_segment_seconds) / 90, options.first_sequence),
+              SecondsToTicks(options.target_segment_seconds) / 90, options.first_sequence,
+              playlist_version),
       published_next_sequence_(options.first_sequence) {}
 
 void RenditionPackager::OnVideoConfig(const VideoTrackConfig& config) {
@@ -132,6 +137,10 @@ void RenditionPackager::UpdateTracksLocked() {
 void RenditionPackager::OnAccessUnit(const AccessUnit& unit) {
   std::lock_guard lock(writer_mu_);
   if (ended_) return;
+  if (paused_) {  // the transcoder stopped this rung; a stray unit must not open a segment
+    ++dropped_units_;
+    return;
+  }
   const bool video = unit.kind == media::TrackKind::kVideo;
   if (video ? (!video_ || unit.codec != video_->codec) : (!audio_ || unit.codec != audio_->codec)) {
     ++dropped_units_;
@@ -153,7 +162,74 @@ void RenditionPackager::OnEndOfStream() {
   if (ended_) return;
   FlushSegmenterLocked();
   ended_ = true;
+  {
+    // A paused rendition lists up to the others' last segment (StreamPackager ends the paused
+    // renditions last), then takes no more gaps: nothing may follow EXT-X-ENDLIST.
+    std::lock_guard gap_lock(gap_mu_);
+    if (paused_) AppendGapsLocked(std::nullopt);
+    gaps_closed_ = true;
+  }
   window_.End();
+}
+
+void RenditionPackager::SetPaused(bool paused) {
+  std::lock_guard lock(writer_mu_);
+  if (paused == paused_) return;
+  // Before taking gap_mu_: publishing runs the hook, which takes the siblings' gap locks.
+  if (paused && !ended_) FlushSegmenterLocked();
+  std::lock_guard gap_lock(gap_mu_);
+  if (paused) {
+    // Used only while the window is empty: the gaps start at the ladder's next number.
+    gap_start_ = timeline_.NextSequence();
+  } else {
+    // Everything the others published until now is a gap here; what follows is this
+    // rendition's own again, placed like a late join (the same number, offset and audio time
+    // as the others for that span).
+    if (!gaps_closed_) AppendGapsLocked(std::nullopt);
+    rejoining_ = true;
+    join_skips_ = 0;
+  }
+  paused_ = paused;
+  if (paused && !gaps_closed_) AppendGapsLocked(std::nullopt);
+}
+
+void RenditionPackager::CatchUpGaps() {
+  if (!paused_) return;  // the common case: no lock on every sibling's publish
+  std::lock_guard lock(gap_mu_);
+  if (paused_ && !gaps_closed_) AppendGapsLocked(std::nullopt);
+}
+
+void RenditionPackager::AppendGapsLocked(std::optional<uint64_t> before) {
+  std::optional<SegmentWindow::Tail> tail = window_.tail();
+  uint64_t next = tail ? tail->next_sequence : gap_start_;
+  const uint64_t limit = before.value_or(timeline_.NextSequence());
+  if (next >= limit) return;
+  uint64_t discontinuity = tail ? tail->discontinuity_sequence : 0;
+  const std::vector<RecordedSegment> records = timeline_.Since(next);
+  size_t i = 0;
+  for (; next < limit; ++next) {
+    while (i < records.size() && records[i].sequence < next) ++i;
+    RecordedSegment record{next, SecondsToTicks(options_.target_segment_seconds), discontinuity,
+                           base::ToUnixMillis(clock_.WallNow())};
+    // Records are consecutive; one is missing only when it is older than the timeline keeps,
+    // which catching up at every publish prevents. The numbering must not skip regardless.
+    if (i < records.size() && records[i].sequence == next) record = records[i];
+    PlaylistSegment entry;
+    entry.sequence = next;
+    entry.duration_ms = TicksToMs(record.duration);
+    entry.program_date_ms = record.wall_ms;
+    if (!tail) {
+      window_.SetFirstDiscontinuitySequence(record.discontinuity_sequence);
+      discontinuity = record.discontinuity_sequence;
+    } else if (record.discontinuity_sequence > discontinuity) {
+      entry.discontinuity = true;
+      ++discontinuity;
+    }
+    window_.AddGap(entry);
+    tail = SegmentWindow::Tail{next + 1, discontinuity};
+    ++gap_segments_;
+  }
+  published_next_sequence_ = next;
 }
 
 void RenditionPackager::OnDiscontinuity() {
@@ -184,10 +260,36 @@ bool RenditionPackager::EnsureInitLocked() {
 
 // Numbers the segment and sets dts_offset_ for it; nullopt: skip it (a first segment that
 // matches nothing the other renditions published).
-std::optional<SegmentPlacement> RenditionPackager::PlaceLocked(const SegmentMedia& media) {
+// A segment joining a window that already lists gaps (resuming after a pause, or a first
+// segment after a pause that came before it): the numbers before it become gaps as well, and
+// it follows them without EXT-X-DISCONTINUITY when the ladder had none there (the gaps account
+// for the time and its output offset is the others'). False: its number is already listed as
+// a gap (the others published that span while this rendition was paused), so it is dropped.
+bool RenditionPackager::FitAfterGapsLocked(SegmentPlacement& placement, SegmentMedia& media,
+                                           bool init_changed) {
+  std::lock_guard lock(gap_mu_);
+  std::optional<SegmentWindow::Tail> tail = window_.tail();
+  if (!tail) return true;
+  if (placement.sequence < tail->next_sequence) {
+    ++late_resume_segments_;
+    return false;
+  }
+  AppendGapsLocked(placement.sequence);
+  tail = window_.tail();
+  // A first init (a rendition paused before its first segment) changes nothing.
+  media.discontinuity = placement.discontinuity_sequence > tail->discontinuity_sequence ||
+                        (init_changed && published_);
+  // What the playlist shows (the count of tags); differs from the record only when the
+  // configuration changed across the pause (then counted as misaligned by Place later).
+  placement.discontinuity_sequence = tail->discontinuity_sequence + (media.discontinuity ? 1 : 0);
+  return true;
+}
+
+std::optional<SegmentPlacement> RenditionPackager::PlaceLocked(SegmentMedia& media,
+                                                               bool init_changed) {
   const SegmentSpan span = SpanOf(media);
   bool misaligned = false;
-  if (!published_) {
+  if (!published_ || rejoining_) {
     const int64_t own = media.start_dts < 0 ? -media.start_dts : 0;
     auto placement = timeline_.Join(span, own, join_skips_ < kMaxJoinSkips, &misaligned);
     if (!placement) {
@@ -195,6 +297,7 @@ std::optional<SegmentPlacement> RenditionPackager::PlaceLocked(const SegmentMedi
       ++skipped_at_join_;
       return std::nullopt;
     }
+    if (!FitAfterGapsLocked(*placement, media, init_changed)) return std::nullopt;
     // Output times stay ≥ 0 even where another rendition's start was slightly later.
     placement->dts_offset = std::max(placement->dts_offset, own);
     dts_offset_ = placement->dts_offset;
@@ -230,9 +333,9 @@ void RenditionPackager::PublishLocked(std::vector<SegmentMedia>& closed) {
     if (media.video.empty() && media.audio.empty()) continue;
     const bool init_changed = EnsureInitLocked();
     const bool first = !published_;
-    media.discontinuity = !first && (media.discontinuity || init_changed);
+    media.discontinuity = !first && !rejoining_ && (media.discontinuity || init_changed);
     const uint64_t discontinuity_before = discontinuity_sequence_;
-    const std::optional<SegmentPlacement> placement = PlaceLocked(media);
+    const std::optional<SegmentPlacement> placement = PlaceLocked(media, init_changed);
     if (!placement) continue;
     const uint64_t sequence = placement->sequence;
     std::optional<AudioRun> audio;
@@ -247,6 +350,7 @@ void RenditionPackager::PublishLocked(std::vector<SegmentMedia>& closed) {
     next_sequence_ = sequence + 1;
     published_next_sequence_ = next_sequence_;
     published_ = true;
+    rejoining_ = false;
     output_end_dts_ = media.end_dts + dts_offset_;
     PublishedSegment segment;
     segment.entry.sequence = sequence;
@@ -261,7 +365,8 @@ void RenditionPackager::PublishLocked(std::vector<SegmentMedia>& closed) {
     // reader that sees the new version must see the new count too.
     ++segments_;
     window_.AddSegment(std::move(segment));
-    if (first) UpdateTracksLocked();  // audio-only starts need not wait any more
+    if (first) UpdateTracksLocked();     // audio-only starts need not wait any more
+    if (on_published_) on_published_();  // paused siblings list this number as a gap
   }
 }
 
@@ -340,6 +445,9 @@ RenditionStats RenditionPackager::Stats() const {
   s.next_sequence = published_next_sequence_;
   s.misaligned_segments = misaligned_;
   s.skipped_at_join = skipped_at_join_;
+  s.paused = paused_;
+  s.gap_segments = gap_segments_;
+  s.late_resume_segments = late_resume_segments_;
   return s;
 }
 

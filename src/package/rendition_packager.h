@@ -7,13 +7,28 @@
 // Owned by the StreamPackager; refers to the packager's LadderTimeline (media sequence and
 // discontinuity numbers, output offsets shared by the ladder) and clock.
 //
+// Pausing (issue 5's degradation step, StreamPackager::SetRenditionPaused): a paused rendition
+// takes no media, and its playlist lists every number the other renditions publish meanwhile
+// as an EXT-X-GAP segment of the same duration and discontinuity sequence (taken from the
+// LadderTimeline's records), so its numbering and timing stay in step with the ladder. Its own
+// writer gets no calls while paused, so the rendition that publishes a segment appends the gap
+// entries to every paused sibling (the `on_published` hook → CatchUpGaps on the publisher's
+// thread). On resume the next segment joins like a late rendition (LadderTimeline::Join: the
+// others' number, discontinuity sequence and output offset for that span); numbers between
+// the last gap and it become gaps too; a segment whose number is already listed as a gap is
+// dropped (a playlist never changes a listed segment, RFC 8216bis §6.2.1).
+//
 // Threading: every writer method takes `writer_mu_`, so the rendition's writer thread and the
 // packager-wide OnDiscontinuity / OnEndOfStream (any thread) never interleave; renditions share
-// no writer state (lock order: writer_mu_ → the timeline's lock → the window's lock). Readers
-// use the SegmentWindow (its own lock) and atomics.
+// no writer state. Gap entries are appended under `gap_mu_` (by a sibling's writer thread or
+// this rendition's own). Lock order: one writer_mu_ (never two) → one gap_mu_ (this or a
+// sibling's; never two) → the timeline's lock → a window's lock. `paused_` changes only under
+// both writer_mu_ and gap_mu_, so either lock reads it stably. Readers use the SegmentWindow
+// (its own lock) and atomics.
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -38,8 +53,12 @@ class RenditionPackager final : public media::MediaSink {
   // this many times before it is numbered after the newest one anyway (see LadderTimeline).
   static constexpr int kMaxJoinSkips = 3;
 
+  // `on_published` runs on the writer's thread after each published segment, with writer_mu_
+  // held (it must take no writer lock). `playlist_version`: EXT-X-VERSION of the media
+  // playlist (8 when the rendition belongs to a ladder and may list gaps).
   RenditionPackager(std::string name, const PackagerOptions& options, base::Clock& clock,
-                    LadderTimeline& timeline);
+                    LadderTimeline& timeline, std::function<void()> on_published = {},
+                    int playlist_version = 7);
 
   // media::MediaSink (the rendition's writer thread).
   void OnVideoConfig(const media::VideoTrackConfig& config) override;
@@ -49,6 +68,13 @@ class RenditionPackager final : public media::MediaSink {
   // Any thread (see StreamPackager).
   void OnEndOfStream();
   void OnDiscontinuity();
+  // Pausing flushes the open segment (a pause belongs at a segment boundary, where that is a
+  // whole segment) and lists gaps from then on; resuming lets the next segment rejoin.
+  void SetPaused(bool paused);
+  // When paused: lists every number the ladder published since the newest entry as a gap.
+  // Called by the siblings' writers (any thread; must not hold this rendition's gap_mu_).
+  void CatchUpGaps();
+  bool paused() const { return paused_; }
 
   // Reader side (any thread).
   const std::string& name() const { return name_; }
@@ -62,7 +88,12 @@ class RenditionPackager final : public media::MediaSink {
   void FlushSegmenterLocked();
   void UpdateTracksLocked();
   void PublishLocked(std::vector<SegmentMedia>& closed);
-  std::optional<SegmentPlacement> PlaceLocked(const SegmentMedia& media);
+  // `media.discontinuity` may be rewritten (a segment resuming after gaps).
+  std::optional<SegmentPlacement> PlaceLocked(SegmentMedia& media, bool init_changed);
+  bool FitAfterGapsLocked(SegmentPlacement& placement, SegmentMedia& media, bool init_changed);
+  // Needs gap_mu_. Lists every number from the window's next one up to `before` (default: the
+  // ladder's next number) as a gap.
+  void AppendGapsLocked(std::optional<uint64_t> before);
   bool EnsureInitLocked();
   // `audio`: set to the segment's audio decode times when it has audio.
   base::Result<base::Buffer> BuildSegmentLocked(const SegmentMedia& media, uint64_t sequence,
@@ -73,6 +104,7 @@ class RenditionPackager final : public media::MediaSink {
   const PackagerOptions options_;
   base::Clock& clock_;
   LadderTimeline& timeline_;
+  const std::function<void()> on_published_;
 
   // Writer state, guarded by writer_mu_.
   std::mutex writer_mu_;
@@ -92,6 +124,13 @@ class RenditionPackager final : public media::MediaSink {
   uint64_t video_frames_ = 0;               // frame rate measurement when the SPS has none
   int64_t video_ticks_ = 0;
   bool ended_ = false;
+  bool rejoining_ = false;  // resumed after a pause: the next segment is placed by Join
+
+  // Gap state, guarded by gap_mu_.
+  std::mutex gap_mu_;
+  bool gaps_closed_ = false;  // ended: no more entries
+  uint64_t gap_start_ = 0;    // the first gap's number when the window is empty at the pause
+  std::atomic<bool> paused_{false};
 
   SegmentWindow window_;
   std::atomic<uint64_t> dropped_units_{0};         // without a configuration
@@ -105,6 +144,8 @@ class RenditionPackager final : public media::MediaSink {
   std::atomic<uint64_t> timeline_breaks_{0};
   std::atomic<uint64_t> misaligned_{0};
   std::atomic<uint64_t> skipped_at_join_{0};
+  std::atomic<uint64_t> gap_segments_{0};
+  std::atomic<uint64_t> late_resume_segments_{0};
 };
 
 }  // namespace steadycast::package

@@ -44,11 +44,12 @@ std::optional<int64_t> ParseInitName(std::string_view name) {
 }
 
 SegmentWindow::SegmentWindow(int playlist_segments, int extra_retained_segments, int64_t target_ms,
-                             uint64_t first_discontinuity_sequence)
+                             uint64_t first_discontinuity_sequence, int playlist_version)
     : playlist_segments_(static_cast<size_t>(std::max(playlist_segments, 1))),
       retained_segments_(playlist_segments_ +
                          static_cast<size_t>(std::max(extra_retained_segments, 1))),
       target_ms_(std::max<int64_t>(target_ms, 1)),
+      playlist_version_(playlist_version),
       freed_discontinuities_(first_discontinuity_sequence) {}
 
 void SegmentWindow::SetFirstDiscontinuitySequence(uint64_t sequence) {
@@ -70,6 +71,19 @@ void SegmentWindow::AddSegment(PublishedSegment segment) {
   peak_short_bps_ = std::max(peak_short_bps_, bps);
   // A short tail (flush, forced cut) with a keyframe would overstate the peak.
   if (2 * ms >= target_ms_) peak_bps_ = std::max(peak_bps_, bps);
+  segment.entry.gap = false;
+  AppendLocked(std::move(segment));
+}
+
+void SegmentWindow::AddGap(PlaylistSegment entry) {
+  std::lock_guard lock(mu_);
+  entry.gap = true;
+  entry.init_index = inits_.empty() ? -1 : inits_.rbegin()->first;
+  AppendLocked(PublishedSegment{entry, base::Buffer()});
+}
+
+void SegmentWindow::AppendLocked(PublishedSegment segment) {
+  const int64_t ms = std::max<int64_t>(segment.entry.duration_ms, 1);
   // RFC 8216 §4.3.3.1: every EXTINF rounded to the nearest integer must be ≤ the target
   // duration. Rounding (not ceiling) keeps a 2.001 s segment — millisecond jitter of an
   // encoder's decode times — from raising a 2 s stream's target to 3 s, which would make
@@ -105,6 +119,7 @@ void SegmentWindow::End() {
 
 void SegmentWindow::RenderLocked() {
   MediaPlaylistModel model;
+  model.version = playlist_version_;
   model.target_duration_s = std::max(target_duration_s_, 1);
   model.ended = ended_;
   const size_t listed = std::min(segments_.size(), playlist_segments_);
@@ -126,6 +141,14 @@ bool SegmentWindow::HasSegments() const {
   return !segments_.empty();
 }
 
+std::optional<SegmentWindow::Tail> SegmentWindow::tail() const {
+  std::lock_guard lock(mu_);
+  if (segments_.empty()) return std::nullopt;
+  uint64_t discontinuity = freed_discontinuities_;
+  for (const auto& s : segments_) discontinuity += s.entry.discontinuity ? 1 : 0;
+  return Tail{segments_.back().entry.sequence + 1, discontinuity};
+}
+
 uint64_t SegmentWindow::version() const {
   std::lock_guard lock(mu_);
   return version_;
@@ -133,7 +156,7 @@ uint64_t SegmentWindow::version() const {
 
 std::optional<VariantStream> SegmentWindow::Variant() const {
   std::lock_guard lock(mu_);
-  if (segments_.empty() && total_ms_ == 0) return std::nullopt;
+  if (total_ms_ == 0) return std::nullopt;  // no real segment yet (gaps do not count)
   VariantStream v = variant_;
   v.bandwidth = peak_bps_ > 0 ? peak_bps_ : peak_short_bps_;
   v.average_bandwidth =
@@ -150,6 +173,7 @@ std::optional<Resource> SegmentWindow::Lookup(std::string_view name) const {
   if (auto sequence = ParseSegmentName(name)) {
     const uint64_t first = segments_.front().entry.sequence;
     if (*sequence < first || *sequence - first >= segments_.size()) return std::nullopt;
+    if (segments_[*sequence - first].entry.gap) return std::nullopt;
     return Resource{segments_[*sequence - first].bytes, std::string(kSegmentContentType), true};
   }
   if (auto index = ParseInitName(name)) {

@@ -7,6 +7,10 @@
 // ask for them), then are freed. Init segments are freed once no retained segment needs them.
 // Memory is therefore bounded by (playlist + extra) × the segmenter's byte cap.
 //
+// Gap segments (EXT-X-GAP, a paused rendition of a ladder) take a place in the window like
+// real ones (numbering, sliding, EXT-X-TARGETDURATION) but have no bytes: Lookup answers
+// nullopt (404) for them and the bandwidth measurement ignores them.
+//
 // Threading: one writer (the packager's writer thread) and any number of concurrent readers;
 // all methods lock an internal mutex. Returned Buffers are immutable and shared, so readers
 // never copy segment bytes and the playlist text is rendered once per change, not per request.
@@ -37,8 +41,9 @@ struct PublishedSegment {
 class SegmentWindow {
  public:
   // `first_discontinuity_sequence`: EXT-X-DISCONTINUITY-SEQUENCE of the first segment.
+  // `playlist_version`: EXT-X-VERSION of the media playlist (8 where gaps may be listed).
   SegmentWindow(int playlist_segments, int extra_retained_segments, int64_t target_ms,
-                uint64_t first_discontinuity_sequence = 0);
+                uint64_t first_discontinuity_sequence = 0, int playlist_version = 7);
 
   // EXT-X-DISCONTINUITY-SEQUENCE of the first segment, when it is known only once that segment
   // is placed (a rendition joining a ladder late). No effect once a segment was added.
@@ -46,12 +51,22 @@ class SegmentWindow {
   void AddInit(int64_t init_index, base::Buffer bytes);
   // Appends a segment (sequence numbers increase by one), slides the window, re-renders.
   void AddSegment(PublishedSegment segment);
+  // Appends a gap segment (`entry.gap` is set here; its init index is the newest init's, or
+  // none before the first): listed with EXT-X-GAP, never served.
+  void AddGap(PlaylistSegment entry);
   // Codecs, resolution and frame rate for the master playlist (bandwidth is measured here).
   void SetVariant(VariantStream variant);
   // Adds EXT-X-ENDLIST.
   void End();
 
   bool HasSegments() const;
+  // The number the next segment must have and the discontinuity sequence of the newest one
+  // (nullopt while empty).
+  struct Tail {
+    uint64_t next_sequence = 0;
+    uint64_t discontinuity_sequence = 0;
+  };
+  std::optional<Tail> tail() const;
   // Increases on every change that can alter a playlist (for caches built on top).
   uint64_t version() const;
   // The variant with measured bandwidth, once a segment exists.
@@ -61,10 +76,12 @@ class SegmentWindow {
 
  private:
   void RenderLocked();
+  void AppendLocked(PublishedSegment segment);
 
   const size_t playlist_segments_;
   const size_t retained_segments_;
   const int64_t target_ms_;
+  const int playlist_version_;
 
   mutable std::mutex mu_;
   std::map<int64_t, base::Buffer> inits_;

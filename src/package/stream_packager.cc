@@ -1,6 +1,7 @@
 #include "package/stream_packager.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <set>
@@ -35,9 +36,13 @@ class StreamPackager::Impl {
  public:
   Impl(PackagerOptions options, const std::vector<RenditionSpec>& renditions, base::Clock& clock)
       : options_(options), timeline_(options.first_sequence, ToleranceTicks(options)) {
-    for (const RenditionSpec& spec : renditions) {
-      renditions_.push_back(
-          std::make_unique<RenditionPackager>(spec.name, options, clock, timeline_));
+    // Any rendition of a ladder may be paused and list EXT-X-GAP segments; its playlist's
+    // version cannot change later (see MediaPlaylistModel::version). One rendition has no
+    // sibling to take gap timings from, so it never lists one.
+    const int version = renditions.size() > 1 ? 8 : 7;
+    for (size_t i = 0; i < renditions.size(); ++i) {
+      renditions_.push_back(std::make_unique<RenditionPackager>(
+          renditions[i].name, options, clock, timeline_, [this, i] { OnPublished(i); }, version));
     }
   }
 
@@ -50,6 +55,20 @@ class StreamPackager::Impl {
   }
   size_t size() const { return renditions_.size(); }
 
+  void SetPaused(size_t index, bool paused) {
+    if (index >= renditions_.size()) return;
+    renditions_[index]->SetPaused(paused);
+    ++pause_changes_;  // the master's wait rule counts paused renditions
+  }
+  void OnEndOfStream() {
+    // The paused renditions last, so that their gaps cover the others' final segments.
+    for (const bool paused : {false, true}) {
+      for (const auto& r : renditions_) {
+        if (r->paused() == paused) r->OnEndOfStream();
+      }
+    }
+  }
+
   bool HasSegments() const;
   std::optional<std::string> MasterPlaylist(std::string_view playback_id) const;
   std::optional<Resource> Lookup(std::string_view subpath) const;
@@ -58,10 +77,19 @@ class StreamPackager::Impl {
  private:
   uint64_t Version() const;
   std::vector<VariantStream> ListedVariants() const;
+  // Rendition `from` published a segment (its writer thread, its writer lock held): the paused
+  // renditions list that number as a gap. Only gap locks are taken (lock order in
+  // rendition_packager.h), so two publishing renditions never wait for each other.
+  void OnPublished(size_t from) const {
+    for (size_t i = 0; i < renditions_.size(); ++i) {
+      if (i != from) renditions_[i]->CatchUpGaps();
+    }
+  }
 
   const PackagerOptions options_;
   LadderTimeline timeline_;
   std::vector<std::unique_ptr<RenditionPackager>> renditions_;
+  std::atomic<uint64_t> pause_changes_{0};
 
   // Master playlist cache: rebuilt when a window changed or another playback id asks.
   mutable std::mutex master_mu_;
@@ -77,7 +105,7 @@ bool StreamPackager::Impl::HasSegments() const {
 
 // Every window's version only grows, so their sum changes whenever any of them changed.
 uint64_t StreamPackager::Impl::Version() const {
-  uint64_t version = 0;
+  uint64_t version = pause_changes_;
   for (const auto& r : renditions_) version += r->window().version();
   return version;
 }
@@ -90,12 +118,20 @@ std::vector<VariantStream> StreamPackager::Impl::ListedVariants() const {
   };
   std::vector<Listed> listed;
   uint64_t most_segments = 0;
+  size_t paused_without_segment = 0;  // not waited for: the transcoder stopped them
   for (size_t i = 0; i < renditions_.size(); ++i) {
     most_segments = std::max(most_segments, renditions_[i]->segments());
-    if (auto variant = renditions_[i]->Variant()) listed.push_back({std::move(*variant), i});
+    if (auto variant = renditions_[i]->Variant()) {
+      listed.push_back({std::move(*variant), i});
+    } else if (renditions_[i]->paused()) {
+      ++paused_without_segment;
+    }
   }
   const uint64_t wait = static_cast<uint64_t>(std::max(options_.master_wait_segments, 0));
-  if (listed.empty() || (listed.size() < renditions_.size() && most_segments <= wait)) return {};
+  if (listed.empty() ||
+      (listed.size() + paused_without_segment < renditions_.size() && most_segments <= wait)) {
+    return {};
+  }
   std::stable_sort(listed.begin(), listed.end(), [](const Listed& a, const Listed& b) {
     if (a.variant.bandwidth != b.variant.bandwidth)
       return a.variant.bandwidth < b.variant.bandwidth;
@@ -204,8 +240,9 @@ void StreamPackager::OnAudioConfig(const media::AudioTrackConfig& config) {
 void StreamPackager::OnAccessUnit(const media::AccessUnit& unit) {
   impl_->rendition(0).OnAccessUnit(unit);
 }
-void StreamPackager::OnEndOfStream() {
-  for (size_t i = 0; i < impl_->size(); ++i) impl_->rendition(i).OnEndOfStream();
+void StreamPackager::OnEndOfStream() { impl_->OnEndOfStream(); }
+void StreamPackager::SetRenditionPaused(size_t index, bool paused) {
+  impl_->SetPaused(index, paused);
 }
 void StreamPackager::OnRenditionDiscontinuity(size_t index) {
   if (index < impl_->size()) impl_->rendition(index).OnDiscontinuity();

@@ -94,6 +94,11 @@ struct RenditionStats {
   uint64_t misaligned_segments = 0;
   // First segments dropped because they matched no segment the other renditions published.
   uint64_t skipped_at_join = 0;
+  bool paused = false;        // SetRenditionPaused: listing EXT-X-GAP segments instead of media
+  uint64_t gap_segments = 0;  // EXT-X-GAP entries listed (paused spans)
+  // Segments dropped on resuming because the others had published their number meanwhile
+  // (it was already listed as a gap).
+  uint64_t late_resume_segments = 0;
 };
 
 // Totals over all renditions (with one rendition: that rendition's counters).
@@ -153,6 +158,17 @@ class StreamPackager {
   // configuration changed mid-broadcast, and a transcoded rendition must cut where the
   // passthrough rendition cuts by itself). Any thread.
   void OnRenditionDiscontinuity(size_t index);
+  // Issue 5's degradation step "drop the highest transcoded rung from new segments": while
+  // rendition `index` is paused it takes no media (units are dropped), and every segment
+  // another rendition publishes is listed in its media playlist as an EXT-X-GAP segment
+  // (RFC 8216bis §4.4.4.7) with the same number, duration and discontinuity sequence, so the
+  // variant stays in the master (BANDWIDTH unchanged) and players on it move to a variant that
+  // has the span instead of stalling. Pausing flushes the rendition's open segment (pause at a
+  // segment boundary). Resuming: the next segment (an IDR at a segment boundary, the same
+  // configuration) takes the number, discontinuity sequence and output offset the others gave
+  // that span, without EXT-X-DISCONTINUITY when the ladder had none. A paused rendition with
+  // no segment yet does not hold the master back. Any thread; no effect for a bad index.
+  void SetRenditionPaused(size_t index, bool paused);
 
   // Reader side (any thread).
   // Some rendition has a segment (its media playlist and segments can be served).
