@@ -1,11 +1,13 @@
 // Drives a two-rendition StreamPackager with an arbitrary sequence of configs, access units
-// (any rendition, timestamps, keyframe flags and sizes), discontinuities and reader lookups
-// decoded from the input, and checks that whatever a playlist lists can be served and parses
-// as ISO BMFF, and that the master lists variants exactly when its rules say so.
+// (any rendition, timestamps, keyframe flags and sizes), discontinuities, pauses (EXT-X-GAP) and
+// reader lookups decoded from the input, and checks that whatever a playlist lists can be
+// served and parses as ISO BMFF (EXT-X-GAP segments must not be served), that numbers are
+// consecutive, and that the master lists variants exactly when its rules say so.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,19 +50,29 @@ media::AudioTrackConfig AudioConfig(uint8_t variant) {
   return c;
 }
 
-// Every segment a rendition's playlist lists must be downloadable and parse.
+// Every segment a rendition's playlist lists must be downloadable and parse, except EXT-X-GAP
+// ones, which must not be served; numbers are consecutive.
 void CheckRendition(const package::StreamPackager& packager, const std::string& name, bool& any) {
   auto playlist = packager.Lookup(name + "/index.m3u8");
   if (!playlist) return;
   any = true;
   const std::string_view text = playlist->body.AsStringView();
-  for (size_t pos = 0; (pos = text.find("\nseg", pos)) != std::string_view::npos;) {
-    const size_t end = text.find('\n', pos + 1);
-    const std::string segment_name(text.substr(pos + 1, end - pos - 1));
-    auto segment = packager.Lookup(name + "/" + segment_name);
-    Check(segment.has_value());
-    Check(steadycast::formats::fmp4::ReadBoxes(segment->body.span()).ok());
-    pos = end;
+  bool gap = false;
+  std::optional<std::string> previous;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (line == "#EXT-X-GAP") gap = true;
+    if (!line.starts_with("seg")) continue;
+    auto segment = packager.Lookup(name + "/" + std::string(line));
+    Check(segment.has_value() != gap);
+    if (segment) Check(steadycast::formats::fmp4::ReadBoxes(segment->body.span()).ok());
+    const std::string number(line.substr(3, line.size() - 7));
+    if (previous) Check(std::stoull(number) == std::stoull(*previous) + 1);
+    previous = number;
+    gap = false;
   }
 }
 
@@ -75,7 +87,7 @@ void CheckPlaylists(const package::StreamPackager& packager, int master_wait_seg
   bool all = true;
   uint64_t most = 0;
   for (const auto& r : packager.Stats().renditions) {
-    all = all && r.segments > 0;
+    all = all && (r.segments > 0 || r.paused);  // a paused rendition is not waited for
     most = std::max(most, r.segments);
   }
   const bool listed = any && (all || most > static_cast<uint64_t>(master_wait_segments));
@@ -158,6 +170,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       case 7:
         if (arg == 0xEE) packager.OnEndOfStream();
+        // The transcoder's degradation step: stop (and later resume) a rung.
+        if ((arg & 0xF0) == 0x50) packager.SetRenditionPaused(rendition, arg & 1);
         break;
     }
   }
