@@ -10,7 +10,8 @@ prints the CPU seconds (user + system) and wall seconds of each, their ratio (go
 and steadycast's real-time factor for the 1080p30 and a 720p30 source.
 
 Usage: bench/abr_ladder/run.sh [path/to/steadycast]
-Env: RUNS (default 1), MEDIA_SECONDS (default 20), ABR_LADDER_BENCH (path of the tool; default
+Env: RUNS (default 1), MEDIA_SECONDS (default 20), DETAIL=1 (also where the CPU goes: scaling
+variants), ABR_LADDER_BENCH (path of the tool; default
 beside the steadycast binary: BUILD/bench/abr_ladder/abr_ladder_bench), KEEP=1 keeps the temp dir.
 """
 
@@ -74,14 +75,40 @@ def make_input(path, width, height, kbps, seconds):
         check=True)
 
 
-def ffmpeg_ladder_cmd(src, out_dir):
+def split_graph(flags="bicubic"):
+    """Every rung scaled from the decoded source (what steadycast's transcoder does)."""
     split = "".join(f"[s{i}]" for i in range(len(RUNGS)))
     graph = [f"[0:v]split={len(RUNGS)}{split}"]
     for i, (_, w, h, _) in enumerate(RUNGS):
-        graph.append(f"[s{i}]scale={w}:{h}:flags=bicubic[v{i}]")
+        graph.append(f"[s{i}]scale={w}:{h}:flags={flags}[v{i}]")
+    return ";".join(graph)
+
+
+def cascade_graph(flags="bicubic"):
+    """The top rung from the source, the others from the top rung (a shared intermediate)."""
+    _, w0, h0, _ = RUNGS[0]
+    split = "".join(f"[t{i}]" for i in range(1, len(RUNGS)))
+    graph = [f"[0:v]scale={w0}:{h0}:flags={flags},split={len(RUNGS)}[v0]{split}"]
+    for i, (_, w, h, _) in enumerate(RUNGS[1:], start=1):
+        graph.append(f"[t{i}]scale={w}:{h}:flags={flags}[v{i}]")
+    return ";".join(graph)
+
+
+def ffmpeg_scale_only_cmd(src, graph):
+    cmd = ["ffmpeg", "-hide_banner", "-nostats", "-loglevel", "error", "-threads", "1",
+           "-i", str(src), "-filter_complex_threads", "1"]
+    if graph is None:
+        return cmd + ["-map", "0:v", "-f", "null", "-"]
+    cmd += ["-filter_complex", graph]
+    for i in range(len(RUNGS)):
+        cmd += ["-map", f"[v{i}]"]
+    return cmd + ["-f", "null", "-"]
+
+
+def ffmpeg_ladder_cmd(src, out_dir, graph=None):
     cmd = ["ffmpeg", "-hide_banner", "-nostats", "-loglevel", "error", "-y",
            "-threads", "1", "-i", str(src),  # decoder: 1 thread, as transcode's decoder_threads
-           "-filter_complex_threads", "1", "-filter_complex", ";".join(graph)]
+           "-filter_complex_threads", "1", "-filter_complex", graph or split_graph()]
     for i in range(len(RUNGS)):
         cmd += ["-map", f"[v{i}]"]
     for _ in RUNGS:
@@ -133,8 +160,8 @@ def run_steadycast(tool, src, out_dir=None, extra=()):
     return report
 
 
-def run_ffmpeg(src, out_dir):
-    _, user, system, wall = measured(ffmpeg_ladder_cmd(src, out_dir))
+def run_ffmpeg(src, out_dir, graph=None):
+    _, user, system, wall = measured(ffmpeg_ladder_cmd(src, out_dir, graph))
     for name, *_ in RUNGS:
         segs = list((out_dir / name).glob("seg*.m4s"))
         if not segs:
@@ -184,7 +211,8 @@ def bench(tool, tmp, runs, seconds):
     make_input(src720, 1280, 720, 3000, seconds)
     log(f"input: {seconds} s 1920x1080 30 fps H.264 (testsrc2, GOP 2 s) + AAC; "
         f"ladder {', '.join(f'{n} {k}k' for n, _, _, k in RUNGS)}; x264 {PRESET}, 1 thread/encoder; "
-        f"{os.cpu_count()} cores")
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} (other work inflates wall "
+        f"time and, less, CPU time)")
     sc_runs, ff_runs = [], []
     for i in range(runs):
         sc_out, ff_out = tmp / f"sc{i}", tmp / f"ff{i}"
@@ -203,6 +231,35 @@ def bench(tool, tmp, runs, seconds):
         shutil.rmtree(sc_out, ignore_errors=True)
         shutil.rmtree(ff_out, ignore_errors=True)
     report(tool, sc_runs, ff_runs, src720, src1080)
+    if os.environ.get("DETAIL") == "1":
+        detail(tool, tmp, src1080)
+
+
+def detail(tool, tmp, src):
+    """Where the CPU goes: scaling variants (decode + scale only, ffmpeg filters) and their
+    effect on whole ladders (steadycast's --sws, ffmpeg with a shared 720p intermediate)."""
+    cpu = {}
+    for name, graph in [("decode only", None), ("decode + 4 rungs from source, bicubic",
+                                                 split_graph()),
+                        ("decode + 720p, then 3 rungs from 720p, bicubic", cascade_graph()),
+                        ("decode + 4 rungs from source, bilinear", split_graph("bilinear")),
+                        ("decode + 4 rungs from source, fast_bilinear",
+                         split_graph("fast_bilinear"))]:
+        _, user, system, _ = measured(ffmpeg_scale_only_cmd(src, graph))
+        cpu[name] = user + system
+        log(f"  {name}: {user + system:.2f} s CPU")
+    base = cpu["decode only"]
+    for name, value in cpu.items():
+        if name != "decode only":
+            log(f"  scaling cost ({name.split('decode + ')[1]}): {value - base:.2f} s")
+    ff_split = run_ffmpeg(src, tmp / "ff_split")["cpu_seconds"]
+    ff_cascade = run_ffmpeg(src, tmp / "ff_cascade", cascade_graph())["cpu_seconds"]
+    log(f"  ffmpeg ladder, rungs from source: {ff_split:.2f} s; from a shared 720p: "
+        f"{ff_cascade:.2f} s ({ff_cascade / ff_split:.3f}x)")
+    for flags in ("bicubic", "bilinear", "fast_bilinear"):
+        r = run_steadycast(tool, src, extra=("--sws", flags))
+        log(f"  steadycast ladder, --sws {flags}: {r['process_cpu_seconds']:.2f} s CPU, "
+            f"{r['process_cpu_seconds'] / ff_split:.3f}x ffmpeg")
 
 
 def report(tool, sc_runs, ff_runs, src720, src1080):
@@ -223,7 +280,7 @@ def report(tool, sc_runs, ff_runs, src720, src1080):
     names = "/".join(r["name"] for r in r720["renditions"])
     log(f"steadycast real-time factor (media s / wall s, {os.cpu_count()} cores): "
         f"1080p30 source {rt1080:.2f}x; 720p30 source ({names}) {r720['realtime_factor']:.2f}x, "
-        f"CPU {r720['process_cpu_seconds']:.2f} s")
+        f"CPU {r720['process_cpu_seconds']:.2f} s; load average now {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -13,10 +13,13 @@
 // of the pipeline, media seconds, the real-time factor (media s / wall s) and per-rendition
 // output figures. Single-threaded driver; the transcoder starts its own threads.
 //
-// Usage: abr_ladder_bench [--passthrough] [--preset P] [--threads N] [--out DIR] INPUT.flv
+// Usage: abr_ladder_bench [--passthrough] [--preset P] [--threads N] [--sws NAME] [--out DIR]
+//                         INPUT.flv
 //   --passthrough  the server's "default" ladder (source passthrough + transcoded rungs)
 //                  instead of the transcoded rungs alone
 //   --threads N    transcode.threads_per_stream (x264 threads shared by the ladder; default 2)
+//   --sws NAME     scaling algorithm (bicubic = the server's default, bilinear, fast_bilinear,
+//                  area, lanczos): what the scaling choice costs
 //   --out DIR      write the master playlist, media playlists and segments below DIR
 #include <sys/resource.h>
 
@@ -32,6 +35,10 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+extern "C" {
+#include <libswscale/swscale.h>
+}
 
 #include "base/buffer.h"
 #include "base/clock.h"
@@ -76,8 +83,19 @@ struct Args {
   std::string out_dir;
   std::string preset = "veryfast";
   int threads = 2;
+  int sws_flags = 0;  // 0 = the transcoder's default (SWS_BICUBIC)
   bool passthrough = false;
 };
+
+// libswscale algorithms by name (for measuring what the scaling choice costs).
+std::optional<int> SwsFlags(const std::string& name) {
+  if (name == "bicubic") return SWS_BICUBIC;
+  if (name == "bilinear") return SWS_BILINEAR;
+  if (name == "fast_bilinear") return SWS_FAST_BILINEAR;
+  if (name == "area") return SWS_AREA;
+  if (name == "lanczos") return SWS_LANCZOS;
+  return std::nullopt;
+}
 
 std::optional<Args> ParseArgs(int argc, char** argv) {
   Args args;
@@ -90,6 +108,10 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
       args.preset = argv[++i];
     } else if (a == "--threads" && has_value) {
       args.threads = std::atoi(argv[++i]);
+    } else if (a == "--sws" && has_value) {
+      const auto flags = SwsFlags(argv[++i]);
+      if (!flags) return std::nullopt;
+      args.sws_flags = *flags;
     } else if (a == "--out" && has_value) {
       args.out_dir = argv[++i];
     } else if (!a.empty() && a[0] != '-' && args.input.empty()) {
@@ -227,6 +249,7 @@ base::Result<Outcome> RunPipeline(const Args& args, std::span<const uint8_t> fil
   transcode::TranscoderOptions topts;  // the server's defaults, except:
   topts.preset = args.preset;
   topts.threads_per_stream = args.threads;
+  topts.sws_flags = args.sws_flags;
   topts.target_segment_seconds = popts.target_segment_seconds;
   topts.timeline_break_seconds = popts.max_segment_seconds;
   topts.block_when_full = true;    // throughput: wait instead of dropping
@@ -294,7 +317,7 @@ int main(int argc, char** argv) {
   if (!args) {
     std::fprintf(stderr,
                  "usage: abr_ladder_bench [--passthrough] [--preset P] [--threads N] "
-                 "[--out DIR] INPUT.flv\n");
+                 "[--sws NAME] [--out DIR] INPUT.flv\n");
     return 2;
   }
   return steadycast::bench::Run(*args);
