@@ -13,10 +13,11 @@
 // of the pipeline, media seconds, the real-time factor (media s / wall s) and per-rendition
 // output figures. Single-threaded driver; the transcoder starts its own threads.
 //
-// Usage: abr_ladder_bench [--passthrough] [--preset P] [--threads N] [--sws NAME] [--out DIR]
-//                         INPUT.flv
+// Usage: abr_ladder_bench [--passthrough | --ladder TEXT] [--preset P] [--threads N]
+//                         [--sws NAME] [--out DIR] INPUT.flv
 //   --passthrough  the server's "default" ladder (source passthrough + transcoded rungs)
 //                  instead of the transcoded rungs alone
+//   --ladder TEXT  a stream's ladder setting instead ("default", [{"height":480,...},...])
 //   --threads N    transcode.threads_per_stream (x264 threads shared by the ladder; default 2)
 //   --sws NAME     scaling algorithm (bicubic = the server's default, bilinear, fast_bilinear,
 //                  area, lanczos): what the scaling choice costs
@@ -85,6 +86,7 @@ struct Args {
   int threads = 2;
   int sws_flags = 0;  // 0 = the transcoder's default (SWS_BICUBIC)
   bool passthrough = false;
+  std::string ladder;  // a stream's `ladder` setting text; empty = see --passthrough
 };
 
 // libswscale algorithms by name (for measuring what the scaling choice costs).
@@ -108,6 +110,8 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
       args.preset = argv[++i];
     } else if (a == "--threads" && has_value) {
       args.threads = std::atoi(argv[++i]);
+    } else if (a == "--ladder" && has_value) {
+      args.ladder = argv[++i];
     } else if (a == "--sws" && has_value) {
       const auto flags = SwsFlags(argv[++i]);
       if (!flags) return std::nullopt;
@@ -133,12 +137,15 @@ double CpuSeconds(double* user = nullptr, double* system = nullptr) {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-// The ladder the server would plan for this source: "default" with --passthrough, else the
-// default rungs as a custom list (all transcoded, IDRs on the fixed 2 s cadence).
+// The ladder the server would plan for this source: the --ladder setting when given, "default"
+// with --passthrough, else the default rungs as a custom list (all transcoded, IDRs on the
+// fixed 2 s cadence).
 base::Result<transcode::LadderPlan> Plan(const Args& args, const media::VideoTrackConfig& source) {
   const transcode::LadderDefaults defaults;
   transcode::LadderSetting setting;
-  if (!args.passthrough) {
+  if (!args.ladder.empty()) {
+    SC_ASSIGN_OR_RETURN(setting, transcode::ParseLadderSetting(args.ladder));
+  } else if (!args.passthrough) {
     setting.kind = transcode::LadderKind::kCustom;
     setting.rungs = defaults.rungs;
   }
@@ -315,9 +322,10 @@ int Run(const Args& args) {
 int main(int argc, char** argv) {
   auto args = steadycast::bench::ParseArgs(argc, argv);
   if (!args) {
-    std::fprintf(stderr,
-                 "usage: abr_ladder_bench [--passthrough] [--preset P] [--threads N] "
-                 "[--sws NAME] [--out DIR] INPUT.flv\n");
+    std::fprintf(
+        stderr,
+        "usage: abr_ladder_bench [--passthrough | --ladder TEXT] [--preset P] [--threads N] "
+        "[--sws NAME] [--out DIR] INPUT.flv\n");
     return 2;
   }
   return steadycast::bench::Run(*args);
