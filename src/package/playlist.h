@@ -30,8 +30,8 @@ struct PlaylistSegment {
 };
 
 struct MediaPlaylistModel {
-  // RFC 8216bis §7 lists no minimum version for EXT-X-GAP, but Apple's "About the
-  // EXT-X-VERSION tag" lists EXT-X-GAP under version 8 and AVPlayer checks the version; a
+  // RFC 8216bis §7 ties no version to EXT-X-GAP, but Apple's "About the EXT-X-VERSION tag"
+  // lists EXT-X-GAP under version 8 and AVPlayer checks the version; a
   // playlist must not change its version on reload (§6.2.1 allows only appending, removing
   // old segments and the sequence tags), so a playlist that may ever list a gap says 8 from
   // its first rendering.

@@ -361,7 +361,14 @@ TEST(RenditionGapTest, PauseRacingTheWritersIsSafe) {
   pauser.join();
   for (const auto& rung : rungs) {
     const Parsed p = Parse(packager, rung.name);
-    EXPECT_TRUE(p.ended) << rung.name;
+    const PackagerStats stats = packager.Stats();
+    const RenditionStats* r = nullptr;
+    for (const auto& rs : stats.renditions)
+      if (rs.name == rung.name) r = &rs;
+    EXPECT_TRUE(p.ended) << rung.name << " segments=" << r->segments << " gaps=" << r->gap_segments
+                         << " skipped=" << r->skipped_at_join << " late=" << r->late_resume_segments
+                         << " dropped=" << r->dropped_units << " paused=" << r->paused
+                         << " entries=" << p.entries.size();
     for (size_t i = 1; i < p.entries.size(); ++i) {
       EXPECT_EQ(p.entries[i].sequence, p.entries[i - 1].sequence + 1) << rung.name;
     }

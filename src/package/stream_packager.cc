@@ -61,12 +61,13 @@ class StreamPackager::Impl {
     ++pause_changes_;  // the master's wait rule counts paused renditions
   }
   void OnEndOfStream() {
-    // The paused renditions last, so that their gaps cover the others' final segments.
-    for (const bool paused : {false, true}) {
-      for (const auto& r : renditions_) {
-        if (r->paused() == paused) r->OnEndOfStream();
-      }
+    // The paused renditions last, so that their gaps cover the others' final segments. The
+    // second pass ends every rendition (a no-op for those already ended): one paused or
+    // resumed concurrently must not be skipped by both passes.
+    for (const auto& r : renditions_) {
+      if (!r->paused()) r->OnEndOfStream();
     }
+    for (const auto& r : renditions_) r->OnEndOfStream();
   }
 
   bool HasSegments() const;
