@@ -114,5 +114,25 @@ TEST(LadderTimelineTest, ExtremeTimesDoNotOverflow) {
   EXPECT_EQ(near_end->sequence, 0u);
 }
 
+TEST(LadderTimelineTest, RecordsTellGapsTheirDurationsAndDiscontinuities) {
+  LadderTimeline timeline(10, kTolerance);
+  EXPECT_EQ(timeline.NextSequence(), 10u);
+  EXPECT_TRUE(timeline.Since(0).empty());
+  bool misaligned = false;
+  SegmentSpan first = Span(0);
+  first.wall_ms = 1000;
+  ASSERT_TRUE(timeline.Join(first, 0, true, &misaligned));
+  timeline.Place(Span(2, 1.5), {11, 10, 0}, false, &misaligned);
+  timeline.Place(Span(0), {12, 11, 3}, true, &misaligned);  // a new run
+  EXPECT_EQ(timeline.NextSequence(), 13u);
+  const std::vector<RecordedSegment> records = timeline.Since(11);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].sequence, 11u);
+  EXPECT_EQ(records[0].duration, 135000);
+  EXPECT_EQ(records[0].discontinuity_sequence, 10u);
+  EXPECT_EQ(records[1].discontinuity_sequence, 11u);
+  EXPECT_EQ(timeline.Since(10).front().wall_ms, 1000);
+}
+
 }  // namespace
 }  // namespace steadycast::package

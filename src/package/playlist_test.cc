@@ -73,5 +73,59 @@ TEST(PlaylistTest, ResourceNamesAreCanonical) {
   }
 }
 
+TEST(PlaylistTest, RendersGapSegmentsAndTheModelsVersion) {
+  MediaPlaylistModel model;
+  model.version = 8;
+  model.target_duration_s = 2;
+  PlaylistSegment gap_before_init{7, 2000, kT0, false, -1, true};  // no init yet: no EXT-X-MAP
+  PlaylistSegment gap_after_break{8, 2000, kT0 + 2000, true, -1, true};
+  PlaylistSegment real{9, 2000, kT0 + 4000, false, 0, false};
+  model.segments = {gap_before_init, gap_after_break, real};
+  EXPECT_EQ(RenderMediaPlaylist(model),
+            "#EXTM3U\n"
+            "#EXT-X-VERSION:8\n"
+            "#EXT-X-TARGETDURATION:2\n"
+            "#EXT-X-MEDIA-SEQUENCE:7\n"
+            "#EXT-X-DISCONTINUITY-SEQUENCE:0\n"
+            "#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:20.000Z\n"
+            "#EXT-X-GAP\n"
+            "#EXTINF:2.000,\n"
+            "seg7.m4s\n"
+            "#EXT-X-DISCONTINUITY\n"
+            "#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:22.000Z\n"
+            "#EXT-X-GAP\n"
+            "#EXTINF:2.000,\n"
+            "seg8.m4s\n"
+            "#EXT-X-MAP:URI=\"init.mp4\"\n"
+            "#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:24.000Z\n"
+            "#EXTINF:2.000,\n"
+            "seg9.m4s\n");
+}
+
+TEST(PlaylistTest, WindowServesNoGapAndMeasuresNoBandwidthOnGaps) {
+  SegmentWindow window(3, 1, 2000, 0, 8);
+  window.AddInit(0, base::Buffer::FromString("init"));
+  window.AddSegment({{0, 2000, kT0, false, 0}, base::Buffer::FromString(std::string(1000, 'x'))});
+  const std::optional<VariantStream> before = window.Variant();
+  window.AddGap({1, 2000, kT0 + 2000, false, 5});  // the init index is the window's newest
+  window.AddGap({2, 2000, kT0 + 4000, true, 5});
+  EXPECT_FALSE(window.Lookup("seg1.m4s").has_value());
+  EXPECT_FALSE(window.Lookup("seg2.m4s").has_value());
+  EXPECT_TRUE(window.Lookup("seg0.m4s").has_value());
+  ASSERT_TRUE(window.tail().has_value());
+  EXPECT_EQ(window.tail()->next_sequence, 3u);
+  EXPECT_EQ(window.tail()->discontinuity_sequence, 1u);
+  EXPECT_EQ(window.Variant()->bandwidth, before->bandwidth);
+  EXPECT_EQ(window.Variant()->average_bandwidth, before->average_bandwidth);
+  const std::string text(window.Lookup("index.m3u8")->body.AsStringView());
+  EXPECT_EQ(text.find("init5"), std::string::npos) << text;
+  EXPECT_NE(text.find("#EXT-X-VERSION:8\n"), std::string::npos) << text;
+
+  SegmentWindow gaps_only(3, 1, 2000);
+  gaps_only.AddGap({4, 2000, kT0, false, 0});
+  EXPECT_FALSE(gaps_only.Variant().has_value());  // never in the master without media
+  EXPECT_TRUE(gaps_only.HasSegments());
+}
+
 }  // namespace
 }  // namespace steadycast::package
