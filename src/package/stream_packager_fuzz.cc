@@ -138,7 +138,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!r.ReadU16(delta)) break;
         const bool video = op % 8 == 0;
         int64_t& dts = video ? video_dts[rendition] : audio_dts[rendition];
-        dts += static_cast<int16_t>(delta) * 30;
+        dts += int64_t{static_cast<int16_t>(delta)} * 30;
         media::AccessUnit unit;
         unit.kind = video ? media::TrackKind::kVideo : media::TrackKind::kAudio;
         unit.codec = video ? media::Codec::kH264 : media::Codec::kAac;
