@@ -52,6 +52,8 @@ json LinkHealthJson(const session::LinkHealth& health) {
   }
   out["renditions"] = std::move(renditions);
   out["ladder_warnings"] = health.ladder_warnings;
+  out["slate"] = {{"active", health.slate_active},
+                  {"error", health.slate_error.empty() ? json(nullptr) : json(health.slate_error)}};
   if (!health.has_publisher) return out;
   out["publisher"] = {{"protocol", health.protocol}, {"remote_address", health.remote_address}};
   if (health.history.empty()) return out;

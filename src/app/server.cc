@@ -35,6 +35,7 @@
 #include "net/tcp_server.h"
 #include "session/stream_registry.h"
 #include "store/sqlite/sqlite_store.h"
+#include "transcode/slate_picture.h"
 
 namespace steadycast::app {
 namespace {
@@ -155,6 +156,17 @@ int RunServe(const Settings& settings) {
   registry_options.broadcast.transcoder.preset = settings.String("transcode.preset");
   registry_options.broadcast.transcoder.threads_per_stream =
       static_cast<int>(settings.Int("transcode.threads_per_stream"));
+  registry_options.broadcast.transcoder.slate.image_path = settings.String("transcode.slate_image");
+  if (const std::string& image = registry_options.broadcast.transcoder.slate.image_path;
+      !image.empty()) {
+    // A bad slate image is a configuration error: say so now, not at the first outage.
+    if (auto probe = transcode::MakeSlatePicture(320, 180, image); !probe.ok()) {
+      SC_LOG_ERROR("transcode.slate_image: {}", probe.status().ToString());
+      return 1;
+    }
+  }
+  registry_options.broadcast.transcoder.slate.start_after_seconds =
+      static_cast<double>(settings.Int("transcode.slate_after_ms")) / 1000.0;
   registry_options.stall_timeout =
       std::chrono::milliseconds(settings.Int("session.stall_timeout_ms"));
   registry_options.silent_after =

@@ -66,6 +66,7 @@ std::unique_ptr<Broadcast> Broadcast::Create(const BroadcastOptions& options, ba
     topts.latency_mode =
         latency_mode == "low" ? transcode::LatencyMode::kLow : transcode::LatencyMode::kStandard;
     topts.clock = &clock;
+    topts.slate.enabled = true;  // used when a loss asks for it (the stream's setting then)
     // The source's configuration changed mid-broadcast (without a publisher loss): the
     // passthrough rendition cuts on its own config change; each transcoded one is cut here,
     // after its encoder delivered everything of the old configuration.
@@ -101,10 +102,18 @@ media::MediaSink& Broadcast::Input() {
   return packager_->Rendition(0);
 }
 
-void Broadcast::Discontinuity() {
+void Broadcast::Discontinuity(bool slate) {
   if (ended_) return;
+  if (transcoder_ && slate) {
+    transcoder_->Hold();
+    return;
+  }
   if (transcoder_) transcoder_->Flush();
   packager_->OnDiscontinuity();
+}
+
+void Broadcast::Tick() {
+  if (!ended_ && transcoder_) transcoder_->Tick();
 }
 
 void Broadcast::End() {

@@ -29,6 +29,8 @@ struct BroadcastOptions {
   transcode::LadderDefaults ladder;
   // Off: every ladder is treated as "passthrough" (no decoding or encoding at all).
   bool transcoding_enabled = true;
+  // transcoder.slate: image, start delay, passthrough slate rate. Whether a hold shows the
+  // slate is the stream's `slate` setting, read at each loss (Discontinuity).
 };
 
 class Broadcast {
@@ -46,9 +48,14 @@ class Broadcast {
   // Where the publisher's media goes: the transcoder (which passes the source rendition on) or
   // the packager's single rendition.
   media::MediaSink& Input();
-  // Publisher lost (reconnect window) or replaced: drain the transcoder, then cut every
-  // rendition so the next segments start after EXT-X-DISCONTINUITY at the same time.
-  void Discontinuity();
+  // Publisher lost (reconnect window) or replaced. With `slate` and a transcoder: hold — the
+  // broadcast keeps one timeline, the slate fills the gap from Tick(), and only the
+  // passthrough rendition gets discontinuities (transcoder.h, Hold). Otherwise: drain the
+  // transcoder, then cut every rendition so the next segments start after
+  // EXT-X-DISCONTINUITY at the same time (players wait; the playlist has no ENDLIST).
+  void Discontinuity(bool slate);
+  // Drives the slate (call every ≤ 100 ms under the stream's lock).
+  void Tick();
   // Broadcast over: drain, ENDLIST on every rendition, stop the transcoder's threads.
   void End();
 

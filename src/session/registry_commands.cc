@@ -181,6 +181,10 @@ void AddRenditionHealth(const Broadcast& broadcast, LinkHealth& health) {
     health.renditions.push_back(std::move(r));
   }
   health.ladder_warnings = broadcast.warnings();
+  if (encoded) {
+    health.slate_active = encoded->slate_active;
+    health.slate_error = encoded->slate_error;
+  }
 }
 
 }  // namespace

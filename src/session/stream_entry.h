@@ -37,6 +37,7 @@ struct StreamRegistry::StreamEntry {
   // settings change; a running broadcast keeps its plan).
   std::string ladder_json = "\"default\"";
   std::string latency_mode = "standard";
+  bool slate = true;  // read at each publisher loss
   // The current broadcast's pipeline (packager + transcoder). A new broadcast is created at
   // its first media, once the source configuration is known (`broadcast_pending`).
   std::unique_ptr<Broadcast> broadcast;
@@ -47,6 +48,7 @@ struct StreamRegistry::StreamEntry {
     lifecycle.set_config(config);
     ladder_json = stream.ladder_json;
     latency_mode = stream.latency_mode;
+    slate = stream.slate;
   }
 
   // The current broadcast's packager. Written under `mu` and `packager_mu`, read under either

@@ -211,7 +211,7 @@ void StreamRegistry::ApplyLocked(StreamEntry& entry, const Effects& effects, Kic
       entry.broadcast_pending = true;  // created at the first media (see Publisher)
       break;
     case PackagerAction::kDiscontinuity:
-      if (entry.broadcast) entry.broadcast->Discontinuity();
+      if (entry.broadcast) entry.broadcast->Discontinuity(entry.slate);
       break;
     case PackagerAction::kEnd:
       if (entry.broadcast) entry.broadcast->End();
@@ -296,6 +296,7 @@ void StreamRegistry::Tick() {
       std::lock_guard lock(entry->mu);
       const Effects effects = entry->lifecycle.Tick(now);
       if (!effects.empty()) ApplyLocked(*entry, effects, kicks);
+      if (entry->broadcast) entry->broadcast->Tick();
     }
     for (auto& kick : kicks) kick();
   }

@@ -82,6 +82,10 @@ struct LinkHealth {
   };
   std::vector<Rendition> renditions;
   std::vector<std::string> ladder_warnings;
+  // The slate (reconnect window with a transcoded ladder): on the air now, and why the last
+  // hold could not show one (empty when it could).
+  bool slate_active = false;
+  std::string slate_error;
 };
 
 class StreamRegistry {

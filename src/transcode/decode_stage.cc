@@ -60,9 +60,33 @@ void DecodeStage::Run() {
         break;
       case SourceItem::Kind::kAudio:
         for (RenditionWorker* worker : workers_) worker->PushAudio(item->unit);
+        if (item->slate && slate_worker_ != nullptr) slate_worker_->PushAudio(item->unit);
         break;
       case SourceItem::Kind::kFlush:
         HandleFlush(*item);
+        break;
+      case SourceItem::Kind::kDrainDecoder:
+        DrainDecoder();
+        break;
+      case SourceItem::Kind::kSlateBegin:
+        slate_worker_ = item->slate_worker;
+        if (slate_worker_ != nullptr && item->has_audio_config) {
+          slate_worker_->PushAudioConfig(item->audio_config);
+        }
+        break;
+      case SourceItem::Kind::kSlatePicture:
+        if (item->picture) {
+          ++slate_pictures_;
+          Fan(*item->picture,
+              Side{.dts = item->picture->pts,
+                   .force_idr = item->force_idr,
+                   .segment_start = item->segment_start},
+              slate_worker_);
+        }
+        break;
+      case SourceItem::Kind::kSlateEnd:
+        if (slate_worker_ != nullptr) slate_worker_->PushFlush(item->flush_id, false, true);
+        slate_worker_ = nullptr;
         break;
     }
   }
@@ -74,48 +98,64 @@ void DecodeStage::HandleVideo(const SourceItem& item) {
   // them too after a reset.
   if (need_keyframe_ && !item.unit.keyframe) return;
   need_keyframe_ = false;
-  side_[item.unit.pts] = Side{.dts = item.unit.dts, .force_idr = item.force_idr};
+  side_[item.unit.pts] =
+      Side{.dts = item.unit.dts, .force_idr = item.force_idr, .segment_start = item.segment_start};
   while (side_.size() > kMaxSideEntries) side_.erase(side_.begin());
   base::Status status =
       decoder_->Decode(item.unit, [this](const AVFrame& frame) { Distribute(frame); });
   if (!status.ok()) CountError(status);
 }
 
-void DecodeStage::HandleFlush(const SourceItem& item) {
+void DecodeStage::DrainDecoder() {
   if (decoder_) {
     base::Status status = decoder_->Drain([this](const AVFrame& frame) { Distribute(frame); });
     if (!status.ok()) CountError(status);
   }
   side_.clear();
+  need_keyframe_ = true;
+}
+
+void DecodeStage::HandleFlush(const SourceItem& item) {
+  DrainDecoder();
   cadence_.Reset();
   for (FrameDecimator& decimator : decimators_) decimator.Reset();
-  need_keyframe_ = true;
   for (RenditionWorker* worker : workers_)
     worker->PushFlush(item.flush_id, item.source_changed, item.must_deliver);
 }
 
 void DecodeStage::Distribute(const AVFrame& frame) {
   ++decoded_frames_;
-  Side side{.dts = frame.pts, .force_idr = false};
+  Side side{.dts = frame.pts};
   if (auto it = side_.find(frame.pts); it != side_.end()) {
     side = it->second;
     side_.erase(side_.begin(), std::next(it));  // pictures come out in pts order
   }
+  Fan(frame, side, nullptr);
+}
+
+void DecodeStage::Fan(const AVFrame& frame, Side side, RenditionWorker* also) {
   bool force_idr = side.force_idr;
   int64_t anchor_dts = side.dts;
   if (!options_.cut_on_source_keyframes) {
+    if (side.segment_start) cadence_.Reset();  // a switch point starts the cadence afresh
     force_idr = cadence_.OnFrame(frame.pts);
     anchor_dts = frame.pts;
   }
-  for (size_t i = 0; i < workers_.size(); ++i) {
-    if (!decimators_[i].Keep(force_idr)) continue;
+  if (side.segment_start) {
+    for (FrameDecimator& decimator : decimators_) decimator.Reset();
+  }
+  auto push = [&](RenditionWorker* worker) {
     av::FramePtr copy = av::CloneFrame(frame);
     if (!copy) {
       CountError(av::Error(AVERROR(ENOMEM), "decode: clone"));
-      continue;
+      return;
     }
-    workers_[i]->PushFrame(std::move(copy), force_idr, anchor_dts);
+    worker->PushFrame(std::move(copy), force_idr, anchor_dts, side.segment_start);
+  };
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    if (decimators_[i].Keep(force_idr)) push(workers_[i]);
   }
+  if (also != nullptr) push(also);
 }
 
 void DecodeStage::CountError(const base::Status& status) {

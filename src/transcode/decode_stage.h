@@ -4,7 +4,8 @@
 // (FrameDecimator) and whether it must become an IDR (the caller's SegmentCutMirror decision
 // carried with the source unit, or CadenceCutter by pts when there is no passthrough), and
 // hands each rendition worker its own reference to the shared picture. Audio and flush markers
-// go to every worker in stream order.
+// go to every worker in stream order. Slate pictures (already decoded, at the source's size)
+// take the same way as decoded ones, plus the passthrough rendition's slate worker.
 //
 // Threading: Push/Stats from the caller's thread (any), everything else on the decode thread.
 // The workers must outlive the stage (the Transcoder stops the stage first).
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -26,12 +28,32 @@
 namespace steadycast::transcode {
 
 struct SourceItem {
-  enum class Kind { kVideoConfig, kAudioConfig, kVideo, kAudio, kFlush };
+  enum class Kind {
+    kVideoConfig,
+    kAudioConfig,
+    kVideo,
+    kAudio,
+    kFlush,
+    // The publisher is gone (reconnect window): decode what the decoder still holds; the
+    // encoders keep running (the slate or the returning publisher continues their timeline).
+    kDrainDecoder,
+    // Slate (transcoder.h): begin (attaches the passthrough rendition's slate worker, if any),
+    // one still picture, end (drains that worker; `flush_id` is its flush marker).
+    kSlateBegin,
+    kSlatePicture,
+    kSlateEnd,
+  };
   Kind kind = Kind::kVideo;
   media::VideoTrackConfig video_config;
   media::AudioTrackConfig audio_config;
+  bool has_audio_config = false;  // kSlateBegin: send `audio_config` to the slate worker
   media::AccessUnit unit;
   bool force_idr = false;  // the caller's cut decision for this source picture
+  // This picture begins a segment in every rendition (a slate switch point).
+  bool segment_start = false;
+  bool slate = false;  // kAudio: slate silence (also for the passthrough's slate worker)
+  std::shared_ptr<const AVFrame> picture;   // kSlatePicture (pts set)
+  RenditionWorker* slate_worker = nullptr;  // kSlateBegin
   uint64_t flush_id = 0;
   bool source_changed = false;
   bool must_deliver = false;  // an explicit Flush() waits for this marker
@@ -63,17 +85,22 @@ class DecodeStage {
   size_t queue_frames() const { return queue_.frames(); }
   uint64_t decoded_frames() const { return decoded_frames_.load(); }
   uint64_t decode_errors() const { return decode_errors_.load(); }
+  uint64_t slate_pictures() const { return slate_pictures_.load(); }
 
  private:
   struct Side {
     int64_t dts = 0;
     bool force_idr = false;
+    bool segment_start = false;
   };
 
   void Run();
   void HandleVideo(const SourceItem& item);
   void HandleFlush(const SourceItem& item);
+  void DrainDecoder();
   void Distribute(const AVFrame& frame);
+  // Hands `frame` to every rendition that keeps it (and to `also`, without decimation).
+  void Fan(const AVFrame& frame, Side side, RenditionWorker* also);
   void CountError(const base::Status& status);
 
   const DecodeStageOptions options_;
@@ -87,9 +114,11 @@ class DecodeStage {
   bool need_keyframe_ = true;
   std::map<int64_t, Side> side_;  // by source pts, until the picture leaves the decoder
   CadenceCutter cadence_;
+  RenditionWorker* slate_worker_ = nullptr;  // between kSlateBegin and kSlateEnd
 
   std::atomic<uint64_t> decoded_frames_{0};
   std::atomic<uint64_t> decode_errors_{0};
+  std::atomic<uint64_t> slate_pictures_{0};
 };
 
 }  // namespace steadycast::transcode

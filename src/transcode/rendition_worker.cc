@@ -59,11 +59,13 @@ void RenditionWorker::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-bool RenditionWorker::PushFrame(av::FramePtr frame, bool force_idr, int64_t anchor_dts) {
+bool RenditionWorker::PushFrame(av::FramePtr frame, bool force_idr, int64_t anchor_dts,
+                                bool segment_start) {
   Item item;
   item.kind = Kind::kFrame;
   item.frame = std::move(frame);
   item.force_idr = force_idr;
+  item.segment_start = segment_start && force_idr;
   item.anchor_dts = anchor_dts;
   const PushMode mode = options_.block_when_full ? PushMode::kBlockIfFull
                         : force_idr              ? PushMode::kMustKeep
@@ -250,6 +252,7 @@ void RenditionWorker::Encode(const Item& item) {
     RecordError(scaled.status());
     return;
   }
+  if (item.segment_start) segment_start_pts_ = item.frame->pts;
   std::vector<media::AccessUnit> out;
   base::Status status = encoder_->Encode(**scaled, item.force_idr, item.anchor_dts, out);
   const auto end = clock_.Now();
@@ -276,6 +279,10 @@ void RenditionWorker::EmitVideo(std::vector<media::AccessUnit>& units) {
       unit.dts = *last_video_dts_ + 1;
     }
     last_video_dts_ = unit.dts;
+    if (segment_start_pts_ && unit.keyframe && unit.pts == *segment_start_pts_) {
+      unit.segment_start = true;
+      segment_start_pts_.reset();
+    }
     std::vector<media::AccessUnit> audio;
     interleaver_.BeforeVideo(unit.dts, audio);
     SendAudio(audio);
@@ -330,6 +337,11 @@ void RenditionWorker::HandleFlush(const Item& item) {
   last_pts_.reset();
   last_video_dts_.reset();
   encoder_failed_ = false;
+  segment_start_pts_.reset();
+  if (options_.resend_config_after_flush) {
+    sent_video_config_.reset();
+    audio_config_sent_ = false;
+  }
   if (item.source_changed && options_.on_source_changed) options_.on_source_changed();
   flushed_id_.store(item.flush_id);
   if (options_.on_flushed) options_.on_flushed();

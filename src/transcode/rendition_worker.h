@@ -83,6 +83,9 @@ struct WorkerOptions {
   std::function<void()> on_source_changed;
   // Called on the worker thread after it finished a flush.
   std::function<void()> on_flushed;
+  // The sink may receive another writer's configuration between flushes (the passthrough
+  // rendition's slate worker): send the video and audio configs again after every flush.
+  bool resend_config_after_flush = false;
 };
 
 class RenditionWorker {
@@ -93,8 +96,10 @@ class RenditionWorker {
   RenditionWorker& operator=(const RenditionWorker&) = delete;
 
   void Start();
-  // Returns false when the picture was dropped.
-  bool PushFrame(av::FramePtr frame, bool force_idr, int64_t anchor_dts);
+  // Returns false when the picture was dropped. `segment_start`: the IDR encoded from this
+  // (forced) picture is marked media::AccessUnit::segment_start, so the packager cuts there.
+  bool PushFrame(av::FramePtr frame, bool force_idr, int64_t anchor_dts,
+                 bool segment_start = false);
   void PushAudioConfig(const media::AudioTrackConfig& config);
   void PushAudio(const media::AccessUnit& unit);
   // `must_deliver` (an explicit Flush() someone waits for): wait for room instead of dropping.
@@ -102,6 +107,7 @@ class RenditionWorker {
   void Stop();
 
   uint64_t flushed_id() const { return flushed_id_.load(); }
+  const RenditionPlan& plan() const { return plan_; }
   RenditionStats Stats() const;
 
  private:
@@ -110,6 +116,7 @@ class RenditionWorker {
     Kind kind = Kind::kFrame;
     av::FramePtr frame;
     bool force_idr = false;
+    bool segment_start = false;
     int64_t anchor_dts = 0;
     media::AudioTrackConfig audio_config;
     media::AccessUnit audio;
@@ -147,6 +154,7 @@ class RenditionWorker {
   std::optional<int64_t> last_video_dts_;  // across encoders of one run (between flushes)
   std::optional<Item> first_frame_;        // held to measure the frame rate when the plan has none
   std::optional<int64_t> last_pts_;
+  std::optional<int64_t> segment_start_pts_;  // the IDR to mark when it leaves the encoder
   std::optional<media::VideoTrackConfig> sent_video_config_;
   std::optional<media::AudioTrackConfig> audio_config_;
   bool audio_config_sent_ = false;

@@ -70,7 +70,9 @@ Transcoder::Transcoder(LadderPlan plan, TranscoderOptions options,
     : plan_(std::move(plan)),
       options_(std::move(options)),
       cut_on_source_keyframes_(plan_.has_passthrough()),
-      cut_mirror_(Ticks(options_.target_segment_seconds), Ticks(options_.timeline_break_seconds)) {
+      cut_mirror_(Ticks(options_.target_segment_seconds), Ticks(options_.timeline_break_seconds)),
+      clock_(options_.clock != nullptr ? *options_.clock : base::Clock::Real()),
+      slate_cadence_(Ticks(options_.target_segment_seconds)) {
   const size_t transcoded = plan_.transcoded_count();
   const int threads = std::max(1, options_.threads_per_stream / std::max<int>(1, transcoded));
   std::vector<RenditionWorker*> workers;
@@ -119,6 +121,7 @@ Transcoder::Transcoder(LadderPlan plan, TranscoderOptions options,
 Transcoder::~Transcoder() {
   // Producers first: the decode thread may be blocked pushing into a worker queue.
   for (auto& worker : workers_) worker->Stop();
+  for (auto& worker : slate_workers_) worker->Stop();
   if (decode_) decode_->Stop();
 }
 
@@ -128,6 +131,10 @@ void Transcoder::Start() {
 }
 
 void Transcoder::OnVideoConfig(const media::VideoTrackConfig& config) {
+  if (holding_) {  // applies at the returning publisher's first keyframe (Resume)
+    pending_video_config_ = config;
+    return;
+  }
   if (passthrough_sink_ != nullptr) passthrough_sink_->OnVideoConfig(config);
   if (!decode_ || (video_config_ && *video_config_ == config)) return;
   // A new source configuration: the passthrough packager closes its segment and starts the
@@ -141,6 +148,10 @@ void Transcoder::OnVideoConfig(const media::VideoTrackConfig& config) {
 }
 
 void Transcoder::OnAudioConfig(const media::AudioTrackConfig& config) {
+  if (holding_) {
+    pending_audio_config_ = config;
+    return;
+  }
   if (passthrough_sink_ != nullptr) passthrough_sink_->OnAudioConfig(config);
   if (!decode_ || (audio_config_ && *audio_config_ == config)) return;
   // The packager closes the open segment on an audio config change (old and new frames never
@@ -153,9 +164,29 @@ void Transcoder::OnAudioConfig(const media::AudioTrackConfig& config) {
   PushControl(std::move(item), false);
 }
 
-void Transcoder::OnAccessUnit(const media::AccessUnit& unit) {
-  const bool video = unit.kind == media::TrackKind::kVideo;
+void Transcoder::OnAccessUnit(const media::AccessUnit& source) {
+  const bool video = source.kind == media::TrackKind::kVideo;
   ++(video ? video_in_ : audio_in_);
+  last_media_time_ = clock_.Now();
+  const bool resumed = holding_;
+  if (holding_) {
+    // Back from a hold: everything waits for a keyframe, which ends the slate.
+    if (!video || !source.keyframe || (!video_config_ && !pending_video_config_)) {
+      ++source_dropped_;
+      return;
+    }
+    Resume(source);
+  }
+  media::AccessUnit unit = source;
+  unit.pts += offset_;
+  unit.dts += offset_;
+  unit.segment_start = resumed;  // every rendition cuts here (no discontinuity needed)
+  if (!video && last_audio_dts_ && unit.dts <= *last_audio_dts_) {
+    ++source_dropped_;  // overlaps the slate's silence (just after a return)
+    return;
+  }
+  const bool switch_point = unit.segment_start;
+  Track(unit);
   if (passthrough_sink_ != nullptr) passthrough_sink_->OnAccessUnit(unit);
   if (!decode_) return;
   if (!video) {
@@ -174,7 +205,7 @@ void Transcoder::OnAccessUnit(const media::AccessUnit& unit) {
     if (last_keyframe_dts_ && unit.dts - *last_keyframe_dts_ > kLongGopTicks) ++long_source_gops_;
     last_keyframe_dts_ = unit.dts;
   }
-  PushVideo(unit, force_idr);
+  PushVideo(unit, force_idr || switch_point);
 }
 
 void Transcoder::PushVideo(const media::AccessUnit& unit, bool force_idr) {
@@ -186,6 +217,7 @@ void Transcoder::PushVideo(const media::AccessUnit& unit, bool force_idr) {
   item.kind = SourceItem::Kind::kVideo;
   item.unit = unit;
   item.force_idr = force_idr;
+  item.segment_start = unit.segment_start;
   const PushMode mode = options_.block_when_full ? PushMode::kBlockIfFull
                         : unit.keyframe          ? PushMode::kMustKeep
                                                  : PushMode::kDropIfFull;
@@ -230,6 +262,9 @@ bool Transcoder::AllFlushed(uint64_t id) const {
 
 void Transcoder::Flush() {
   if (!decode_) return;
+  EndSlate();
+  holding_ = false;
+  holding_flag_ = false;
   const uint64_t id = PushFlush(/*source_changed=*/false, /*must_deliver=*/true);
   std::unique_lock lock(flush_mu_);
   flush_cv_.wait(lock, [&] { return AllFlushed(id); });
@@ -246,6 +281,14 @@ TranscoderStats Transcoder::Stats() const {
     stats.decoded_frames = decode_->decoded_frames();
     stats.decode_errors = decode_->decode_errors();
     stats.decode_queue_frames = decode_->queue_frames();
+    stats.slate_pictures = decode_->slate_pictures();
+  }
+  stats.holding = holding_flag_.load();
+  stats.slate_active = slate_flag_.load();
+  stats.holds = holds_.load();
+  {
+    std::lock_guard lock(slate_error_mu_);
+    stats.slate_error = slate_error_;
   }
   size_t next_worker = 0;
   for (size_t i = 0; i < plan_.renditions.size(); ++i) {

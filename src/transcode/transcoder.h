@@ -35,6 +35,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/buffer.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "media/media_sink.h"
@@ -48,6 +49,18 @@ namespace steadycast::transcode {
 enum class LatencyMode {
   kStandard,  // x264 preset as configured; B-frames and lookahead (capped to ~1/2 segment)
   kLow,       // tune=zerolatency: no B-frames, no lookahead, frames leave the encoder at once
+};
+
+// The slate (issue 5): what viewers see while the stream waits for its publisher.
+struct SlateOptions {
+  bool enabled = false;
+  // PNG or JPEG shown instead of the generated card ("THE STREAM WILL RESUME SHORTLY").
+  std::string image_path;
+  // Hold() without media for this long: the slate starts.
+  double start_after_seconds = 1.0;
+  // The passthrough rendition cannot show the slate by passing anything through: a small
+  // encoder at the source's size feeds it the slate at this rate.
+  int passthrough_kbps = 800;
 };
 
 struct TranscoderOptions {
@@ -80,6 +93,7 @@ struct TranscoderOptions {
   // transcoded rendition's packager do the same (StreamPackager::OnDiscontinuity), because
   // the transcoded output config does not change and would otherwise not close it.
   std::function<void(size_t rendition_index)> on_source_changed;
+  SlateOptions slate;
 };
 
 struct TranscoderStats {
@@ -91,6 +105,11 @@ struct TranscoderStats {
   uint64_t forced_idrs = 0;       // IDRs requested of the transcoded renditions
   uint64_t long_source_gops = 0;  // source keyframe intervals > 4 s seen (passthrough mode)
   size_t decode_queue_frames = 0;
+  bool holding = false;         // waiting for the publisher (Hold() until its return)
+  bool slate_active = false;    // the slate is on the air
+  uint64_t slate_pictures = 0;  // slate pictures sent to the encoders (all holds)
+  uint64_t holds = 0;
+  std::string slate_error;  // why the last hold could not show a slate (empty: it could)
   std::vector<RenditionStats> renditions;  // plan order
 };
 
@@ -117,6 +136,22 @@ class Transcoder : public media::MediaSink {
   // keyframe starts fresh encoders (each begins with an IDR).
   void Flush();
 
+  // The reconnect window (needs options.slate.enabled; without it the owner flushes and cuts
+  // a discontinuity instead). The publisher is gone but the broadcast goes on, on one
+  // timeline: nothing is flushed or cut now. From Tick(), once no media arrived for
+  // slate.start_after_seconds, every rendition gets the slate (a still picture and silent
+  // AAC) with timestamps that continue the broadcast; the passthrough rendition gets it from a
+  // small encoder of its own (so it changes configuration: the packager marks a discontinuity
+  // there, and again at the return). When media comes back, everything before the next
+  // source keyframe is dropped, the slate ends there, and the new publisher's timestamps are
+  // shifted to continue the timeline; every rendition cuts a segment at that keyframe
+  // (AccessUnit::segment_start), so transcoded renditions need no discontinuity at either end.
+  void Hold();
+  // Drives the slate while holding (call every ≤ 100 ms, on the caller's thread): emits
+  // slate pictures and silence up to the wall-clock position of the timeline (it runs from
+  // the last media at real time), catching up at most ~3× real time per call.
+  void Tick();
+
   TranscoderStats Stats() const;
   const LadderPlan& plan() const { return plan_; }
 
@@ -128,6 +163,16 @@ class Transcoder : public media::MediaSink {
   void PushControl(SourceItem item, bool must_deliver);
   void PushVideo(const media::AccessUnit& unit, bool force_idr);
   bool AllFlushed(uint64_t id) const;
+  // Slate and timeline (transcoder_slate.cc).
+  void Resume(const media::AccessUnit& keyframe);
+  bool StartSlate();
+  void EndSlate();
+  void EmitSlatePicture();
+  void EmitSilence();
+  RenditionWorker* SlateWorker();
+  // Records an outgoing (timeline-mapped) unit: last times and frame durations.
+  void Track(const media::AccessUnit& unit);
+  int64_t NextVideoTime() const;
 
   const LadderPlan plan_;
   const TranscoderOptions options_;
@@ -143,6 +188,42 @@ class Transcoder : public media::MediaSink {
   bool skip_until_keyframe_ = false;  // a video unit was dropped at the decode queue
   std::optional<int64_t> last_keyframe_dts_;
   uint64_t next_flush_id_ = 1;
+
+  // Timeline (caller thread): source time + offset_ = output time; the offset changes when a
+  // publisher returns after Hold(), so the broadcast's timeline never jumps.
+  base::Clock& clock_;
+  int64_t offset_ = 0;
+  base::Clock::MonotonicTime last_media_time_{};
+  std::optional<int64_t> max_video_pts_;  // output times
+  std::optional<int64_t> last_video_dts_;
+  std::optional<int64_t> last_audio_dts_;
+  int64_t video_frame_ticks_ = 3000;
+  int64_t audio_frame_ticks_ = 1920;
+  std::optional<media::VideoTrackConfig> pending_video_config_;  // arrived while holding
+  std::optional<media::AudioTrackConfig> pending_audio_config_;
+
+  // Slate (caller thread).
+  bool holding_ = false;
+  bool slate_active_ = false;
+  bool slate_failed_ = false;  // this hold cannot show a slate (logged once)
+  std::shared_ptr<const AVFrame> slate_picture_;
+  int slate_width_ = 0;
+  int slate_height_ = 0;
+  std::optional<media::AudioTrackConfig> silence_config_;
+  base::Buffer silence_;      // one silent AAC frame for silence_config_ (empty: none possible)
+  int64_t slate_origin_ = 0;  // output time of the first slate picture ≈ last media + 1 frame
+  int64_t next_slate_pts_ = 0;
+  int64_t next_silence_dts_ = 0;
+  CadenceCutter slate_cadence_;
+  // The passthrough rendition's slate encoders (one per source size seen; the decode thread
+  // may hold a pointer to any of them until the Transcoder is destroyed).
+  std::vector<std::unique_ptr<RenditionWorker>> slate_workers_;
+  RenditionWorker* slate_worker_ = nullptr;  // of the current source size
+  std::atomic<bool> holding_flag_{false};
+  std::atomic<bool> slate_flag_{false};
+  std::atomic<uint64_t> holds_{0};
+  mutable std::mutex slate_error_mu_;
+  std::string slate_error_;
 
   std::atomic<uint64_t> video_in_{0};
   std::atomic<uint64_t> audio_in_{0};
