@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "formats/fmp4/init_segment.h"
 #include "formats/fmp4/media_segment.h"
+#include "package/parameter_sets.h"
 
 namespace steadycast::package {
 namespace {
@@ -337,6 +338,10 @@ void RenditionPackager::PublishLocked(std::vector<SegmentMedia>& closed) {
     const uint64_t discontinuity_before = discontinuity_sequence_;
     const std::optional<SegmentPlacement> placement = PlaceLocked(media, init_changed);
     if (!placement) continue;
+    // Decoders that ignore a new EXT-X-MAP still switch at in-band parameter sets.
+    if (init_changed && !first && !media.video.empty() && video_) {
+      media.video.front().data = WithParameterSets(media.video.front(), *video_);
+    }
     const uint64_t sequence = placement->sequence;
     std::optional<AudioRun> audio;
     auto bytes = BuildSegmentLocked(media, sequence, audio);
