@@ -130,19 +130,44 @@ base::Result<av::FramePtr> DecodeImage(std::span<const uint8_t> file) {
   return frame;
 }
 
+// Long text goes on two lines, split at the space nearest the middle (bigger letters).
+std::vector<std::string> Lines(const std::string& text) {
+  constexpr size_t kOneLineMax = 16;
+  if (text.size() <= kOneLineMax) return {text};
+  size_t best = std::string::npos;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != ' ') continue;
+    const auto distance = [&](size_t at) {
+      return at > text.size() / 2 ? at - text.size() / 2 : text.size() / 2 - at;
+    };
+    if (best == std::string::npos || distance(i) < distance(best)) best = i;
+  }
+  if (best == std::string::npos) return {text};
+  return {text.substr(0, best), text.substr(best + 1)};
+}
+
 }  // namespace
 
 base::Result<av::FramePtr> MakeSlateCard(int width, int height, const std::string& text) {
   SC_RETURN_IF_ERROR(CheckSize(width, height));
   SC_ASSIGN_OR_RETURN(av::FramePtr frame, SolidFrame(width, height, kBackgroundLuma));
-  const int columns = static_cast<int>(text.size()) * kGlyphAdvance;
+  const std::vector<std::string> lines = Lines(text);
+  size_t longest = 0;
+  for (const std::string& line : lines) longest = std::max(longest, line.size());
+  const int columns = static_cast<int>(longest) * kGlyphAdvance;
   if (columns == 0) return frame;
-  // The line takes at most 80 % of the width and 1/8 of the height.
-  const int scale = std::min(width * 4 / 5 / columns, height / 8 / kGlyphHeight);
+  // Rows: each line's glyphs plus half a line between lines.
+  const int rows = static_cast<int>(lines.size()) * kGlyphHeight * 3 / 2;
+  // The text takes at most 80 % of the width and a third of the height.
+  const int scale = std::min(width * 4 / 5 / columns, height / 3 / rows);
   if (scale < 1) return frame;  // too small for any text: the plain card
-  const int left = (width - columns * scale) / 2;
-  const int top = (height - kGlyphHeight * scale) / 2;
-  DrawText(*frame, text, scale, left, top);
+  const int line_pitch = kGlyphHeight * scale * 3 / 2;
+  int top = (height - (static_cast<int>(lines.size()) - 1) * line_pitch - kGlyphHeight * scale) / 2;
+  for (const std::string& line : lines) {
+    const int line_columns = static_cast<int>(line.size()) * kGlyphAdvance;
+    DrawText(*frame, line, scale, (width - line_columns * scale) / 2, top);
+    top += line_pitch;
+  }
   return frame;
 }
 

@@ -29,7 +29,7 @@ TEST(SlatePicture, CardHasCentredText) {
   for (int y = 0; y < f.height; ++y) {
     for (int x = 0; x < f.width; ++x) {
       if (Luma(f, x, y) < 200) continue;
-      (y > 300 && y < 420 && x > 100 && x < 1180 ? bright_middle : bright_edges)++;
+      (y > 240 && y < 480 && x > 100 && x < 1180 ? bright_middle : bright_edges)++;
     }
   }
   EXPECT_GT(bright_middle, 5000);
