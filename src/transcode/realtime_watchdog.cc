@@ -23,10 +23,12 @@ std::optional<std::string> FasterPreset(std::string_view preset) {
 
 void RealtimeWatchdog::OnDrop(Time now) { last_drop_ = now; }
 
-void RealtimeWatchdog::OnEncoded(Time now, double media_seconds, bool queue_full) {
+void RealtimeWatchdog::OnEncoded(Time now, double media_seconds, bool queue_full,
+                                 double busy_seconds) {
   media_total_ += media_seconds;
+  busy_total_ += busy_seconds;
   if (queue_full) last_full_ = now;
-  samples_.push_back({now, media_total_});
+  samples_.push_back({now, media_total_, busy_total_});
   if (samples_.size() > kMaxSamples) samples_.pop_front();
   Prune(now);
 }
@@ -49,9 +51,21 @@ std::optional<double> RealtimeWatchdog::Speed() const {
   return (samples_.back().media_total - samples_.front().media_total) / wall;
 }
 
+std::optional<double> RealtimeWatchdog::EncodeSpeed() const {
+  if (samples_.size() < 2) return std::nullopt;
+  const double busy = samples_.back().busy_total - samples_.front().busy_total;
+  if (busy <= 0) return std::nullopt;
+  return (samples_.back().media_total - samples_.front().media_total) / busy;
+}
+
 bool RealtimeWatchdog::Behind(Time now) {
   if (!options_.enabled) return false;
   if (Within(last_step_, now, options_.cooldown_seconds)) return false;
+  return Lagging(now);
+}
+
+bool RealtimeWatchdog::Lagging(Time now) {
+  if (!options_.enabled) return false;
   if (Within(last_drop_, now, options_.window_seconds)) return true;
   Prune(now);
   if (samples_.size() < 2 || !Within(last_full_, now, options_.window_seconds)) return false;
@@ -64,6 +78,10 @@ bool RealtimeWatchdog::Behind(Time now) {
 
 void RealtimeWatchdog::OnStep(Time now) {
   last_step_ = now;
+  Restart();
+}
+
+void RealtimeWatchdog::Restart() {
   samples_.clear();
   last_drop_.reset();
   last_full_.reset();

@@ -43,18 +43,29 @@ class RealtimeWatchdog {
   void OnDrop(Time now);
   // One picture encoded: `media_seconds` of presentation time; `queue_full` when the
   // rendition's queue was full as it was taken.
-  void OnEncoded(Time now, double media_seconds, bool queue_full);
+  // `busy_seconds`: wall time spent scaling and encoding it (for EncodeSpeed).
+  void OnEncoded(Time now, double media_seconds, bool queue_full, double busy_seconds = 0);
   // True when a degradation step is due now (behind, and not within the cool-down).
   bool Behind(Time now);
+  // Behind by the measurements alone, whatever the cool-down (the stream-wide LadderDegrader
+  // asks this: a rendition at the fastest preset that still lags).
+  bool Lagging(Time now);
   // A step was taken: restart the measurements and the cool-down.
   void OnStep(Time now);
+  // Measurements restart without a cool-down (a paused rendition resumes: what it measured
+  // before the pause says nothing about now).
+  void Restart();
   // Media seconds per wall second over the current window; nullopt before two samples.
   std::optional<double> Speed() const;
+  // Media seconds per busy second over the current window (> 1: this rendition has headroom);
+  // nullopt before two samples or without busy time.
+  std::optional<double> EncodeSpeed() const;
 
  private:
   struct Sample {
     Time time;
     double media_total = 0;
+    double busy_total = 0;
   };
   void Prune(Time now);
   bool Within(std::optional<Time> t, Time now, double seconds) const;
@@ -64,6 +75,7 @@ class RealtimeWatchdog {
   const WatchdogOptions options_;
   std::deque<Sample> samples_;
   double media_total_ = 0;
+  double busy_total_ = 0;
   std::optional<Time> last_drop_;
   std::optional<Time> last_full_;
   std::optional<Time> last_step_;

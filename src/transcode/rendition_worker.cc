@@ -158,7 +158,13 @@ void RenditionWorker::HandleFrame(Item item) {
     ++stats_.frames_dropped;
     return;
   }
-  if (!encoder_) {
+  if (paused_) {
+    // Only a forced IDR (a segment boundary in every rendition) may resume.
+    if (!item.force_idr || ApplyPauseDecision(item.anchor_dts)) {
+      Skip(item);
+      return;
+    }
+  } else if (!encoder_) {
     std::optional<double> rate = plan_.frame_rate;
     if (!rate && !first_frame_) {
       first_frame_ = std::move(item);  // wait for a second frame to measure the rate
@@ -177,6 +183,10 @@ void RenditionWorker::HandleFrame(Item item) {
       Encode(first);
     }
   } else if (item.force_idr) {
+    if (ApplyPauseDecision(item.anchor_dts)) {
+      Skip(item);
+      return;
+    }
     MaybeDegrade();
     if (!encoder_) {  // the faster encoder failed to open (recorded)
       std::lock_guard lock(stats_mu_);
@@ -214,10 +224,87 @@ void RenditionWorker::MaybeDegrade() {
     stats_.preset = preset_;
     ++stats_.degradations;
   }
+  if (options_.on_preset_step) options_.on_preset_step(preset_, speed.value_or(0));
   if (base::Status status = OpenEncoder(frame_rate_, anchor_offset); !status.ok()) {
     RecordError(status);
     encoder_failed_ = true;  // until the next flush, as at a first open
   }
+}
+
+RungReport RenditionWorker::Report() {
+  RungReport report;
+  report.paused = paused_;
+  report.exhausted = !FasterPreset(preset_).has_value();
+  report.preset = preset_;
+  std::lock_guard lock(stats_mu_);
+  report.lagging = !paused_ && watchdog_.Lagging(clock_.Now());
+  report.realtime_speed = watchdog_.Speed().value_or(0);
+  report.encode_speed = watchdog_.EncodeSpeed().value_or(0);
+  return report;
+}
+
+bool RenditionWorker::ApplyPauseDecision(int64_t anchor_dts) {
+  if (!options_.at_idr) return paused_;
+  const bool pause = options_.at_idr(Report());
+  if (pause && !paused_) Pause(anchor_dts);
+  if (!pause && paused_) Resume();
+  return paused_;
+}
+
+// The picture in hand is a forced IDR: everything before it is a whole segment. The encoder
+// drains into that segment (with the audio up to the IDR) before the packager is told.
+void RenditionWorker::Pause(int64_t anchor_dts) {
+  std::vector<media::AccessUnit> out;
+  if (base::Status status = encoder_->Drain(out); !status.ok()) RecordError(status);
+  EmitVideo(out);
+  paused_anchor_offset_ = encoder_->anchor_offset();
+  encoder_.reset();
+  std::vector<media::AccessUnit> audio;
+  interleaver_.BeforeVideo(anchor_dts - paused_anchor_offset_.value_or(0), audio);
+  SendAudio(audio);
+  paused_ = true;
+  {
+    std::lock_guard lock(stats_mu_);
+    stats_.paused = true;
+    ++stats_.pauses;
+  }
+  SC_LOG_WARN("transcode {}: paused to keep the ladder in real time", plan_.name);
+  if (options_.on_paused) options_.on_paused(true);
+}
+
+// Same settings as the encoder drained at the pause (preset, rate, IDR anchoring): the same
+// SPS/PPS, so the packager continues with its init segment and without a discontinuity.
+void RenditionWorker::Resume() {
+  paused_ = false;
+  if (options_.on_paused) options_.on_paused(false);  // before the IDR reaches the sink
+  {
+    std::lock_guard lock(stats_mu_);
+    stats_.paused = false;
+    watchdog_.Restart();  // what it measured before the pause says nothing about now
+  }
+  const double rate = frame_rate_ > 0 ? frame_rate_ : plan_.frame_rate.value_or(kDefaultFrameRate);
+  if (base::Status status = OpenEncoder(rate, paused_anchor_offset_); !status.ok()) {
+    RecordError(status);
+    paused_ = true;  // try again at the next forced IDR
+    {
+      std::lock_guard lock(stats_mu_);
+      stats_.paused = true;
+    }
+    if (options_.on_paused) options_.on_paused(true);
+    return;
+  }
+  SC_LOG_INFO("transcode {}: resumed", plan_.name);
+}
+
+// A picture of a paused rendition: no scaling, no encoding. The audio goes on at its pace
+// (the paused packager drops it), so nothing stale is held when the rendition resumes.
+void RenditionWorker::Skip(const Item& item) {
+  last_pts_ = item.frame->pts;
+  std::vector<media::AccessUnit> audio;
+  interleaver_.BeforeVideo(item.anchor_dts - paused_anchor_offset_.value_or(0), audio);
+  SendAudio(audio);
+  std::lock_guard lock(stats_mu_);
+  ++stats_.frames_skipped;
 }
 
 base::Status RenditionWorker::OpenEncoder(double frame_rate, std::optional<int64_t> anchor_offset) {
@@ -265,7 +352,7 @@ void RenditionWorker::Encode(const Item& item) {
     std::lock_guard lock(stats_mu_);
     stats_.busy_seconds += Seconds(end - start);
     stats_.media_seconds += media_seconds;
-    watchdog_.OnEncoded(end, media_seconds, queue_full);
+    watchdog_.OnEncoded(end, media_seconds, queue_full, Seconds(end - start));
   }
   last_pts_ = pts;
   if (!status.ok()) RecordError(status);
@@ -336,6 +423,7 @@ void RenditionWorker::HandleFlush(const Item& item) {
   SendAudio(audio);
   last_pts_.reset();
   last_video_dts_.reset();
+  paused_anchor_offset_.reset();  // a paused rendition resumes on a fresh timeline
   encoder_failed_ = false;
   segment_start_pts_.reset();
   if (options_.resend_config_after_flush) {

@@ -21,6 +21,14 @@
 // the old encoder is drained and a new one opens on that IDR picture, so the switch lands
 // exactly on a segment boundary and the IDR dts anchoring continues (alignment kept). The
 // rendition's video config may change there (new SPS/PPS); the sink gets it before the IDR.
+//
+// Pausing (second step, decided stream-wide by the Transcoder's LadderDegrader through
+// `at_idr`): at the forced IDR where the rendition pauses, the worker drains its encoder,
+// sends the audio up to that IDR, calls `on_paused(true)` and from then on drops its pictures
+// without scaling or encoding (the CPU saving; counted as `frames_skipped`). It resumes at a
+// later forced IDR: `on_paused(false)` first, then an encoder with the same settings (same
+// preset, frame rate and IDR anchoring: the same SPS, so no new init segment and no
+// discontinuity), then that IDR goes to the sink.
 
 #include <atomic>
 #include <cstdint>
@@ -37,6 +45,7 @@
 #include "transcode/audio_interleaver.h"
 #include "transcode/av_util.h"
 #include "transcode/ladder.h"
+#include "transcode/ladder_degrader.h"
 #include "transcode/realtime_watchdog.h"
 #include "transcode/scaler.h"
 #include "transcode/video_encoder.h"
@@ -62,8 +71,11 @@ struct RenditionStats {
   double encode_speed = 0;
   // Media seconds per wall second over the watchdog's window (0 before it has two samples).
   double realtime_speed = 0;
-  std::string preset;         // x264 preset of new encoders (changes only at a forced IDR)
-  uint32_t degradations = 0;  // watchdog steps to a faster preset so far
+  std::string preset;           // x264 preset of new encoders (changes only at a forced IDR)
+  uint32_t degradations = 0;    // watchdog steps to a faster preset so far
+  bool paused = false;          // not encoding (degradation step 2), since a forced IDR
+  uint64_t frames_skipped = 0;  // pictures not encoded while paused
+  uint32_t pauses = 0;          // times paused so far
   std::string last_error;
 };
 
@@ -86,6 +98,14 @@ struct WorkerOptions {
   // The sink may receive another writer's configuration between flushes (the passthrough
   // rendition's slate worker): send the video and audio configs again after every flush.
   bool resend_config_after_flush = false;
+  // Stream-wide degradation (LadderDegrader, via the Transcoder), all on the worker thread:
+  // asked at every forced IDR with this rendition's verdict; true = be paused from this IDR.
+  std::function<bool(const RungReport&)> at_idr;
+  // The watchdog stepped this rendition to a faster preset (preset, speed).
+  std::function<void(const std::string&, double)> on_preset_step;
+  // Paused (after the encoder drained, before dropping pictures) or resumed (before the
+  // resuming IDR reaches the sink).
+  std::function<void(bool paused)> on_paused;
 };
 
 class RenditionWorker {
@@ -130,6 +150,12 @@ class RenditionWorker {
   void HandleFlush(const Item& item);
   base::Status OpenEncoder(double frame_rate, std::optional<int64_t> anchor_offset);
   void MaybeDegrade();
+  // At a forced IDR: asks `at_idr`; pauses or resumes. Returns whether paused now.
+  bool ApplyPauseDecision(int64_t anchor_dts);
+  RungReport Report();
+  void Pause(int64_t anchor_dts);
+  void Resume();
+  void Skip(const Item& item);
   void Encode(const Item& item);
   void EmitVideo(std::vector<media::AccessUnit>& units);
   void SendAudio(std::vector<media::AccessUnit>& units);
@@ -149,10 +175,12 @@ class RenditionWorker {
   Scaler scaler_;
   std::unique_ptr<VideoEncoder> encoder_;
   bool encoder_failed_ = false;
-  std::string preset_;                     // of the next encoder to open
-  double frame_rate_ = 0;                  // of the open encoder
-  std::optional<int64_t> last_video_dts_;  // across encoders of one run (between flushes)
-  std::optional<Item> first_frame_;        // held to measure the frame rate when the plan has none
+  std::string preset_;  // of the next encoder to open
+  bool paused_ = false;
+  std::optional<int64_t> paused_anchor_offset_;  // of the encoder drained at the pause
+  double frame_rate_ = 0;                        // of the open encoder
+  std::optional<int64_t> last_video_dts_;        // across encoders of one run (between flushes)
+  std::optional<Item> first_frame_;  // held to measure the frame rate when the plan has none
   std::optional<int64_t> last_pts_;
   std::optional<int64_t> segment_start_pts_;  // the IDR to mark when it leaves the encoder
   std::optional<media::VideoTrackConfig> sent_video_config_;

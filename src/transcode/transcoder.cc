@@ -75,6 +75,14 @@ Transcoder::Transcoder(LadderPlan plan, TranscoderOptions options,
       slate_cadence_(Ticks(options_.target_segment_seconds)) {
   const size_t transcoded = plan_.transcoded_count();
   const int threads = std::max(1, options_.threads_per_stream / std::max<int>(1, transcoded));
+  std::vector<LadderDegrader::Rung> rungs;
+  for (size_t i = 0; i < plan_.renditions.size(); ++i) {
+    const RenditionPlan& r = plan_.renditions[i];
+    if (!r.passthrough) rungs.push_back({i, r.name, r.width * r.height});
+  }
+  DegraderOptions degrader = options_.degrader;
+  degrader.enabled = degrader.enabled && options_.watchdog.enabled;
+  degrader_ = std::make_unique<LadderDegrader>(degrader, std::move(rungs), options_.preset);
   std::vector<RenditionWorker*> workers;
   std::vector<int> divisors;
   for (size_t i = 0; i < plan_.renditions.size(); ++i) {
@@ -98,6 +106,17 @@ Transcoder::Transcoder(LadderPlan plan, TranscoderOptions options,
     w.watchdog = options_.watchdog;
     if (options_.on_source_changed) {
       w.on_source_changed = [hook = options_.on_source_changed, i] { hook(i); };
+    }
+    w.at_idr = [this, i](const RungReport& report) {
+      std::lock_guard lock(degrader_mu_);
+      return degrader_->Report(clock_.Now(), i, report);
+    };
+    w.on_preset_step = [this, i](const std::string& preset, double speed) {
+      std::lock_guard lock(degrader_mu_);
+      degrader_->OnPresetStep(i, preset, speed);
+    };
+    if (options_.on_rendition_paused) {
+      w.on_paused = [hook = options_.on_rendition_paused, i](bool paused) { hook(i, paused); };
     }
     w.on_flushed = [this] {
       std::lock_guard lock(flush_mu_);
@@ -290,6 +309,7 @@ TranscoderStats Transcoder::Stats() const {
     std::lock_guard lock(slate_error_mu_);
     stats.slate_error = slate_error_;
   }
+  stats.degradation = Degradation();
   size_t next_worker = 0;
   for (size_t i = 0; i < plan_.renditions.size(); ++i) {
     if (plan_.renditions[i].passthrough) {
@@ -304,6 +324,11 @@ TranscoderStats Transcoder::Stats() const {
     }
   }
   return stats;
+}
+
+DegradationState Transcoder::Degradation() const {
+  std::lock_guard lock(degrader_mu_);
+  return degrader_->state();
 }
 
 }  // namespace steadycast::transcode

@@ -41,6 +41,7 @@
 #include "media/media_sink.h"
 #include "transcode/keyframe_policy.h"
 #include "transcode/ladder.h"
+#include "transcode/ladder_degrader.h"
 #include "transcode/rendition_worker.h"
 #include "transcode/work_queue.h"
 
@@ -94,6 +95,14 @@ struct TranscoderOptions {
   // the transcoded output config does not change and would otherwise not close it.
   std::function<void(size_t rendition_index)> on_source_changed;
   SlateOptions slate;
+  // Stream-wide degradation (ladder_degrader.h): when faster presets are not enough, the
+  // highest transcoded rung stops encoding at a forced IDR until the ladder keeps up with
+  // margin again. Off when the watchdog is off.
+  DegraderOptions degrader;
+  // Called on rendition `rendition_index`'s worker thread when it pauses (after its encoder
+  // drained: the open segment is complete) and when it resumes (before the resuming IDR
+  // reaches its sink). The owner tells the packager (StreamPackager::SetRenditionPaused).
+  std::function<void(size_t rendition_index, bool paused)> on_rendition_paused;
 };
 
 struct TranscoderStats {
@@ -111,6 +120,9 @@ struct TranscoderStats {
   uint64_t holds = 0;
   std::string slate_error;  // why the last hold could not show a slate (empty: it could)
   std::vector<RenditionStats> renditions;  // plan order
+  // Degradation level (0 normal, 1 faster presets, 2+ paused rungs), the reason of its last
+  // change and the rungs paused (LadderDegrader).
+  DegradationState degradation;
 };
 
 class DecodeStage;
@@ -153,6 +165,8 @@ class Transcoder : public media::MediaSink {
   void Tick();
 
   TranscoderStats Stats() const;
+  // Just the degradation state (cheap: for a 100 ms health poll).
+  DegradationState Degradation() const;
   const LadderPlan& plan() const { return plan_; }
 
  private:
@@ -230,6 +244,10 @@ class Transcoder : public media::MediaSink {
   std::atomic<uint64_t> source_dropped_{0};
   std::atomic<uint64_t> forced_idrs_{0};
   std::atomic<uint64_t> long_source_gops_{0};
+
+  // Stream-wide degradation decisions, asked by the workers at their forced IDRs.
+  mutable std::mutex degrader_mu_;
+  std::unique_ptr<LadderDegrader> degrader_;
 
   mutable std::mutex flush_mu_;
   std::condition_variable flush_cv_;

@@ -384,6 +384,7 @@ TEST(Transcoder, WatchdogStepsToFasterPresetsAtIdrsAndStaysAligned) {
   options.block_when_full = true;      // every picture arrives; slowness comes from the clock
   options.rendition_queue_frames = 1;  // so the queue is always full when a picture is taken
   options.clock = &clock;
+  options.degrader.enabled = false;  // step 1 alone (step 2: transcoder_degrade_test.cc)
   const auto audio = testing::MakeAudio(spec.first_pts, 16 * media::kTimescale);
   const Outcome out =
       RunLadder(plan, options, source.config, testing::Interleave(source.video, audio));
