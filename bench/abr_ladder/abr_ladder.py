@@ -275,20 +275,21 @@ def report(tool, sc_runs, ff_runs, src720, src1080):
     with_src = run_steadycast(tool, src1080, extra=("--passthrough",))
     log(f"with the passthrough rung (default ladder src+720/480/360/240): CPU "
         f"{with_src['process_cpu_seconds']:.2f} s, ratio {with_src['process_cpu_seconds'] / ff_cpu:.3f}")
-    rt1080 = statistics.median(r["realtime_factor"] for r in sc_runs)
-    r720 = run_steadycast(tool, src720)
-    names = "/".join(r["name"] for r in r720["renditions"])
-    log(f"steadycast real-time factor (media s / wall s, {os.cpu_count()} cores): "
-        f"1080p30 source {rt1080:.2f}x; 720p30 source ({names}, as PlanLadder plans it) "
-        f"{r720['realtime_factor']:.2f}x, CPU {r720['process_cpu_seconds']:.2f} s")
+    runs = len(sc_runs)
+    r720 = [run_steadycast(tool, src720) for _ in range(runs)]
     # PlanLadder keeps a rung equal to the source's size (it only skips larger ones), so the
     # default ladder of a 720p source is src + a transcoded 720p + the lower rungs.
     lower = json.dumps([{"height": h, "video_kbps": k} for _, _, h, k in RUNGS[1:]])
-    r720_lower = run_steadycast(tool, src720, extra=("--ladder", lower))
-    names = "/".join(r["name"] for r in r720_lower["renditions"])
-    log(f"  720p30 source, {names} only (src passthrough would be the 720p variant): "
-        f"{r720_lower['realtime_factor']:.2f}x, CPU {r720_lower['process_cpu_seconds']:.2f} s; "
-        f"load average now {os.getloadavg()[0]:.2f}")
+    r720_lower = [run_steadycast(tool, src720, extra=("--ladder", lower)) for _ in range(runs)]
+    log(f"steadycast real-time factor (media s / wall s; median, best of {runs}; "
+        f"{os.cpu_count()} cores, load average now {os.getloadavg()[0]:.2f}):")
+    for label, rs in [("1080p30 source", sc_runs), ("720p30 source", r720),
+                      ("720p30 source without the same-size rung", r720_lower)]:
+        names = "/".join(r["name"] for r in rs[0]["renditions"])
+        rt = [r["realtime_factor"] for r in rs]
+        cpu = statistics.median(r["process_cpu_seconds"] for r in rs)
+        log(f"  {label} ({names}): {statistics.median(rt):.2f}x, best {max(rt):.2f}x; "
+            f"CPU {cpu:.2f} s")
 
 if __name__ == "__main__":
     main()
