@@ -65,7 +65,7 @@ std::unique_ptr<Broadcast> Broadcast::Create(const BroadcastOptions& options, ba
     topts.timeline_break_seconds = options.packager.max_segment_seconds;
     topts.latency_mode =
         latency_mode == "low" ? transcode::LatencyMode::kLow : transcode::LatencyMode::kStandard;
-    topts.clock = &clock;
+    if (topts.clock == nullptr) topts.clock = &clock;  // tests may give the transcoder its own
     topts.slate.enabled = true;  // used when a loss asks for it (the stream's setting then)
     // The source's configuration changed mid-broadcast (without a publisher loss): the
     // passthrough rendition cuts on its own config change; each transcoded one is cut here,
@@ -73,6 +73,11 @@ std::unique_ptr<Broadcast> Broadcast::Create(const BroadcastOptions& options, ba
     std::weak_ptr<package::StreamPackager> weak = broadcast->packager_;
     topts.on_source_changed = [weak](size_t index) {
       if (auto packager = weak.lock()) packager->OnRenditionDiscontinuity(index);
+    };
+    // Degradation step 2: a paused rung stops encoding at a forced IDR; its playlist lists
+    // EXT-X-GAP entries in step with the others until it resumes at a later forced IDR.
+    topts.on_rendition_paused = [weak](size_t index, bool paused) {
+      if (auto packager = weak.lock()) packager->SetRenditionPaused(index, paused);
     };
     std::vector<media::MediaSink*> sinks;
     for (size_t i = 0; i < broadcast->plan_.renditions.size(); ++i) {
@@ -127,6 +132,11 @@ void Broadcast::End() {
 std::optional<transcode::TranscoderStats> Broadcast::TranscoderStats() const {
   if (!transcoder_) return std::nullopt;
   return transcoder_->Stats();
+}
+
+std::optional<transcode::DegradationState> Broadcast::Degradation() const {
+  if (!transcoder_) return std::nullopt;
+  return transcoder_->Degradation();
 }
 
 }  // namespace steadycast::session

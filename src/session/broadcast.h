@@ -7,7 +7,9 @@
 // the Broadcast (the final playlist stays readable).
 //
 // Threading: Input(), Discontinuity() and End() are called under the stream's lock (one
-// thread at a time). The transcoder writes transcoded renditions from its own threads.
+// thread at a time). The transcoder writes transcoded renditions from its own threads; when
+// its degradation controller pauses or resumes a rung, the worker's hook tells the packager
+// (SetRenditionPaused: the rung's playlist lists EXT-X-GAP entries meanwhile).
 
 #include <memory>
 #include <optional>
@@ -64,6 +66,9 @@ class Broadcast {
   const std::vector<std::string>& warnings() const { return warnings_; }
   // Transcoder figures (nullopt without a transcoder).
   std::optional<transcode::TranscoderStats> TranscoderStats() const;
+  // The ladder's degradation (level, reason, paused rungs); nullopt without a running
+  // transcoder (passthrough, or the broadcast ended). Cheap: polled by the registry's Tick.
+  std::optional<transcode::DegradationState> Degradation() const;
 
  private:
   Broadcast() = default;

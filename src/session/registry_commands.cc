@@ -177,6 +177,8 @@ void AddRenditionHealth(const Broadcast& broadcast, LinkHealth& health) {
       r.frames_out = encoded->renditions[i].frames_out;
       r.frames_dropped = encoded->renditions[i].frames_dropped;
       r.encode_speed = encoded->renditions[i].encode_speed;
+      r.paused = encoded->renditions[i].paused;
+      r.preset = encoded->renditions[i].preset;
     }
     health.renditions.push_back(std::move(r));
   }
@@ -184,6 +186,9 @@ void AddRenditionHealth(const Broadcast& broadcast, LinkHealth& health) {
   if (encoded) {
     health.slate_active = encoded->slate_active;
     health.slate_error = encoded->slate_error;
+    health.degradation = {.level = encoded->degradation.level,
+                          .reason = encoded->degradation.reason,
+                          .paused_renditions = encoded->degradation.paused};
   }
 }
 

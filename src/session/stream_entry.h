@@ -11,6 +11,7 @@
 #include "media/media_sink.h"
 #include "package/stream_packager.h"
 #include "session/broadcast.h"
+#include "session/health_notifier.h"
 #include "session/lifecycle.h"
 #include "session/stream_registry.h"
 
@@ -43,6 +44,8 @@ struct StreamRegistry::StreamEntry {
   std::unique_ptr<Broadcast> broadcast;
   bool broadcast_pending = false;
   uint64_t broadcast_serial = 0;  // increases with every new broadcast
+  // live_stream.health_changed: the last transcoding health emitted (across broadcasts).
+  HealthNotifier health;
 
   void RefreshSettings(const store::LiveStream& stream, const LifecycleConfig& config) {
     lifecycle.set_config(config);

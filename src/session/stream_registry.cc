@@ -296,10 +296,26 @@ void StreamRegistry::Tick() {
       std::lock_guard lock(entry->mu);
       const Effects effects = entry->lifecycle.Tick(now);
       if (!effects.empty()) ApplyLocked(*entry, effects, kicks);
-      if (entry->broadcast) entry->broadcast->Tick();
+      if (entry->broadcast) {
+        entry->broadcast->Tick();
+        NotifyHealthLocked(*entry, now, kicks);
+      }
     }
     for (auto& kick : kicks) kick();
   }
+}
+
+// The transcoder degraded or recovered: one live_stream.health_changed event (Effects with
+// events only: persisted in one transaction like every other event of the stream).
+void StreamRegistry::NotifyHealthLocked(StreamEntry& entry, base::Clock::MonotonicTime now,
+                                        Kicks& kicks) {
+  const std::optional<transcode::DegradationState> state = entry.broadcast->Degradation();
+  if (!state) return;
+  std::optional<LifecycleEvent> event = entry.health.Update(now, *state);
+  if (!event) return;
+  Effects effects;
+  effects.events.push_back(std::move(*event));
+  ApplyLocked(entry, effects, kicks);
 }
 
 }  // namespace steadycast::session

@@ -79,6 +79,8 @@ struct LinkHealth {
     uint64_t frames_out = 0;         // transcoded renditions only
     uint64_t frames_dropped = 0;
     double encode_speed = 0;  // media seconds per busy wall second (> 1: keeps up)
+    bool paused = false;      // degradation step 2: not encoding (EXT-X-GAP in its playlist)
+    std::string preset;       // x264 preset now (transcoded renditions)
   };
   std::vector<Rendition> renditions;
   std::vector<std::string> ladder_warnings;
@@ -86,6 +88,14 @@ struct LinkHealth {
   // hold could not show one (empty when it could).
   bool slate_active = false;
   std::string slate_error;
+  // The transcoder's degradation (transcode/ladder_degrader.h): 0 normal, 1 faster x264
+  // presets, 2+ rungs paused; the reason of the last change.
+  struct Degradation {
+    int level = 0;
+    std::string reason;
+    std::vector<std::string> paused_renditions;
+  };
+  Degradation degradation;
 };
 
 class StreamRegistry {
@@ -157,6 +167,7 @@ class StreamRegistry {
   void OnMedia(StreamEntry& entry, uint64_t serial);
   void OnPublisherGone(StreamEntry& entry, uint64_t serial);
   void OnLinkStats(StreamEntry& entry, uint64_t serial, const media::LinkStats& stats);
+  void NotifyHealthLocked(StreamEntry& entry, base::Clock::MonotonicTime now, Kicks& kicks);
   static LinkHealth HealthLocked(const StreamEntry& entry);
 
   store::Store& store_;
