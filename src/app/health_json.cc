@@ -42,15 +42,23 @@ json LinkHealthJson(const session::LinkHealth& health) {
                  {"segments", r.segments},
                  {"bandwidth", r.peak_bandwidth},
                  {"average_bandwidth", r.average_bandwidth}};
+    item["paused"] = r.paused;
     if (!r.passthrough) {
       item["video_kbps"] = r.video_kbps;
       item["frames_out"] = r.frames_out;
       item["frames_dropped"] = r.frames_dropped;
       item["encode_speed"] = r.encode_speed;
+      if (!r.preset.empty()) item["preset"] = r.preset;
     }
     renditions.push_back(std::move(item));
   }
   out["renditions"] = std::move(renditions);
+  out["degradation"] = {
+      {"status", health.degradation.level > 0 ? "degraded" : "healthy"},
+      {"level", health.degradation.level},
+      {"reason",
+       health.degradation.reason.empty() ? json(nullptr) : json(health.degradation.reason)},
+      {"paused_renditions", health.degradation.paused_renditions}};
   out["ladder_warnings"] = health.ladder_warnings;
   out["slate"] = {{"active", health.slate_active},
                   {"error", health.slate_error.empty() ? json(nullptr) : json(health.slate_error)}};
@@ -141,7 +149,14 @@ std::string RenditionMetrics(const std::map<std::string, session::LinkHealth>& a
        "Media seconds encoded per busy wall second (below 1: cannot keep up alone).", true,
        [](const Rendition& r) { return r.encode_speed; }},
   };
-  std::string out;
+  std::string out =
+      "# HELP steadycast_stream_degradation_level Transcoder degradation: 0 normal, 1 faster "
+      "x264 presets, 2+ renditions paused.\n# TYPE steadycast_stream_degradation_level gauge\n";
+  for (const auto& [id, health] : all) {
+    if (health.renditions.empty()) continue;
+    out += fmt::format("steadycast_stream_degradation_level{{live_stream_id=\"{}\"}} {}\n", id,
+                       health.degradation.level);
+  }
   for (const auto& series : kSeries) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", series.name, series.help, series.name,
                        series.type);
