@@ -204,6 +204,15 @@ void Transcoder::OnAccessUnit(const media::AccessUnit& source) {
     ++source_dropped_;  // overlaps the slate's silence (just after a return)
     return;
   }
+  // The first source audio after a slate: silence up to it, so the audio track has no hole
+  // where the source's audio starts later than its video (players jump holes, with a glitch).
+  if (!video && fill_silence_) {
+    fill_silence_ = false;
+    while (next_silence_dts_ + audio_frame_ticks_ <= unit.dts &&
+           unit.dts - next_silence_dts_ < media::kTimescale) {
+      EmitSilence(/*passthrough_too=*/true);
+    }
+  }
   const bool switch_point = unit.segment_start;
   Track(unit);
   if (passthrough_sink_ != nullptr) passthrough_sink_->OnAccessUnit(unit);

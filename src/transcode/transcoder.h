@@ -182,7 +182,9 @@ class Transcoder : public media::MediaSink {
   bool StartSlate();
   void EndSlate();
   void EmitSlatePicture();
-  void EmitSilence();
+  // One silent frame into every transcoded rendition (and the slate worker while the slate is
+  // on); `passthrough_too`: also straight into the passthrough sink (after the slate).
+  void EmitSilence(bool passthrough_too = false);
   RenditionWorker* SlateWorker();
   // Records an outgoing (timeline-mapped) unit: last times and frame durations.
   void Track(const media::AccessUnit& unit);
@@ -228,6 +230,7 @@ class Transcoder : public media::MediaSink {
   int64_t slate_origin_ = 0;  // output time of the first slate picture ≈ last media + 1 frame
   int64_t next_slate_pts_ = 0;
   int64_t next_silence_dts_ = 0;
+  bool fill_silence_ = false;  // after a slate: silence up to the first source audio
   CadenceCutter slate_cadence_;
   // The passthrough rendition's slate encoders (one per source size seen; the decode thread
   // may hold a pointer to any of them until the Transcoder is destroyed).

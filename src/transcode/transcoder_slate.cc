@@ -216,7 +216,7 @@ void Transcoder::EmitSlatePicture() {
   next_slate_pts_ += video_frame_ticks_;
 }
 
-void Transcoder::EmitSilence() {
+void Transcoder::EmitSilence(bool passthrough_too) {
   media::AccessUnit unit;
   unit.kind = media::TrackKind::kAudio;
   unit.codec = media::Codec::kAac;
@@ -225,6 +225,7 @@ void Transcoder::EmitSilence() {
   unit.data = silence_;
   next_silence_dts_ += audio_frame_ticks_;
   last_audio_dts_ = unit.dts;
+  if (passthrough_too && passthrough_sink_ != nullptr) passthrough_sink_->OnAccessUnit(unit);
   SourceItem item;
   item.kind = SourceItem::Kind::kAudio;
   item.slate = true;
@@ -256,6 +257,7 @@ void Transcoder::Resume(const media::AccessUnit& keyframe) {
   const int64_t target = slate_was_on ? next_slate_pts_ : NextVideoTime();
   offset_ = target - keyframe.dts;
   EndSlate();
+  fill_silence_ = slate_was_on && !silence_.empty();
   holding_ = false;
   holding_flag_ = false;
   if (pending_audio_config_) {

@@ -2,7 +2,9 @@
 publisher is killed with SIGKILL while the page plays, restarted 10 s later with the same
 key; hls.js reports no fatal error, the video element no MediaError, and currentTime
 advances again after the publisher is back. Prints the stall the player saw
-(PLAYER_STALL_SECONDS: the longest stretch without currentTime advancing)."""
+(PLAYER_STALL_SECONDS: the longest stretch without currentTime advancing). This test uses the
+passthrough ladder (no slate: the player waits); test_browser_slate.py runs the same outage
+with the default ladder and its slate."""
 
 import json
 import os
@@ -33,9 +35,11 @@ def longest_stall(samples):
     return best
 
 
-def test_browser_reconnect():
+def browser_outage(ladder):
+    """Plays the stream (with `ladder`) in hls.js through a 10 s publisher outage; returns
+    (longest stall in s, player result). Asserts no fatal error and that playback resumes."""
     with Server("--api-rate-limits", "false") as server, tempfile.TemporaryFile() as errlog:
-        stream = server.create_stream(reconnect_window=60)
+        stream = server.create_stream(reconnect_window=60, ladder=ladder)
         sid, key = stream["id"], stream["stream_key"]
         first = rtmp_publisher(server, key)
         second = None
@@ -85,14 +89,20 @@ def test_browser_reconnect():
         stall, stall_start = longest_stall(samples)
         after = [s for s in samples if s[0] / 1000 >= restarted]
         advanced_after = after[-1][1] - after[0][1] if after else 0.0
-        log(f"PLAYER_STALL_SECONDS={stall:.2f} (starting {stall_start - killed:+.2f} s from the "
-            f"kill; outage {OUTAGE_S:.0f} s); currentTime advanced {advanced_after:.2f} s in "
+        where = f"starting {stall_start - killed:+.2f} s from the kill" if stall_start else "none"
+        log(f"PLAYER_STALL_SECONDS={stall:.2f} ({where}; outage {OUTAGE_S:.0f} s); "
+            f"currentTime advanced {advanced_after:.2f} s in "
             f"the {(samples[-1][0] / 1000 - restarted):.1f} s after the publisher restarted")
         log(f"hls.js fatal: {result['fatal']}, non-fatal: {result['nonfatal']}, "
             f"MediaError: {result['error']}")
         assert result["fatal"] == [], result["fatal"]
         assert result["error"] is None, result["error"]
         assert advanced_after >= 5.0, f"playback did not resume: {samples[-12:]}"
+        return stall, result
+
+
+def test_browser_reconnect():
+    browser_outage("passthrough")
 
 
 if __name__ == "__main__":
