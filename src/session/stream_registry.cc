@@ -93,6 +93,7 @@ std::shared_ptr<StreamRegistry::StreamEntry> StreamRegistry::EntryFor(
   auto& slot = streams_[stream.id];
   if (!slot) {
     slot = std::make_shared<StreamEntry>(stream.id, stream.status, ConfigFor(stream));
+    slot->health = HealthNotifier(options_.health_event_interval);
     slot->ladder_json = stream.ladder_json;
     slot->latency_mode = stream.latency_mode;
   }

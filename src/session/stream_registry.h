@@ -48,6 +48,9 @@ struct RegistryOptions {
   std::chrono::milliseconds deleted_playback_grace{60'000};
   // Link-stats samples kept per stream (one per second from SRT).
   size_t link_history = 60;
+  // At most one live_stream.health_changed event per stream per this interval (changes in
+  // between are coalesced: health_notifier.h).
+  std::chrono::milliseconds health_event_interval{5000};
   IngestGuardOptions ingest_guard;
 };
 

@@ -100,7 +100,8 @@ void LadderDegrader::Evaluate(Time now) {
     return;
   }
   if (!keepup_since_) keepup_since_ = now;
-  if (Seconds(now - *keepup_since_) >= options_.recover_seconds && !CoolingDown(now)) {
+  if (Seconds(now - *keepup_since_) >= options_.recover_seconds * recover_backoff_ &&
+      !CoolingDown(now)) {
     Resume(now, slots_[pause_order_.back()], slowest_margin);
   }
 }
@@ -108,6 +109,10 @@ void LadderDegrader::Evaluate(Time now) {
 void LadderDegrader::Pause(Time now, Slot& slot, double speed) {
   slot.paused = true;
   pause_order_.push_back(static_cast<size_t>(&slot - slots_.data()));
+  if (last_resume_ &&
+      Seconds(now - *last_resume_) < 2 * options_.recover_seconds * recover_backoff_) {
+    recover_backoff_ = std::min(recover_backoff_ * 2, std::max(1.0, options_.max_recover_backoff));
+  }
   last_change_ = now;
   behind_since_.reset();  // the next pause needs its own evidence
   keepup_since_.reset();
@@ -120,6 +125,7 @@ void LadderDegrader::Resume(Time now, Slot& slot, double speed) {
   slot.paused = false;
   pause_order_.pop_back();
   last_change_ = now;
+  last_resume_ = now;
   keepup_since_.reset();  // one rung per recovery period
   state_.reason = pause_order_.empty() ? "recovered: all renditions encoding"
                                        : fmt::format("resumed rendition {} (encode speed {:.2f})",

@@ -16,8 +16,10 @@
 //      running transcoded rung.
 // Stepping back up: a paused rung resumes (the last paused first) only after every running rung
 // kept up with margin (not lagging, encode speed ≥ `recover_speed`) for `recover_seconds`,
-// one rung per period; any report without margin restarts the period. Faster presets stay for
-// the broadcast (level 1 is not left).
+// one rung per period; any report without margin restarts the period. When a pause follows a
+// resume closely, the period doubles (backoff, up to `max_recover_backoff`×), so a load that
+// cannot take the rung back settles instead of cycling. Faster presets stay for the broadcast
+// (level 1 is not left).
 //
 // The decisions are desired states: a rung pauses or resumes at its own next forced IDR (a
 // segment boundary in every rendition), when it asks Report().
@@ -37,7 +39,10 @@ struct DegraderOptions {
   double step_cooldown_seconds = 10;  // between two pause/resume decisions
   double recover_speed = 1.3;         // media s per busy s every running rung must exceed ...
   double recover_seconds = 20;        // ... for this long before one paused rung resumes
-  double stale_seconds = 10;          // reports older than this are not counted
+  // A pause within 2 × the current recovery period of a resume means the resume was too
+  // early: the period doubles (up to this factor) for the rest of the broadcast.
+  double max_recover_backoff = 8;
+  double stale_seconds = 10;  // reports older than this are not counted
 };
 
 // One transcoded rung's verdict at one of its forced IDRs.
@@ -103,6 +108,8 @@ class LadderDegrader {
   std::optional<Time> behind_since_;
   std::optional<Time> keepup_since_;
   std::optional<Time> last_change_;
+  std::optional<Time> last_resume_;
+  double recover_backoff_ = 1;  // multiplies recover_seconds
   DegradationState state_;
 };
 

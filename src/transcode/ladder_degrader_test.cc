@@ -134,6 +134,29 @@ TEST(LadderDegrader, FlappingInputDoesNotFlapTheOutput) {
   EXPECT_EQ(d.state().paused, (std::vector<std::string>{"720p"}));
 }
 
+TEST(LadderDegrader, ARepauseSoonAfterAResumeDoublesTheRecoveryPeriod) {
+  LadderDegrader d(DegraderOptions{}, Ladder(), "ultrafast");
+  auto cycle = [&](double from) {  // lag until paused, then keep up until resumed
+    double t = from;
+    for (; d.state().paused.empty(); t += 2) Segments(d, t, t + 1, Lagging(true));
+    const double paused_at = t;
+    for (; !d.state().paused.empty(); t += 2) Segments(d, t, t + 1, KeepingUp(2));
+    return std::make_pair(t, t - paused_at);
+  };
+  auto [t1, first] = cycle(0);
+  auto [t2, second] = cycle(t1);  // paused again right after the resume: 2× the period
+  auto [t3, third] = cycle(t2);
+  EXPECT_LE(first, 26);
+  EXPECT_GE(second, 40);
+  EXPECT_GE(third, 80);
+  auto [t4, fourth] = cycle(t3);
+  auto [t5, fifth] = cycle(t4);
+  EXPECT_GE(fifth, 160);
+  EXPECT_LE(fifth, 170);  // capped at 8×
+  (void)t5;
+  (void)fourth;
+}
+
 TEST(LadderDegrader, StaleOrMissingReportsGiveNoMargin) {
   LadderDegrader d(DegraderOptions{}, Ladder(), "veryfast");
   d.Report(At(0), 1, Lagging(true));

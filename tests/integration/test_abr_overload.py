@@ -7,10 +7,12 @@ server most of the machine). Over ~40 s of publishing:
   `live_stream.health_changed` event with a reason is in the outbox;
 - the server's RSS (VmRSS, sampled every 0.5 s) stays under RSS_LIMIT_MB (why: see below);
 - every rendition of every stream that is not paused keeps getting new segments; a paused
-  one stays in the master and its playlist keeps advancing with EXT-X-GAP entries;
+  one stays in the master and its playlist keeps advancing with EXT-X-GAP entries; a
+  rendition that resumed (when the load allowed it) continues, without EXT-X-DISCONTINUITY,
+  with segments that decode without an error line;
 - the last ~6 s of each stream's lowest rendition (240p) decode with `ffmpeg -v error` with
   zero error lines.
-Prints DEGRADED_STREAMS, HEALTH_EVENTS and MAX_RSS_MB.
+Prints DEGRADED_STREAMS, HEALTH_EVENTS, RESUMED_RENDITIONS and MAX_RSS_MB.
 
 RSS bound: per stream the transcoder holds at most ~2 × 8 decoded 720p pictures per rendition
 queue (shared, ~1.4 MB each), a 32 MiB decode queue bound, x264 lookahead buffers per encoder
@@ -105,35 +107,64 @@ def snapshot(server, stream):
     return out
 
 
-def decode_tail(server, stream, name, workdir, segments=3):
-    """Downloads the newest `segments` real segments (~6 s) of a rendition and decodes them."""
-    pb = stream["playback_ids"][0]["id"]
-    path = f"/hls/{pb}/{name}/index.m3u8"
-    code, text = get_playlist(server, path)
-    assert code == 200, (path, code)
-    entries = [e for e in parse_media(text) if not e["gap"]][-segments:]
-    assert len(entries) == segments, (name, text)
+def decode_entries(server, path, entries, workdir, tag):
+    """Downloads `entries` (real segments of one media playlist) and their init segments into
+    `workdir` and decodes them as one finished playlist: (frames, expected frames, errors)."""
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-TARGETDURATION:10",
              "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-PLAYLIST-TYPE:VOD"]
     current_map = None
     for e in entries:
         for uri in {e["map"], e["uri"]}:
-            local = os.path.join(workdir, f"{stream['id']}-{os.path.basename(uri)}")
+            local = os.path.join(workdir, f"{tag}-{os.path.basename(uri)}")
             if not os.path.exists(local):
                 code, body = fetch(server, urllib.parse.urljoin(path, uri))
                 assert code == 200, (uri, code)
                 with open(local, "wb") as f:
                     f.write(body)
         if e["map"] != current_map:
-            lines.append(f'#EXT-X-MAP:URI="{stream["id"]}-{os.path.basename(e["map"])}"')
+            lines.append(f'#EXT-X-MAP:URI="{tag}-{os.path.basename(e["map"])}"')
             current_map = e["map"]
-        lines += [f"#EXTINF:{e['duration']:.3f},", f"{stream['id']}-{os.path.basename(e['uri'])}"]
-    playlist = os.path.join(workdir, f"{stream['id']}-{name}.m3u8")
+        lines += [f"#EXTINF:{e['duration']:.3f},", f"{tag}-{os.path.basename(e['uri'])}"]
+    playlist = os.path.join(workdir, f"{tag}.m3u8")
     with open(playlist, "w") as f:
         f.write("\n".join(lines + ["#EXT-X-ENDLIST", ""]))
     frames, errors = count_decoded_frames(playlist)
     expected = round(sum(e["duration"] for e in entries) * 30)
     return frames, expected, errors
+
+
+def decode_tail(server, stream, name, workdir, segments=3):
+    """Decodes the newest `segments` real segments (~6 s) of a rendition."""
+    path = f"/hls/{stream['playback_ids'][0]['id']}/{name}/index.m3u8"
+    code, text = get_playlist(server, path)
+    assert code == 200, (path, code)
+    entries = [e for e in parse_media(text) if not e["gap"]][-segments:]
+    assert len(entries) == segments, (name, text)
+    return decode_entries(server, path, entries, workdir, f"{stream['id']}-{name}-tail")
+
+
+def check_resumed(server, stream, workdir):
+    """A rendition that resumed (real segments after EXT-X-GAP entries) continues with
+    segments that decode without an error line. Returns the names of those renditions."""
+    resumed = []
+    for name in RENDITIONS[1:]:
+        path = f"/hls/{stream['playback_ids'][0]['id']}/{name}/index.m3u8"
+        code, text = get_playlist(server, path)
+        assert code == 200, (path, code)
+        entries = parse_media(text)
+        gaps = [i for i, e in enumerate(entries) if e["gap"]]
+        after = entries[gaps[-1] + 1:] if gaps else []
+        if not after:
+            continue
+        assert "#EXT-X-DISCONTINUITY\n" not in text, (name, text)  # same config: no break
+        frames, expected, errors = decode_entries(server, path, after, workdir,
+                                                  f"{stream['id']}-{name}-resumed")
+        log(f"{stream['id']} {name} resumed: {len(after)} segments after the gap, {frames} "
+            f"frames of {expected}, errors {errors[:3]}")
+        assert errors == [], (name, errors[:5])
+        assert frames >= expected - 2, (name, frames, expected)
+        resumed.append(name)
+    return resumed
 
 
 def test_abr_overload():
@@ -164,6 +195,8 @@ def test_abr_overload():
                     p.terminate()
                 p.wait(timeout=20)
             sampler.stop()
+        time.sleep(2)  # the broadcasts end (reconnect_window 0): last segments published
+        resumed = [n for s in streams for n in check_resumed(server, s, workdir)]
         events = []
         for s in streams:
             events += [(s["id"], row) for row in outbox(server.data_dir, s["id"])
@@ -204,6 +237,7 @@ def test_abr_overload():
         assert any('"reasons":["' in data for _, (_, _, data) in events), events
         log(f"DEGRADED_STREAMS {degraded}/{STREAMS}")
         log(f"HEALTH_EVENTS {len(events)}")
+        log(f"RESUMED_RENDITIONS {len(resumed)} {resumed}")
         log(f"MAX_RSS_MB {sampler.max_mb:.0f} ({sampler.samples} samples)")
         assert degraded >= 1
         assert sampler.max_mb < RSS_LIMIT_MB, sampler.max_mb
