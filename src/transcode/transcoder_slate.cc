@@ -14,9 +14,11 @@
 namespace steadycast::transcode {
 namespace {
 
-// Slate pictures per Tick() at most, in units of 100 ms of the frame rate: a timeline that is
-// behind the wall clock (the slate starts ≥ 1 s after the last media) catches up at ≤ 3×.
-constexpr double kCatchUpSecondsPerTick = 0.3;
+// Slate pictures per Tick() at most, in seconds of pictures: a timeline that is behind the
+// wall clock (the slate starts ≥ 1 s after the last media) catches up at ≤ 1.5× real time
+// (ticks every 100 ms), gently enough that the renditions' queues (8 pictures) never overflow
+// and the real-time watchdog does not mistake the catch-up for an overload.
+constexpr double kCatchUpSecondsPerTick = 0.15;
 constexpr int64_t kMinFrameTicks = media::kTimescale / 120;
 constexpr int64_t kMaxFrameTicks = media::kTimescale / 5;
 
@@ -131,6 +133,13 @@ bool Transcoder::StartSlate() {
     audio_frame_ticks_ = audio_config_->samples_per_frame * media::kTimescale /
                          std::max(1, audio_config_->sample_rate);
   }
+  slate_origin_ = NextVideoTime();
+  next_slate_pts_ = slate_origin_;
+  next_silence_dts_ = last_audio_dts_ ? *last_audio_dts_ + audio_frame_ticks_ : slate_origin_;
+  // Silence up to the slate's first picture goes to the passthrough rendition now, before the
+  // slate's configuration closes its segment there (audio before a segment's first keyframe
+  // would be dropped: a hole in the audio track).
+  while (!silence_.empty() && next_silence_dts_ < slate_origin_) EmitSilence(true);
   SourceItem begin;
   begin.kind = SourceItem::Kind::kSlateBegin;
   begin.slate_worker = SlateWorker();
@@ -139,9 +148,6 @@ bool Transcoder::StartSlate() {
     begin.has_audio_config = true;
   }
   PushControl(std::move(begin), true);
-  slate_origin_ = NextVideoTime();
-  next_slate_pts_ = slate_origin_;
-  next_silence_dts_ = last_audio_dts_ ? *last_audio_dts_ + audio_frame_ticks_ : slate_origin_;
   slate_cadence_.Reset();
   slate_active_ = true;
   slate_flag_ = true;
@@ -173,8 +179,10 @@ RenditionWorker* Transcoder::SlateWorker() {
   plan.frame_rate = static_cast<double>(media::kTimescale) / video_frame_ticks_;
   WorkerOptions w;
   w.preset = options_.preset;
-  w.low_latency = options_.latency_mode == LatencyMode::kLow;
-  w.max_lookahead = static_cast<int>(options_.target_segment_seconds / 2 * *plan.frame_rate);
+  // No reordering: the slate's first IDR then has dts = pts, so the passthrough packager,
+  // which continues its output decode time across the discontinuity into the slate, leaves
+  // no presentation hole there (with B-frames it would be the reorder delay, ~2 frames).
+  w.low_latency = true;
   w.threads = 1;
   w.queue_frames = options_.rendition_queue_frames;
   w.audio_hold_ticks = static_cast<int64_t>(options_.audio_hold_seconds * media::kTimescale);
