@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 extern "C" {
@@ -165,15 +166,16 @@ base::Status WriteOutput(const package::StreamPackager& packager, const std::str
   if (!master) return base::Internal("no master playlist (no segment published)");
   write(fs::path(dir) / "out.m3u8", base::Buffer::FromString(*master));
   for (size_t i = 0; i < packager.rendition_count(); ++i) {
-    const std::string name = packager.rendition_name(i);
+    const std::string& name = packager.rendition_name(i);
     auto playlist = packager.Lookup(name + "/index.m3u8");
     if (!playlist) continue;
     write(fs::path(dir) / "out" / name / "index.m3u8", playlist->body);
     const std::string text(reinterpret_cast<const char*>(playlist->body.data()),
                            playlist->body.size());
     for (const std::string& file : ReferencedFiles(text)) {
-      auto resource = packager.Lookup(name + "/" + file);
-      if (!resource) return base::Internal("missing " + name + "/" + file);
+      const std::string subpath = fmt::format("{}/{}", name, file);
+      auto resource = packager.Lookup(subpath);
+      if (!resource) return base::Internal("missing " + subpath);
       write(fs::path(dir) / "out" / name / file, resource->body);
     }
   }

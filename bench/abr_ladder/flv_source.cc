@@ -16,7 +16,7 @@ namespace {
 
 namespace flv = formats::flv;
 
-constexpr size_t kFeedPieceBytes = 64 * 1024;
+constexpr size_t kFeedPieceBytes = size_t{64} * 1024;
 
 // Routes audio and video tags to the mapper, as the RTMP session routes type 8/9 messages.
 class TagRouter final : public flv::FlvDemuxerListener {
