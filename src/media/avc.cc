@@ -40,23 +40,6 @@ bool IsHighProfile(uint8_t profile_idc) {
   }
 }
 
-// NAL unit payload → RBSP: drops the 0x03 of every 00 00 03 (H.264 §7.4.1). The copy is
-// never larger than the input.
-std::vector<uint8_t> RemoveEmulationPrevention(std::span<const uint8_t> payload) {
-  std::vector<uint8_t> rbsp;
-  rbsp.reserve(payload.size());
-  int zeros = 0;
-  for (uint8_t byte : payload) {
-    if (zeros >= 2 && byte == 0x03) {
-      zeros = 0;
-      continue;
-    }
-    zeros = (byte == 0) ? zeros + 1 : 0;
-    rbsp.push_back(byte);
-  }
-  return rbsp;
-}
-
 Status Invalid(std::string_view what) { return InvalidArgument(fmt::format("h264 sps: {}", what)); }
 
 // scaling_list() (H.264 §7.3.2.1.1.1): only skipped, we never dequantise.
@@ -272,6 +255,21 @@ Status ReadParameterSets(base::ByteReader& in, size_t count, std::string_view wh
 }
 
 }  // namespace
+
+std::vector<uint8_t> RemoveEmulationPrevention(std::span<const uint8_t> payload) {
+  std::vector<uint8_t> rbsp;
+  rbsp.reserve(payload.size());
+  int zeros = 0;
+  for (uint8_t byte : payload) {
+    if (zeros >= 2 && byte == 0x03) {
+      zeros = 0;
+      continue;
+    }
+    zeros = (byte == 0) ? zeros + 1 : 0;
+    rbsp.push_back(byte);
+  }
+  return rbsp;
+}
 
 base::Result<SpsInfo> ParseH264Sps(std::span<const uint8_t> nal) {
   if (nal.empty()) return Invalid("empty NAL unit");

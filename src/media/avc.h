@@ -55,6 +55,10 @@ struct AvcDecoderConfig {
   std::vector<base::Buffer> pps;
 };
 
+// NAL unit payload → RBSP: drops the 0x03 of every 00 00 03 (H.264 §7.4.1, H.265 §7.4.2).
+// The copy is never larger than the input.
+std::vector<uint8_t> RemoveEmulationPrevention(std::span<const uint8_t> payload);
+
 // Parses an AVCDecoderConfigurationRecord. lengthSizeMinusOne must be 0, 1 or 3.
 base::Result<AvcDecoderConfig> ParseAvcDecoderConfig(std::span<const uint8_t> record);
 

@@ -160,6 +160,8 @@ TEST(TsDemuxerH265Test, RealFfmpegStreamIsReportedAsH265) {
   EXPECT_EQ(t.events[0], "program 1 pmt=4096 v=0 pcr=256 [256:36:0]");
   ASSERT_EQ(t.video_configs.size(), 1u);
   EXPECT_EQ(t.video_configs[0].codec, media::Codec::kH265);
+  EXPECT_EQ(t.video_configs[0].width, 64);  // from the in-band SPS
+  EXPECT_EQ(t.video_configs[0].height, 64);
   ASSERT_EQ(t.units.size(), 5u);
   EXPECT_EQ(t.units[0].codec, media::Codec::kH265);
   EXPECT_TRUE(t.units[0].keyframe);

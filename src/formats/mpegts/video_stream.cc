@@ -4,6 +4,7 @@
 
 #include "base/bytes.h"
 #include "media/avc.h"
+#include "media/hevc.h"
 
 namespace steadycast::formats::mpegts {
 namespace {
@@ -17,6 +18,7 @@ constexpr int kH264Aud = 9;
 constexpr int kH265FirstIrap = 16;  // BLA_W_LP
 constexpr int kH265LastIrap = 23;   // RSV_IRAP_VCL23
 constexpr int kH265Vps = 32;
+constexpr int kH265Sps = 33;
 constexpr int kH265Pps = 34;
 constexpr int kH265Aud = 35;
 // More parameter sets than this in one access unit are ignored (avcC allows 31 SPS).
@@ -82,17 +84,30 @@ VideoStream::Converted VideoStream::ConvertH265(std::span<const uint8_t> stream)
   Converted out;
   out.bytes.reserve(stream.size());
   bool parameter_sets = false;
+  std::optional<media::HevcSpsInfo> sps;
   for (std::span<const uint8_t> nal : media::SplitAnnexB(stream)) {
     ++out.nal_units;
     const int type = (nal[0] >> 1) & 0x3F;
     if (type == kH265Aud) continue;
     parameter_sets = parameter_sets || (type >= kH265Vps && type <= kH265Pps);
+    if (type == kH265Sps && !sps) {
+      if (auto parsed = media::ParseH265Sps(nal); parsed.ok()) sps = *parsed;
+    }
     out.keyframe = out.keyframe || (type >= kH265FirstIrap && type <= kH265LastIrap);
     AppendNal(out.bytes, nal);
   }
-  if (parameter_sets && !config_) {
+  // Parameter sets stay in band (no hvcC): the config carries the codec and, from the SPS,
+  // the picture size (the ABR ladder is planned from it). A new size is a new config.
+  if (parameter_sets &&
+      (!config_ || (sps && (sps->width != config_->width || sps->height != config_->height)))) {
     media::VideoTrackConfig config;
     config.codec = media::Codec::kH265;
+    if (sps) {
+      config.width = sps->width;
+      config.height = sps->height;
+      config.profile_idc = sps->general_profile_idc;
+      config.level_idc = sps->general_level_idc;
+    }
     config_ = config;
     listener_.OnVideoConfig(*config_);
   }
