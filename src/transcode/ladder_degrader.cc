@@ -88,8 +88,10 @@ void LadderDegrader::Evaluate(Time now) {
   if (lagging) {
     keepup_since_.reset();
     if (!behind_since_) behind_since_ = now;
-    const bool long_behind = Seconds(now - *behind_since_) >= options_.pause_after_seconds;
-    if ((exhausted_lagging || long_behind) && running >= 2 && !CoolingDown(now)) {
+    const double behind = Seconds(now - *behind_since_);
+    const bool due = (exhausted_lagging && behind >= options_.min_lag_seconds) ||
+                     behind >= options_.pause_after_seconds;
+    if (due && running >= 2 && !CoolingDown(now)) {
       Pause(now, *TopRunning(), std::isfinite(slowest) ? slowest : 0);
     }
     return;

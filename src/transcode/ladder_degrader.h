@@ -10,8 +10,9 @@
 //   1  faster x264 presets: each rendition's own RealtimeWatchdog steps its preset at a forced
 //      IDR (one step per cool-down per rendition); the degrader only records the steps.
 //   2+ 1 + the number of paused rungs. The highest transcoded rung (most pixels) still running
-//      is paused when a running rung still lags at the fastest preset, or when the ladder has
-//      lagged for `pause_after_seconds` whatever the presets; then the next one, top down, one
+//      is paused when a running rung still lags at the fastest preset (and the ladder has
+//      lagged for `min_lag_seconds` without a break), or when it has lagged for
+//      `pause_after_seconds` whatever the presets; then the next one, top down, one
 //      per `step_cooldown_seconds`. Never the passthrough (not a rung here), never the last
 //      running transcoded rung.
 // Stepping back up: a paused rung resumes (the last paused first) only after every running rung
@@ -34,8 +35,11 @@
 namespace steadycast::transcode {
 
 struct DegraderOptions {
-  bool enabled = true;                // off: nothing is ever paused (presets still step)
-  double pause_after_seconds = 20;    // lagging this long (any preset) → pause the top rung
+  bool enabled = true;              // off: nothing is ever paused (presets still step)
+  double pause_after_seconds = 20;  // lagging this long (any preset) → pause the top rung
+  // A rung lagging at ultrafast pauses the top rung only once the ladder has lagged this long
+  // without a break (one drop at a start-up hiccup is not an overload).
+  double min_lag_seconds = 4;
   double step_cooldown_seconds = 10;  // between two pause/resume decisions
   double recover_speed = 1.3;         // media s per busy s every running rung must exceed ...
   double recover_seconds = 20;        // ... for this long before one paused rung resumes

@@ -68,8 +68,10 @@ TEST(LadderDegrader, BehindAtUltrafastPausesTheTopRungThenStepsBackUp) {
   EXPECT_FALSE(d.Report(At(0), 3, Lagging(false)));
   EXPECT_FALSE(d.Report(At(0), 2, Lagging(false)));
   EXPECT_EQ(d.state().level, 1);
-  // The top rung lags at ultrafast: it is the one paused (whoever reported it).
-  EXPECT_TRUE(d.Report(At(2), 1, Lagging(true, 0.8)));
+  // The top rung lags at ultrafast: it is the one paused (whoever reported it), once the
+  // ladder has lagged for min_lag_seconds (4 s) without a break.
+  EXPECT_FALSE(d.Report(At(2), 1, Lagging(true, 0.8)));
+  EXPECT_TRUE(d.Report(At(4), 1, Lagging(true, 0.8)));
   EXPECT_EQ(d.state().level, 2);
   EXPECT_EQ(d.state().paused, (std::vector<std::string>{"720p"}));
   EXPECT_EQ(d.state().reason, "paused rendition 720p to keep up (speed 0.80)");
@@ -115,15 +117,14 @@ TEST(LadderDegrader, LongBehindPausesTopDownButKeepsTheLowestRung) {
 
 TEST(LadderDegrader, FlappingInputDoesNotFlapTheOutput) {
   LadderDegrader d(DegraderOptions{}, Ladder(), "veryfast");
-  d.Report(At(0), 1, Lagging(true));
-  d.Report(At(0), 2, Lagging(true));
+  Segments(d, 0, 5, Lagging(true));
   ASSERT_EQ(d.state().paused, (std::vector<std::string>{"720p"}));
   int changes = 0;
   DegradationState last = d.state();
   // 10 minutes of one good segment, one bad segment: never 20 s with margin, and a lagging
   // rung at ultrafast pauses at most one more rung per cool-down.
   for (int k = 0; k < 300; ++k) {
-    const double t = 2 + 2 * k;
+    const double t = 6 + 2 * k;
     Segments(d, t, t + 1, k % 2 == 0 ? KeepingUp(2) : Lagging(false));
     if (!(d.state() == last)) ++changes;
     last = d.state();
@@ -159,12 +160,25 @@ TEST(LadderDegrader, ARepauseSoonAfterAResumeDoublesTheRecoveryPeriod) {
 
 TEST(LadderDegrader, StaleOrMissingReportsGiveNoMargin) {
   LadderDegrader d(DegraderOptions{}, Ladder(), "veryfast");
-  d.Report(At(0), 1, Lagging(true));
-  d.Report(At(0), 3, Lagging(true));
+  Segments(d, 0, 5, Lagging(true));
   ASSERT_EQ(d.state().level, 2);
   // Only 360p reports (480p silent): no resume, however long.
-  for (double t = 2; t < 100; t += 2) d.Report(At(t), 3, KeepingUp(3));
+  for (double t = 6; t < 100; t += 2) d.Report(At(t), 3, KeepingUp(3));
   EXPECT_EQ(d.state().level, 2);
+}
+
+TEST(LadderDegrader, OneLaggingReportIsNotAnOverload) {
+  LadderDegrader d(DegraderOptions{}, Ladder(), "ultrafast");
+  // A start-up hiccup: one segment lags (a drop), the next ones keep up.
+  Segments(d, 0, 1, Lagging(true));
+  Segments(d, 2, 60, KeepingUp(1.1));
+  // Single lagging segments between good ones: the lag never lasts 4 s without a break.
+  for (double t = 60; t < 120; t += 4) {
+    Segments(d, t, t + 1, Lagging(true));
+    Segments(d, t + 2, t + 3, KeepingUp(1.1));
+  }
+  EXPECT_EQ(d.state().level, 0);
+  EXPECT_TRUE(d.state().paused.empty());
 }
 
 TEST(LadderDegrader, DisabledNeverPauses) {

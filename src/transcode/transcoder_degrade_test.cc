@@ -20,9 +20,10 @@ using testing::SourceSpec;
 
 constexpr int64_t kTarget = 2 * media::kTimescale;
 
-// Moves `step` at every reading, from any thread. A step of 50 ms makes every picture seem to
-// take ≥ 100 ms of wall time (far slower than real time at 30 fps); 2 ms makes the ladder
-// keep up with margin (about 5 readings per source picture over all threads).
+// Moves `step` at every reading, from any thread, plus what the test adds. Overloaded: 50 ms
+// per reading makes every picture seem to take far longer than real time (about 5 readings
+// per source picture over all threads). Keeping up: 0.1 ms per reading (busy time is tiny: a
+// high encode speed) while the feeding test adds 20 ms per source picture (1.6× real time).
 class SteppingClock final : public base::Clock {
  public:
   MonotonicTime Now() const override {
@@ -30,7 +31,8 @@ class SteppingClock final : public base::Clock {
     return MonotonicTime(Duration(ns_.fetch_add(step) + step));
   }
   WallTime WallNow() const override { return WallTime{}; }
-  void SetStep(std::chrono::milliseconds step) { step_ns_ = Duration(step).count(); }
+  void SetStep(std::chrono::microseconds step) { step_ns_ = Duration(step).count(); }
+  void Advance(std::chrono::milliseconds d) { ns_ += Duration(d).count(); }
 
  private:
   std::atomic<int64_t> step_ns_{50'000'000};
@@ -79,6 +81,7 @@ TEST(TranscoderDegrade, PausedRungStopsAtAnIdrAndResumesAtACutWithTheSameConfig)
     sinks.push_back(std::make_unique<RecordingSink>());
     pointers.push_back(sinks.back().get());
   }
+  std::atomic<bool> keeping_up{false};
   std::mutex events_mu;
   std::vector<PauseEvent> events;
   TranscoderOptions options;
@@ -86,7 +89,7 @@ TEST(TranscoderDegrade, PausedRungStopsAtAnIdrAndResumesAtACutWithTheSameConfig)
   options.block_when_full = true;
   options.rendition_queue_frames = 1;  // a picture is always taken from a full queue
   options.clock = &clock;
-  options.watchdog.window_seconds = 0.5;
+  options.watchdog.window_seconds = 2;
   options.degrader.step_cooldown_seconds = 1;
   options.degrader.recover_seconds = 1;
   options.degrader.pause_after_seconds = 1000;
@@ -95,7 +98,10 @@ TEST(TranscoderDegrade, PausedRungStopsAtAnIdrAndResumesAtACutWithTheSameConfig)
       std::lock_guard lock(events_mu);
       events.push_back({index, paused, sinks[index]->Video().size()});
     }
-    if (paused) clock.SetStep(std::chrono::milliseconds(2));  // the pause freed the machine
+    if (paused) {  // the pause freed the machine
+      clock.SetStep(std::chrono::microseconds(100));
+      keeping_up = true;
+    }
   };
   auto transcoder = Transcoder::Create(*plan, options, pointers);
   ASSERT_TRUE(transcoder.ok()) << transcoder.status().ToString();
@@ -104,6 +110,9 @@ TEST(TranscoderDegrade, PausedRungStopsAtAnIdrAndResumesAtACutWithTheSameConfig)
   const auto audio = testing::MakeAudio(spec.first_pts, 24 * media::kTimescale);
   for (const auto& unit : testing::Interleave(source->video, audio)) {
     (*transcoder)->OnAccessUnit(unit);
+    if (keeping_up && unit.kind == media::TrackKind::kVideo) {
+      clock.Advance(std::chrono::milliseconds(20));
+    }
   }
   (*transcoder)->Flush();
   const TranscoderStats stats = (*transcoder)->Stats();
@@ -111,7 +120,7 @@ TEST(TranscoderDegrade, PausedRungStopsAtAnIdrAndResumesAtACutWithTheSameConfig)
   const std::set<int64_t> cut_set(cuts.begin(), cuts.end());
 
   // One pause of the top rung, then one resume.
-  ASSERT_EQ(events.size(), 2u);
+  ASSERT_EQ(events.size(), 2u) << stats.degradation.reason;
   EXPECT_EQ(events[0].index, top);
   EXPECT_TRUE(events[0].paused);
   EXPECT_EQ(events[1].index, top);
