@@ -20,6 +20,10 @@ DecodeStage::DecodeStage(DecodeStageOptions options, std::vector<RenditionWorker
   for (size_t i = 0; i < workers_.size(); ++i) {
     decimators_.emplace_back(i < divisors.size() ? divisors[i] : 1);
   }
+  if (options_.intermediate_width > 0 && options_.intermediate_height > 0) {
+    intermediate_.emplace(options_.intermediate_width, options_.intermediate_height,
+                          options_.sws_flags);
+  }
 }
 
 DecodeStage::~DecodeStage() { Stop(); }
@@ -144,8 +148,21 @@ void DecodeStage::Fan(const AVFrame& frame, Side side, RenditionWorker* also) {
   if (side.segment_start) {
     for (FrameDecimator& decimator : decimators_) decimator.Reset();
   }
-  auto push = [&](RenditionWorker* worker) {
-    av::FramePtr copy = av::CloneFrame(frame);
+  // The rungs scale from the shared intermediate when the picture is larger than it; the
+  // passthrough's slate worker (`also`) needs the picture at its own size.
+  const AVFrame* for_rungs = &frame;
+  av::FramePtr scaled;
+  if (intermediate_ &&
+      (frame.width > options_.intermediate_width || frame.height > options_.intermediate_height)) {
+    if (auto s = intermediate_->Scale(frame); s.ok()) {
+      scaled = std::move(*s);
+      for_rungs = scaled.get();
+    } else {
+      CountError(s.status());  // the rungs scale from the source instead
+    }
+  }
+  auto push = [&](RenditionWorker* worker, const AVFrame& picture) {
+    av::FramePtr copy = av::CloneFrame(picture);
     if (!copy) {
       CountError(av::Error(AVERROR(ENOMEM), "decode: clone"));
       return;
@@ -153,9 +170,11 @@ void DecodeStage::Fan(const AVFrame& frame, Side side, RenditionWorker* also) {
     worker->PushFrame(std::move(copy), force_idr, anchor_dts, side.segment_start);
   };
   for (size_t i = 0; i < workers_.size(); ++i) {
-    if (decimators_[i].Keep(force_idr)) push(workers_[i]);
+    if (decimators_[i].Keep(force_idr)) {
+      push(workers_[i], *for_rungs);
+    }
   }
-  if (also != nullptr) push(also);
+  if (also != nullptr) push(also, frame);
 }
 
 void DecodeStage::CountError(const base::Status& status) {

@@ -133,6 +133,15 @@ Transcoder::Transcoder(LadderPlan plan, TranscoderOptions options,
     d.queue_bytes = options_.decode_queue_bytes;
     d.cut_on_source_keyframes = cut_on_source_keyframes_;
     d.target_ticks = Ticks(options_.target_segment_seconds);
+    d.sws_flags = options_.sws_flags != 0 ? options_.sws_flags : SWS_BICUBIC;
+    if (transcoded >= 2) {  // the largest transcoded rung is the shared intermediate
+      for (const RenditionPlan& r : plan_.renditions) {
+        if (!r.passthrough && r.width * r.height > d.intermediate_width * d.intermediate_height) {
+          d.intermediate_width = r.width;
+          d.intermediate_height = r.height;
+        }
+      }
+    }
     decode_ = std::make_unique<DecodeStage>(d, std::move(workers), std::move(divisors));
   }
 }
