@@ -83,7 +83,8 @@ struct TranscoderOptions {
   double audio_hold_seconds = 5.0;
   // Offline/tests: wait for room instead of dropping (the caller is slowed down instead).
   bool block_when_full = false;
-  int sws_flags = 0;             // 0 = SWS_BICUBIC
+  // 0: the shared intermediate bicubic, the rungs bilinear from it (one rung: bicubic).
+  int sws_flags = 0;
   base::Clock* clock = nullptr;  // for speed measurement; the real clock when null
   // Per-rendition real-time watchdog: a rendition persistently behind switches to the next
   // faster x264 preset at its next forced IDR (rendition_worker.h).
