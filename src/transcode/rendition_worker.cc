@@ -316,6 +316,7 @@ base::Status RenditionWorker::OpenEncoder(double frame_rate, std::optional<int64
   settings.bufsize_kbits = plan_.bufsize_kbits;
   settings.frame_rate = frame_rate;
   settings.preset = preset_;
+  settings.keep_profile = preset_ != options_.preset;  // a degradation step
   settings.anchor_offset = anchor_offset;
   settings.low_latency = options_.low_latency;
   settings.max_lookahead = options_.max_lookahead;

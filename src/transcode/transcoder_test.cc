@@ -405,8 +405,13 @@ TEST(Transcoder, WatchdogStepsToFasterPresetsAtIdrsAndStaysAligned) {
     ExpectInterleaved(sink, stats.name);
     EXPECT_EQ(KeyPts(video), cuts);  // IDRs only at the cuts, before and after each step
     EXPECT_EQ(SegmenterCuts(video), cuts);
-    // ultrafast has no CABAC: a new SPS/PPS, delivered right before a forced IDR.
+    // ultrafast without B-frames: a new SPS/PPS (pic_order_cnt_type), delivered right before a
+    // forced IDR; the profile stays High (CABAC and 8x8 kept), so the master's CODECS holds.
     ASSERT_GE(sink.video_configs.size(), 2u);
+    for (const auto& config : sink.video_configs) {
+      EXPECT_EQ(config.profile_idc, sink.video_configs[0].profile_idc);
+      EXPECT_EQ(config.profile_idc, 100);
+    }
     ASSERT_EQ(sink.video_config_at.size(), sink.video_configs.size());
     EXPECT_EQ(sink.video_config_at[0], 0u);
     for (size_t k = 0; k < sink.video_configs.size(); ++k) {

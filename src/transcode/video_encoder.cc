@@ -43,6 +43,7 @@ std::string X264Params(const EncoderSettings& s) {
   // frame rate (with the 90 kHz time base x264 would otherwise signal 45000 fps) and rate
   // control assumes a constant rate; pts still pass through unchanged.
   std::string params = "keyint=infinite:scenecut=0:force-cfr=1:open-gop=0";
+  if (s.keep_profile && s.preset == "ultrafast") params += ":cabac=1:8x8dct=1";
   if (!s.low_latency && s.max_lookahead >= 0 && PresetLookahead(s.preset) > s.max_lookahead) {
     params += fmt::format(":rc-lookahead={}", s.max_lookahead);
   }

@@ -41,6 +41,9 @@ struct EncoderSettings {
   double frame_rate = 30;  // output frames per second (VUI timing, rate control)
   std::string preset = "veryfast";
   bool low_latency = false;  // tune=zerolatency: no B-frames, no lookahead
+  // A degradation step to ultrafast keeps CABAC and 8x8 transforms, so the H.264 profile (and
+  // the master playlist's CODECS, which players read once) stays High.
+  bool keep_profile = false;
   // Lookahead cap in frames for slow presets (latency within the segment budget); -1 = keep.
   int max_lookahead = -1;
   int threads = 1;
