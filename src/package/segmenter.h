@@ -7,9 +7,10 @@
 // independently):
 // - A segment starts at a video keyframe and closes at the first video keyframe whose dts is
 //   ≥ target after its start, or earlier at a keyframe marked `segment_start` (not a
-//   discontinuity; the transcoder marks its switch points into and out of a slate). Audio goes to the segment whose [start, end) contains its dts;
-//   because audio may arrive slightly after the video that closes a segment, a cut waits until
-//   audio reaches it (bounded by `interleave_wait_ticks` of video beyond the cut).
+//   discontinuity; the transcoder marks its switch points into and out of a slate). Audio goes to
+//   the segment whose [start, end) contains its dts; because audio may arrive slightly after the
+//   video that closes a segment, a cut waits until audio reaches it (bounded by
+//   `interleave_wait_ticks` of video beyond the cut).
 // - Audio-only streams are cut on time at the first audio frame ≥ target after the start.
 // - Units before the first keyframe (after a reset) are dropped; audio is held meanwhile and
 //   kept if it falls at or after the keyframe.
