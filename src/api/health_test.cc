@@ -37,6 +37,12 @@ class BrokenStore final : public store::Store {
   store::TokenRepository& tokens() override { return inner_.tokens(); }
   store::EventRepository& events() override { return inner_.events(); }
   store::IdempotencyRepository& idempotency() override { return inner_.idempotency(); }
+  store::WebhookEndpointRepository& webhook_endpoints() override {
+    return inner_.webhook_endpoints();
+  }
+  store::WebhookDeliveryRepository& webhook_deliveries() override {
+    return inner_.webhook_deliveries();
+  }
   base::Status Ping() override { return base::Unavailable("disk on fire"); }
 
  private:

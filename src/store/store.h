@@ -13,6 +13,7 @@
 
 #include "base/status.h"
 #include "store/live_stream.h"
+#include "store/webhook.h"
 
 namespace steadycast::store {
 
@@ -87,17 +88,84 @@ struct EventQuery {
   int limit = 100;             // 1..1000
   std::string object_id;       // "" = any
   std::string type;            // "" = any
+  // For the events API (GET /v1/events): a page below a cursor, newest first, several types.
+  int64_t before_position = 0;     // exclusive; 0 = no upper bound
+  bool newest_first = false;       // descending by position instead of ascending
+  std::vector<std::string> types;  // any of these (and `type`, when set); empty = any
 };
 
 // The outbox, read side (delivery and the events API) plus appends that change no state.
 class EventRepository {
  public:
   virtual ~EventRepository() = default;
-  // Ascending by position.
+  // Ascending by position (descending with `query.newest_first`).
   virtual base::Result<std::vector<StoredEvent>> List(const EventQuery& query) = 0;
   virtual base::Result<StoredEvent> Get(const std::string& id) = 0;  // kNotFound
   // Appends events that accompany no stored state change (health, refused takeover).
   virtual base::Status Append(const std::vector<NewEvent>& events) = 0;
+};
+
+struct WebhookEndpointPage {
+  std::vector<WebhookEndpoint> items;
+  std::optional<std::string> next_cursor;  // opaque; null at the end
+};
+
+// Webhook endpoints (issue 6): CRUD for the API plus the dispatcher's persisted state
+// (breaker, cursor), written back through Update.
+class WebhookEndpointRepository {
+ public:
+  virtual ~WebhookEndpointRepository() = default;
+  // Inserts `endpoint` (id and secret already generated). cursor_position kCursorAtOutboxEnd
+  // starts the endpoint at the current end of the outbox (read in the same transaction).
+  // kAlreadyExists on a duplicate id; kInvalidArgument on an empty filter or a ',' in a type.
+  virtual base::Status Create(const WebhookEndpoint& endpoint) = 0;
+  virtual base::Result<WebhookEndpoint> Get(const std::string& id) = 0;  // kNotFound
+  // Newest first (created_at, then id, descending); cursor as LiveStreamRepository::List.
+  virtual base::Result<WebhookEndpointPage> List(int limit, const std::string& cursor) = 0;
+  // Replaces every field but id and created_at_ms (url, filter, secrets, breaker, cursor).
+  // kNotFound when the id is unknown.
+  virtual base::Status Update(const WebhookEndpoint& endpoint) = 0;
+  // Deletes the endpoint and its deliveries. kNotFound.
+  virtual base::Status Delete(const std::string& id) = 0;
+};
+
+struct WebhookDeliveryPage {
+  std::vector<WebhookDelivery> items;
+  std::optional<std::string> next_cursor;  // opaque; null at the end
+};
+
+// Webhook deliveries: one row per (event, endpoint, attempt series). Created from the outbox
+// by EnqueueFromOutbox (the dispatcher) or by Redeliver (the API), then driven by the
+// dispatcher through Due / OldestPendingFor / Update.
+class WebhookDeliveryRepository {
+ public:
+  virtual ~WebhookDeliveryRepository() = default;
+  // In one write transaction: scans at most `limit` outbox events after the endpoint's
+  // cursor_position, creates a pending delivery (next attempt `now_ms`) for each that matches
+  // its filter, and advances the cursor past every scanned event. Returns how many deliveries
+  // were created. Calling it again creates nothing for the same events. kNotFound for an
+  // unknown endpoint; kInvalidArgument for `limit` outside 1..1000.
+  virtual base::Result<int> EnqueueFromOutbox(const std::string& endpoint_id, int limit,
+                                              int64_t now_ms) = 0;
+  // Pending deliveries whose next attempt is due (next_attempt_at_ms <= now_ms), ordered by
+  // (endpoint_id, object_type, object_id, sequence), at most `limit` (1..1000).
+  virtual base::Result<std::vector<WebhookDelivery>> Due(int64_t now_ms, int limit) = 0;
+  virtual base::Result<WebhookDelivery> Get(const std::string& id) = 0;  // kNotFound
+  // Writes status, attempts, last_status_code, last_error, next_attempt_at_ms,
+  // updated_at_ms and succeeded_at_ms of the delivery with this id. kNotFound.
+  virtual base::Status Update(const WebhookDelivery& delivery) = 0;
+  // The endpoint's delivery log, newest first (created_at, then id, descending).
+  virtual base::Result<WebhookDeliveryPage> List(const std::string& endpoint_id, int limit,
+                                                 const std::string& cursor) = 0;
+  // A new pending delivery (next attempt `now_ms`) of event `event_id` for every endpoint
+  // whose filter matches its type; returns them (possibly none). kNotFound for an unknown event.
+  virtual base::Result<std::vector<WebhookDelivery>> Redeliver(const std::string& event_id,
+                                                               int64_t now_ms) = 0;
+  // The pending delivery with the lowest sequence for this object on this endpoint, if any:
+  // the dispatcher sends sequence N+1 only when N is no longer pending (ordering per object).
+  virtual base::Result<std::optional<WebhookDelivery>> OldestPendingFor(
+      const std::string& endpoint_id, const std::string& object_type,
+      const std::string& object_id) = 0;
 };
 
 // A stored POST response for Idempotency-Key replay (CONTRACT.md "REST API").
@@ -160,6 +228,8 @@ class Store {
   virtual TokenRepository& tokens() = 0;
   virtual EventRepository& events() = 0;
   virtual IdempotencyRepository& idempotency() = 0;
+  virtual WebhookEndpointRepository& webhook_endpoints() = 0;
+  virtual WebhookDeliveryRepository& webhook_deliveries() = 0;
   // A cheap query proving the store answers (for /readyz).
   virtual base::Status Ping() = 0;
 };

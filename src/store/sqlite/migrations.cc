@@ -82,10 +82,58 @@ ALTER TABLE access_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'admin'
   CHECK (scope IN ('admin', 'read'));
 )sql";
 
+// v4: webhook endpoints (with the dispatcher's breaker state and outbox cursor, so a restart
+// resumes where it stopped) and their deliveries. `events` is the filter as comma-separated
+// types ("*" = all). Deliveries go with their endpoint (ON DELETE CASCADE). Indexes: the
+// newest-first listings, the due scan (pending only) and the per-object ordering lookup.
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE webhook_endpoints (
+  id                         TEXT PRIMARY KEY,
+  url                        TEXT NOT NULL,
+  events                     TEXT NOT NULL,
+  secret                     TEXT NOT NULL,
+  previous_secret            TEXT,
+  previous_secret_expires_ms INTEGER NOT NULL,
+  created_at_ms              INTEGER NOT NULL,
+  updated_at_ms              INTEGER NOT NULL,
+  breaker_state              TEXT NOT NULL
+                             CHECK (breaker_state IN ('closed', 'open', 'half_open')),
+  consecutive_failures       INTEGER NOT NULL,
+  breaker_open_until_ms      INTEGER NOT NULL,
+  cursor_position            INTEGER NOT NULL
+) STRICT;
+CREATE INDEX webhook_endpoints_newest ON webhook_endpoints (created_at_ms DESC, id DESC);
+
+CREATE TABLE webhook_deliveries (
+  id                 TEXT PRIMARY KEY,
+  endpoint_id        TEXT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+  event_id           TEXT NOT NULL,
+  event_position     INTEGER NOT NULL,
+  object_type        TEXT NOT NULL,
+  object_id          TEXT NOT NULL,
+  sequence           INTEGER NOT NULL,
+  status             TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+  attempts           INTEGER NOT NULL,
+  last_status_code   INTEGER NOT NULL,
+  last_error         TEXT NOT NULL,
+  next_attempt_at_ms INTEGER NOT NULL,
+  created_at_ms      INTEGER NOT NULL,
+  updated_at_ms      INTEGER NOT NULL,
+  succeeded_at_ms    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX webhook_deliveries_log
+  ON webhook_deliveries (endpoint_id, created_at_ms DESC, id DESC);
+CREATE INDEX webhook_deliveries_due
+  ON webhook_deliveries (next_attempt_at_ms) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_object
+  ON webhook_deliveries (endpoint_id, object_type, object_id, sequence) WHERE status = 'pending';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
     {3, kV3},
+    {4, kV4},
 };
 
 base::Status EnsureMigrationTable(Connection& connection) {

@@ -9,6 +9,8 @@
 #include "store/sqlite/live_stream_repository.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/token_repository.h"
+#include "store/sqlite/webhook_delivery_repository.h"
+#include "store/sqlite/webhook_endpoint_repository.h"
 
 namespace steadycast::store {
 namespace sqlite {
@@ -22,12 +24,16 @@ class SqliteStore final : public Store {
         live_streams_(db_),
         tokens_(db_, options.token_hash_iterations),
         events_(db_),
-        idempotency_(db_) {}
+        idempotency_(db_),
+        webhook_endpoints_(db_),
+        webhook_deliveries_(db_) {}
 
   LiveStreamRepository& live_streams() override { return live_streams_; }
   TokenRepository& tokens() override { return tokens_; }
   EventRepository& events() override { return events_; }
   IdempotencyRepository& idempotency() override { return idempotency_; }
+  WebhookEndpointRepository& webhook_endpoints() override { return webhook_endpoints_; }
+  WebhookDeliveryRepository& webhook_deliveries() override { return webhook_deliveries_; }
 
   base::Status Ping() override {
     return db_.WithConnection([](Connection& c) -> base::Status {
@@ -42,6 +48,8 @@ class SqliteStore final : public Store {
   SqliteTokenRepository tokens_;
   SqliteEventRepository events_;
   SqliteIdempotencyRepository idempotency_;
+  SqliteWebhookEndpointRepository webhook_endpoints_;
+  SqliteWebhookDeliveryRepository webhook_deliveries_;
 };
 
 }  // namespace
