@@ -17,6 +17,8 @@ build_pkgs=(
   # SRT: the GnuTLS flavour (conflicts with libsrt-openssl-dev) is the libsrt Debian's ffmpeg
   # and srt-tools link, so one libsrt serves the server and the test publishers.
   libsrt-gnutls-dev
+  # Outbound HTTP(S) calls (webhooks): libcurl, OpenSSL flavour (net/outbound_http).
+  libcurl4-openssl-dev
 )
 test_pkgs=(
   ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
