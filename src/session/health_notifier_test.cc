@@ -63,5 +63,24 @@ TEST(HealthNotifier, ChangesWithinTheMinimumIntervalAreCoalesced) {
   EXPECT_FALSE(n.Update(Time(seconds(10)), State(3, "d", {"720p", "480p"})));
 }
 
+// Link conditions join the transcoder's state: a change of their set is an event; a new figure
+// in the same condition's reason is not (no event per sample of a lossy link).
+TEST(HealthNotifier, LinkConditionsByKind) {
+  HealthNotifier n(seconds(5));
+  const std::vector<LinkCondition> loss = {{"srt_loss", "SRT packet loss 7.0 % over 5 s"}};
+  auto e = n.Update(Time(seconds(0)), State(0, ""), loss);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->extra["health"]["status"], "degraded");
+  EXPECT_EQ(e->extra["health"]["link_conditions"], nlohmann::json::array({"srt_loss"}));
+  EXPECT_EQ(e->extra["health"]["reasons"],
+            nlohmann::json::array({"SRT packet loss 7.0 % over 5 s"}));
+  const std::vector<LinkCondition> worse = {{"srt_loss", "SRT packet loss 9.0 % over 5 s"}};
+  EXPECT_FALSE(n.Update(Time(seconds(10)), State(0, ""), worse));
+  auto healthy = n.Update(Time(seconds(20)), State(0, ""), {});
+  ASSERT_TRUE(healthy);
+  EXPECT_EQ(healthy->extra["health"]["status"], "healthy");
+  EXPECT_EQ(healthy->extra["health"]["reasons"], nlohmann::json::array());
+}
+
 }  // namespace
 }  // namespace steadycast::session

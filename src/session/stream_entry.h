@@ -13,6 +13,7 @@
 #include "session/broadcast.h"
 #include "session/health_notifier.h"
 #include "session/lifecycle.h"
+#include "session/link_health_monitor.h"
 #include "session/stream_registry.h"
 
 namespace steadycast::session {
@@ -46,6 +47,7 @@ struct StreamRegistry::StreamEntry {
   uint64_t broadcast_serial = 0;  // increases with every new broadcast
   // live_stream.health_changed: the last transcoding health emitted (across broadcasts).
   HealthNotifier health;
+  LinkHealthMonitor link_monitor;  // of the current publisher
 
   void RefreshSettings(const store::LiveStream& stream, const LifecycleConfig& config) {
     lifecycle.set_config(config);

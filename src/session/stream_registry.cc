@@ -38,6 +38,7 @@ class StreamRegistry::Publisher final : public media::PublishSession {
         entry_->lifecycle.status() != store::StreamStatus::kActive) {
       return;  // replaced, kicked, or the broadcast just ended
     }
+    entry_->link_monitor.OnMedia(registry_.clock_.Now(), unit);
     // A new broadcast (or one recovered after a restart) is planned from the source's video
     // configuration: wait for it, dropping early audio, unless the source turns out to be
     // audio only.
@@ -134,6 +135,7 @@ base::Result<std::unique_ptr<media::PublishSession>> StreamRegistry::Authorize(
     if (admission.accepted) {
       entry->publishers[serial] = {request.disconnect, request.protocol, request.remote_address};
       entry->link_history.clear();
+      entry->link_monitor.Reset();
     }
     ApplyLocked(*entry, admission.effects, kicks);
   }
@@ -262,6 +264,7 @@ void StreamRegistry::OnLinkStats(StreamEntry& entry, uint64_t serial,
   std::lock_guard lock(entry.mu);
   if (entry.lifecycle.publisher() != serial) return;
   entry.link_history.emplace_back(now_ms, stats);
+  entry.link_monitor.OnLinkStats(clock_.Now(), stats);
   while (entry.link_history.size() > options_.link_history) entry.link_history.pop_front();
 }
 
@@ -297,22 +300,29 @@ void StreamRegistry::Tick() {
       std::lock_guard lock(entry->mu);
       const Effects effects = entry->lifecycle.Tick(now);
       if (!effects.empty()) ApplyLocked(*entry, effects, kicks);
-      if (entry->broadcast) {
-        entry->broadcast->Tick();
-        NotifyHealthLocked(*entry, now, kicks);
-      }
+      if (entry->broadcast) entry->broadcast->Tick();
+      NotifyHealthLocked(*entry, now, kicks);
     }
     for (auto& kick : kicks) kick();
   }
 }
 
-// The transcoder degraded or recovered: one live_stream.health_changed event (Effects with
+// The transcoder degraded or recovered, or the publisher's link conditions changed: one
+// live_stream.health_changed event (Effects with
 // events only: persisted in one transaction like every other event of the stream).
 void StreamRegistry::NotifyHealthLocked(StreamEntry& entry, base::Clock::MonotonicTime now,
                                         Kicks& kicks) {
-  const std::optional<transcode::DegradationState> state = entry.broadcast->Degradation();
-  if (!state) return;
-  std::optional<LifecycleEvent> event = entry.health.Update(now, *state);
+  // The link conditions count only while a publisher is attached (they start afresh with the
+  // next one; a lost publisher is the lifecycle's event, not a health condition).
+  if (entry.lifecycle.publisher() == 0) {
+    entry.link_monitor.Reset();
+  } else {
+    entry.link_monitor.Evaluate(now);
+  }
+  std::optional<transcode::DegradationState> state;
+  if (entry.broadcast) state = entry.broadcast->Degradation();
+  std::optional<LifecycleEvent> event = entry.health.Update(
+      now, state.value_or(transcode::DegradationState{}), entry.link_monitor.Active());
   if (!event) return;
   Effects effects;
   effects.events.push_back(std::move(*event));

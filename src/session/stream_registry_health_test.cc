@@ -111,5 +111,62 @@ TEST(StreamRegistryHealth, DegradationProducesExactlyOneHealthChangedEvent) {
   publisher->reset();
 }
 
+// A lossy SRT link: one health_changed event when the loss condition turns on (3 s above 5 %),
+// none per further sample, one when it has cleared (10 s below 2 %).
+TEST(StreamRegistryHealth, SrtLossTurnsIntoHealthEvents) {
+  auto opened = store::OpenSqliteStore(":memory:");
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::unique_ptr<store::Store> store = std::move(opened).value();
+  store::LiveStream stream;
+  stream.id = "ls_link";
+  stream.stream_key = "key-link-0123456789";
+  stream.playback_ids = {{"pb_link", "public"}};
+  stream.ladder_json = "\"passthrough\"";
+  ASSERT_TRUE(store->live_streams().Create(stream).ok());
+  base::FakeClock clock;
+  StreamRegistry registry(*store, clock, RegistryOptions{});
+  media::PublishRequest request;
+  request.protocol = "srt";
+  request.stream_key = stream.stream_key;
+  request.remote_address = "127.0.0.1:5000";
+  request.disconnect = [] {};
+  auto publisher = registry.Authorize(request);
+  ASSERT_TRUE(publisher.ok()) << publisher.status().ToString();
+
+  media::LinkStats totals;
+  auto seconds_of_link = [&](int seconds, int lost_per_s) {
+    for (int s = 0; s < seconds; ++s) {
+      totals.packets_received += 1000;
+      totals.packets_lost += lost_per_s;
+      (*publisher)->OnLinkStats(totals);
+      for (int i = 0; i < 10; ++i) {
+        clock.Advance(std::chrono::milliseconds(100));
+        registry.Tick();
+      }
+    }
+  };
+  auto health_events = [&] {
+    std::vector<nlohmann::json> out;
+    auto events = store->events().List({.limit = 1000, .object_id = stream.id});
+    EXPECT_TRUE(events.ok());
+    for (const auto& e : *events) {
+      if (e.type == events::kStreamHealthChanged) out.push_back(nlohmann::json::parse(e.data_json));
+    }
+    return out;
+  };
+  seconds_of_link(10, 5);  // 0.5 %
+  EXPECT_TRUE(health_events().empty());
+  seconds_of_link(20, 120);  // 12 %
+  auto emitted = health_events();
+  ASSERT_EQ(emitted.size(), 1u);
+  EXPECT_EQ(emitted[0]["health"]["status"], "degraded");
+  EXPECT_EQ(emitted[0]["health"]["link_conditions"], nlohmann::json::array({"srt_loss"}));
+  seconds_of_link(30, 0);
+  emitted = health_events();
+  ASSERT_EQ(emitted.size(), 2u);
+  EXPECT_EQ(emitted[1]["health"]["status"], "healthy");
+  publisher->reset();
+}
+
 }  // namespace
 }  // namespace steadycast::session
