@@ -14,7 +14,7 @@
 namespace steadycast::net {
 namespace {
 
-constexpr size_t kMaxUrlBytes = 8 * 1024;
+constexpr size_t kMaxUrlBytes = size_t{8} * 1024;
 
 void GlobalInitOnce() {
   static std::once_flag once;
@@ -145,7 +145,8 @@ std::unique_ptr<curl_slist, SlistDeleter> BuildHeaders(const HttpHeaderList& hea
   auto append = [&list](const std::string& line) {
     curl_slist* grown = curl_slist_append(list.get(), line.c_str());
     if (grown != nullptr) {
-      list.release();
+      // curl_slist_append returns the same list head (or a new one when the list was empty).
+      (void)list.release();
       list.reset(grown);
     }
     return grown != nullptr;
@@ -156,7 +157,10 @@ std::unique_ptr<curl_slist, SlistDeleter> BuildHeaders(const HttpHeaderList& hea
       error = "malformed header name or value";
       return nullptr;
     }
-    if (!append(name + ": " + value)) {
+    std::string line = name;
+    line += ": ";
+    line += value;
+    if (!append(line)) {
       error = "out of memory";
       return nullptr;
     }

@@ -116,14 +116,15 @@ class TestReceiver {
   std::vector<Recorded> requests_;
 };
 
-const HttpHeaderList kHeaders = {{"Content-Type", "application/json"},
-                                 {"Steadycast-Signature", "t=1,v1=abc"}};
+HttpHeaderList Headers() {
+  return {{"Content-Type", "application/json"}, {"Steadycast-Signature", "t=1,v1=abc"}};
+}
 
 TEST(OutboundHttpTest, PostsHeadersAndBodyAndReports200) {
   TestReceiver receiver;
   OutboundHttp http;
   const std::string body = R"({"id":"evt_1"})";
-  const OutboundHttpResult result = http.Post(receiver.Url("/ok"), kHeaders, body);
+  const OutboundHttpResult result = http.Post(receiver.Url("/ok"), Headers(), body);
   EXPECT_EQ(result.error, OutboundError::kNone) << result.error_message;
   EXPECT_EQ(result.status_code, 200);
   EXPECT_TRUE(result.Succeeded());
@@ -139,7 +140,7 @@ TEST(OutboundHttpTest, PostsHeadersAndBodyAndReports200) {
 
 TEST(OutboundHttpTest, ServerErrorIsAFailureWithItsCode) {
   TestReceiver receiver;
-  const OutboundHttpResult result = OutboundHttp().Post(receiver.Url("/fail"), kHeaders, "{}");
+  const OutboundHttpResult result = OutboundHttp().Post(receiver.Url("/fail"), Headers(), "{}");
   EXPECT_EQ(result.error, OutboundError::kNone);
   EXPECT_EQ(result.status_code, 500);
   EXPECT_FALSE(result.Succeeded());
@@ -147,7 +148,7 @@ TEST(OutboundHttpTest, ServerErrorIsAFailureWithItsCode) {
 
 TEST(OutboundHttpTest, RedirectIsNotFollowed) {
   TestReceiver receiver;
-  const OutboundHttpResult result = OutboundHttp().Post(receiver.Url("/redirect"), kHeaders, "{}");
+  const OutboundHttpResult result = OutboundHttp().Post(receiver.Url("/redirect"), Headers(), "{}");
   EXPECT_EQ(result.status_code, 301);
   EXPECT_FALSE(result.Succeeded());
   EXPECT_EQ(receiver.requests().size(), 1u);
@@ -156,7 +157,7 @@ TEST(OutboundHttpTest, RedirectIsNotFollowed) {
 TEST(OutboundHttpTest, SlowReceiverHitsTheTotalDeadline) {
   TestReceiver receiver;
   const OutboundHttpResult result =
-      OutboundHttp().Post(receiver.Url("/slow"), kHeaders, "{}", milliseconds(300));
+      OutboundHttp().Post(receiver.Url("/slow"), Headers(), "{}", milliseconds(300));
   EXPECT_EQ(result.error, OutboundError::kTimeout) << result.error_message;
   EXPECT_EQ(result.status_code, 0);
   EXPECT_GE(result.elapsed, milliseconds(290));
@@ -165,7 +166,7 @@ TEST(OutboundHttpTest, SlowReceiverHitsTheTotalDeadline) {
 
 TEST(OutboundHttpTest, ClosedConnectionIsAConnectionError) {
   TestReceiver receiver;
-  const OutboundHttpResult result = OutboundHttp().Post(receiver.Url("/close"), kHeaders, "{}");
+  const OutboundHttpResult result = OutboundHttp().Post(receiver.Url("/close"), Headers(), "{}");
   EXPECT_EQ(result.error, OutboundError::kConnection) << result.error_message;
   EXPECT_FALSE(result.Succeeded());
 }
@@ -173,7 +174,7 @@ TEST(OutboundHttpTest, ClosedConnectionIsAConnectionError) {
 TEST(OutboundHttpTest, LargeResponseBodyIsCappedAndDiscarded) {
   TestReceiver receiver;
   OutboundHttp http({.max_response_body_bytes = 1000});
-  const OutboundHttpResult result = http.Post(receiver.Url("/big"), kHeaders, "{}");
+  const OutboundHttpResult result = http.Post(receiver.Url("/big"), Headers(), "{}");
   EXPECT_EQ(result.error, OutboundError::kNone) << result.error_message;
   EXPECT_EQ(result.status_code, 200);
   EXPECT_TRUE(result.response_body_truncated);
@@ -189,7 +190,7 @@ TEST(OutboundHttpTest, AddressPolicySeesResolvedAddressAndRefusesIt) {
     seen.push_back(endpoint);
     return endpoint != IpEndpoint::V4({127, 0, 0, 1}, endpoint.port());
   }});
-  const OutboundHttpResult result = http.Post(receiver.Url("/ok"), kHeaders, "{}");
+  const OutboundHttpResult result = http.Post(receiver.Url("/ok"), Headers(), "{}");
   EXPECT_EQ(result.error, OutboundError::kAddressRefused) << result.error_message;
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0], IpEndpoint::V4({127, 0, 0, 1}, static_cast<uint16_t>(receiver.port())));
@@ -200,7 +201,7 @@ TEST(OutboundHttpTest, AddressPolicySeesResolvedAddressAndRefusesIt) {
 TEST(OutboundHttpTest, HttpsWithUntrustedCertificateFailsVerification) {
   TestReceiver receiver(/*tls=*/true);
   const OutboundHttpResult result =
-      OutboundHttp().Post(receiver.Url("/ok", "https"), kHeaders, "{}");
+      OutboundHttp().Post(receiver.Url("/ok", "https"), Headers(), "{}");
   EXPECT_EQ(result.error, OutboundError::kTls) << result.error_message;
   EXPECT_TRUE(receiver.requests().empty());
 }
@@ -209,7 +210,7 @@ TEST(OutboundHttpTest, HttpsWithTrustedCertificateSucceeds) {
   TestReceiver receiver(/*tls=*/true);
   OutboundHttp http({.ca_file = std::string(STEADYCAST_NET_TESTDATA) + "/test_cert.pem"});
   const OutboundHttpResult result =
-      http.Post(receiver.Url("/ok", "https", "localhost"), kHeaders, "{}");
+      http.Post(receiver.Url("/ok", "https", "localhost"), Headers(), "{}");
   EXPECT_EQ(result.error, OutboundError::kNone) << result.error_message;
   EXPECT_EQ(result.status_code, 200);
 }
@@ -234,7 +235,7 @@ TEST(OutboundHttpTest, NothingListeningIsAConnectError) {
     port = gone.port();
   }
   const OutboundHttpResult result = OutboundHttp().Post(
-      "http://127.0.0.1:" + std::to_string(port) + "/ok", kHeaders, "{}", milliseconds(2'000));
+      "http://127.0.0.1:" + std::to_string(port) + "/ok", Headers(), "{}", milliseconds(2'000));
   EXPECT_EQ(result.error, OutboundError::kConnect) << result.error_message;
 }
 
@@ -243,10 +244,11 @@ TEST(OutboundHttpTest, ConcurrentPostsFromAWorkerPool) {
   OutboundHttp http;
   std::atomic<int> succeeded{0};
   std::vector<std::thread> workers;
+  workers.reserve(8);
   for (int i = 0; i < 8; ++i) {
     workers.emplace_back([&] {
       for (int j = 0; j < 5; ++j) {
-        if (http.Post(receiver.Url("/ok"), kHeaders, "{}").Succeeded()) succeeded.fetch_add(1);
+        if (http.Post(receiver.Url("/ok"), Headers(), "{}").Succeeded()) succeeded.fetch_add(1);
       }
     });
   }
@@ -262,18 +264,18 @@ TEST(OutboundHttpTest, GuardedPostOpensTheCircuitAndStopsCalling) {
   CircuitBreaker breaker(clock, {.failure_threshold = 2});
   GuardedCall guard(breaker, milliseconds(2'000));
   for (int i = 0; i < 2; ++i) {
-    auto result = GuardedPost(guard, http, receiver.Url("/fail"), kHeaders, "{}");
+    auto result = GuardedPost(guard, http, receiver.Url("/fail"), Headers(), "{}");
     ASSERT_TRUE(result.ok());
     EXPECT_EQ(result->status_code, 500);
   }
   EXPECT_EQ(breaker.state(), CircuitState::kOpen);
-  auto refused = GuardedPost(guard, http, receiver.Url("/ok"), kHeaders, "{}");
+  auto refused = GuardedPost(guard, http, receiver.Url("/ok"), Headers(), "{}");
   EXPECT_EQ(refused.status().code(), base::ErrorCode::kUnavailable);
   EXPECT_EQ(refused.status().message(), "circuit open");
   EXPECT_EQ(receiver.requests().size(), 2u);
   // After the cool-down the probe goes through and closes the circuit.
   clock.Advance(std::chrono::seconds(60));
-  auto probe = GuardedPost(guard, http, receiver.Url("/ok"), kHeaders, "{}");
+  auto probe = GuardedPost(guard, http, receiver.Url("/ok"), Headers(), "{}");
   ASSERT_TRUE(probe.ok());
   EXPECT_TRUE(probe->Succeeded());
   EXPECT_EQ(breaker.state(), CircuitState::kClosed);
