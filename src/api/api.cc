@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "api/events.h"
 #include "api/health.h"
 #include "api/idempotency.h"
 #include "api/live_streams.h"
@@ -33,6 +34,7 @@ void RegisterApiRoutes(net::HttpRouter& router, ApiContext& ctx) {
                        ctx.options.idempotency_ttl)}),
   };
   RegisterLiveStreamRoutes(router, ctx, v1);
+  RegisterEventRoutes(router, ctx, v1);
 }
 
 }  // namespace steadycast::api

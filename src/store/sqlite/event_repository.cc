@@ -12,13 +12,34 @@ constexpr std::string_view kInsert =
     "INSERT INTO events (id, type, object_type, object_id, sequence, created_at_ms, data_json) "
     "VALUES (?1, ?2, ?3, ?4, (SELECT COALESCE(MAX(sequence), 0) + 1 FROM events "
     "WHERE object_type = ?3 AND object_id = ?4), ?5, ?6)";
-// Empty filters match everything; the planner still uses the position primary key.
-constexpr std::string_view kList =
-    "SELECT " SC_EVENT_COLUMNS
-    " FROM events WHERE position > ?1 AND (?2 = '' OR object_id = ?2) AND (?3 = '' OR type = ?3)"
-    " ORDER BY position LIMIT ?4";
 constexpr std::string_view kGet = "SELECT " SC_EVENT_COLUMNS " FROM events WHERE id = ?1";
+constexpr std::string_view kSelect = "SELECT " SC_EVENT_COLUMNS " FROM events";
 #undef SC_EVENT_COLUMNS
+
+// Several types are at most this many (each is one bound parameter).
+constexpr size_t kMaxQueryTypes = 50;
+
+// The list statement for `query`: empty filters match everything; the planner still walks the
+// position primary key (or the by-type / by-object index). Parameters: ?1 after, ?2 before
+// (0 = none), ?3 object id, ?4 limit, ?5.. the types.
+std::string ListSql(const EventQuery& query, size_t type_count) {
+  std::string sql = fmt::format(
+      "{} WHERE position > ?1 AND (?2 = 0 OR position < ?2) AND (?3 = '' OR object_id = ?3)",
+      kSelect);
+  if (type_count > 0) {
+    sql += " AND type IN (";
+    for (size_t i = 0; i < type_count; ++i) sql += fmt::format("{}?{}", i ? ", " : "", i + 5);
+    sql += ")";
+  }
+  sql += query.newest_first ? " ORDER BY position DESC LIMIT ?4" : " ORDER BY position LIMIT ?4";
+  return sql;
+}
+
+std::vector<std::string> QueryTypes(const EventQuery& query) {
+  std::vector<std::string> types = query.types;
+  if (!query.type.empty()) types.push_back(query.type);
+  return types;
+}
 
 StoredEvent ReadRow(const Statement& s) {
   StoredEvent event;
@@ -54,13 +75,20 @@ base::Result<std::vector<StoredEvent>> SqliteEventRepository::List(const EventQu
   if (query.limit < 1 || query.limit > kMaxEventListLimit) {
     return base::InvalidArgument(fmt::format("limit must be 1..{}", kMaxEventListLimit));
   }
+  const std::vector<std::string> types = QueryTypes(query);
+  if (types.size() > kMaxQueryTypes) {
+    return base::InvalidArgument(fmt::format("at most {} event types", kMaxQueryTypes));
+  }
+  const std::string sql = ListSql(query, types.size());
   return db_.InTransaction(TransactionMode::kRead,
                            [&](Connection& c) -> base::Result<std::vector<StoredEvent>> {
-                             SC_ASSIGN_OR_RETURN(Statement s, c.Prepare(kList));
+                             SC_ASSIGN_OR_RETURN(Statement s, c.Prepare(sql));
                              s.Bind(1, query.after_position)
-                                 .Bind(2, query.object_id)
-                                 .Bind(3, query.type)
+                                 .Bind(2, query.before_position)
+                                 .Bind(3, query.object_id)
                                  .Bind(4, int64_t{query.limit});
+                             for (size_t i = 0; i < types.size(); ++i)
+                               s.Bind(static_cast<int>(i + 5), types[i]);
                              std::vector<StoredEvent> out;
                              while (true) {
                                SC_ASSIGN_OR_RETURN(bool row, s.Step());
