@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <csignal>
 #include <ctime>
+#include <utility>
 
 #include <fmt/format.h>
 #include <boost/asio/dispatch.hpp>
@@ -97,6 +98,70 @@ class ScopedSigpipeBlock {
   bool saw_epipe_ = false;
 };
 
+}  // namespace
+
+// The HttpBodyStream handed to a streaming handler: a bounded byte queue shared with the
+// connection, which drains it on its strand.
+class HttpStreamWriter final : public HttpBodyStream {
+ public:
+  HttpStreamWriter(std::weak_ptr<HttpConnection> connection, size_t max_bytes)
+      : connection_(std::move(connection)), max_bytes_(max_bytes) {}
+
+  bool Write(std::string bytes) override {
+    {
+      std::lock_guard lock(mu_);
+      if (!open_) return false;
+      if (pending_.size() + bytes.size() > max_bytes_) {
+        // The client does not keep up: end the stream rather than buffer without bound.
+        open_ = false;
+        closing_ = true;
+      } else {
+        pending_ += bytes;
+      }
+    }
+    if (auto connection = connection_.lock()) connection->FlushStreamSoon();
+    return IsOpen();
+  }
+
+  void Close() override {
+    {
+      std::lock_guard lock(mu_);
+      if (closing_) return;
+      open_ = false;
+      closing_ = true;
+    }
+    if (auto connection = connection_.lock()) connection->FlushStreamSoon();
+  }
+
+  bool IsOpen() const override {
+    std::lock_guard lock(mu_);
+    return open_;
+  }
+
+  // Connection side (strand): what to write next, and whether the body ends after it.
+  std::string TakePending(bool& closing) {
+    std::lock_guard lock(mu_);
+    closing = closing_;
+    return std::exchange(pending_, {});
+  }
+  void MarkClosed() {
+    std::lock_guard lock(mu_);
+    open_ = false;
+    closing_ = true;
+    pending_.clear();
+  }
+
+ private:
+  const std::weak_ptr<HttpConnection> connection_;
+  const size_t max_bytes_;
+  mutable std::mutex mu_;
+  std::string pending_;
+  bool open_ = true;
+  bool closing_ = false;
+};
+
+namespace {
+
 error_code LastError() { return error_code(errno, boost::system::system_category()); }
 
 bool WouldBlock() { return errno == EAGAIN || errno == EWOULDBLOCK; }
@@ -128,6 +193,7 @@ void HttpConnection::Start() {
 void HttpConnection::Stop() {
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->stopping_ = true;
+    if (self->state_ == State::kStreaming) self->stream_->Close();  // ends after what is queued
     if (self->state_ == State::kReading && self->IdleBetweenRequests()) {
       error_code ignored;
       self->socket_.cancel(ignored);  // the pending read completes and closes
@@ -254,6 +320,10 @@ void HttpConnection::WriteResponse(HttpResponse response) {
   const ResponseHead head = SerializeResponseHead(response, params, head_out_);
   keep_alive_after_write_ = head.keep_alive;
   body_out_ = head.send_body ? std::move(response.body) : base::Buffer();
+  if (response.stream && head.send_body) {
+    stream_start_ = std::move(response.stream);
+    body_out_ = base::Buffer();
+  }
   state_ = State::kWriting;
   deadline_.Set(Clock::now() + context_->options.write_timeout);
   if (UseSendfile()) {
@@ -276,11 +346,68 @@ void HttpConnection::OnWrite(error_code ec) {
     Close();
     return;
   }
+  if (stream_start_) {
+    StartStream();
+    return;
+  }
   if (keep_alive_after_write_ && !stopping_) {
     DoRead();
   } else {
     Linger();
   }
+}
+
+void HttpConnection::FlushStreamSoon() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->FlushStream(); });
+}
+
+void HttpConnection::StartStream() {
+  state_ = State::kStreaming;
+  deadline_.Set(Clock::time_point::max());  // armed only while a write is in flight
+  stream_ = std::make_shared<HttpStreamWriter>(weak_from_this(),
+                                               context_->options.max_stream_buffer_bytes);
+  HttpStreamStart start = std::move(stream_start_);
+  stream_start_ = nullptr;
+  WatchStreamPeer();
+  if (stopping_) stream_->Close();
+  start(stream_);
+}
+
+void HttpConnection::FlushStream() {
+  if (state_ != State::kStreaming || stream_writing_) return;
+  bool closing = false;
+  stream_out_ = stream_->TakePending(closing);
+  if (stream_out_.empty()) {
+    if (closing) Close();
+    return;
+  }
+  stream_writing_ = true;
+  deadline_.Set(Clock::now() + context_->options.write_timeout);
+  asio::async_write(socket_, asio::buffer(stream_out_),
+                    [self = shared_from_this()](error_code ec, size_t) {
+                      self->stream_writing_ = false;
+                      if (self->state_ == State::kClosed) return;
+                      if (ec) {
+                        self->Close();
+                        return;
+                      }
+                      self->deadline_.Set(Clock::time_point::max());
+                      self->FlushStream();
+                    });
+}
+
+// A streaming client sends nothing more; a completed read means it closed (or broke) the
+// connection, and anything it does send is discarded.
+void HttpConnection::WatchStreamPeer() {
+  socket_.async_read_some(asio::buffer(stream_peek_),
+                          [self = shared_from_this()](error_code ec, size_t) {
+                            if (self->state_ == State::kClosed) return;
+                            if (ec) {
+                              self->Close();
+                              return;
+                            }
+                            self->WatchStreamPeer();
+                          });
 }
 
 bool HttpConnection::UseSendfile() {
@@ -397,6 +524,7 @@ void HttpConnection::Close() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
   deadline_.Cancel();
+  if (stream_) stream_->MarkClosed();
   error_code ignored;
   socket_.shutdown(asio::socket_base::shutdown_both, ignored);
   socket_.close(ignored);
@@ -418,6 +546,7 @@ void HttpConnection::OnDeadline() {
       break;
     }
     case State::kWriting:
+    case State::kStreaming:
     case State::kLingering:
       Close();
       break;

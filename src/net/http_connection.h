@@ -10,7 +10,13 @@
 // Ownership: shared_ptr, kept alive by its pending socket/timer operations and by outstanding
 // HttpResponders of the request in flight. Threading: everything runs on the connection's
 // strand; Respond() and Stop() may be called from any thread (they post to the strand).
+//
+// Streamed responses (HttpResponse::stream, e.g. Server-Sent Events): after the head the
+// connection enters kStreaming; bytes queued through the HttpBodyStream are written in order,
+// a read stays pending so that a client that goes away is noticed at once, and Stop() ends the
+// body after what is queued (clean close on shutdown). The connection closes at the end.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -35,6 +41,7 @@
 namespace steadycast::net::internal {
 
 class HttpConnection;
+class HttpStreamWriter;
 
 // State shared by an HttpServer and its connections (connections may outlive the server
 // object while they finish in-flight responses after Stop()).
@@ -62,9 +69,11 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void Stop();
   // Delivers the response of the request in flight (from any thread).
   void Respond(HttpResponse response);
+  // Writes what the stream writer has queued (from any thread; posts to the strand).
+  void FlushStreamSoon();
 
  private:
-  enum class State { kReading, kHandling, kWriting, kLingering, kClosed };
+  enum class State { kReading, kHandling, kWriting, kStreaming, kLingering, kClosed };
   using Clock = std::chrono::steady_clock;
 
   void DoRead();
@@ -75,6 +84,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void HandleRequest();
   void WriteResponse(HttpResponse response);
   void OnWrite(boost::system::error_code ec);
+  void StartStream();
+  void FlushStream();
+  void WatchStreamPeer();
   // The sendfile(2) path: sends what the socket takes, waits for it to drain, repeats.
   enum class SendState { kDone, kWouldBlock, kFailed };
   bool UseSendfile();
@@ -110,6 +122,13 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   size_t head_sent_ = 0;
   size_t body_sent_ = 0;
   bool native_non_blocking_ = false;  // set once, before the first sendfile(2)
+  // A streamed response: the start callback (until the head is written), the writer, the
+  // bytes being written, and a scratch buffer for the read that notices the client leaving.
+  HttpStreamStart stream_start_;
+  std::shared_ptr<HttpStreamWriter> stream_;
+  std::string stream_out_;
+  bool stream_writing_ = false;
+  std::array<char, 256> stream_peek_{};
 };
 
 }  // namespace steadycast::net::internal

@@ -37,6 +37,9 @@ struct HttpServerOptions {
   std::string server_header = "steadycast";
   // Writing one response (a viewer that stops reading is disconnected after this).
   std::chrono::milliseconds write_timeout{60'000};
+  // A streamed response (HttpResponse::stream) whose client lets more than this pile up is
+  // closed.
+  size_t max_stream_buffer_bytes = 1024 * 1024;
 };
 
 class HttpServer {

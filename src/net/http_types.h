@@ -2,8 +2,10 @@
 // Transport-neutral HTTP request/response values shared by net/ (which owns the sockets) and
 // the route handlers in api/ and deliver/. Handlers never see sockets.
 
+#include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -31,10 +33,33 @@ struct HttpRequest {
   std::string_view Param(std::string_view name) const;
 };
 
+// The writing end of a streamed response body (HttpResponse::stream): Server-Sent Events and
+// other long-lived responses. Thread-safe; Write and Close never block (bytes are queued and
+// written on the connection's strand).
+class HttpBodyStream {
+ public:
+  virtual ~HttpBodyStream() = default;
+  // Queues `bytes`. False once the stream is closed: the client went away, the server is
+  // stopping, Close() was called, or the client fell more than HttpServerOptions::
+  // max_stream_buffer_bytes behind (which closes the stream instead of growing memory).
+  virtual bool Write(std::string bytes) = 0;
+  // Ends the body after what is queued; the connection then closes.
+  virtual void Close() = 0;
+  virtual bool IsOpen() const = 0;
+};
+
+// Called once the head of a streamed response is written (on the connection's strand; must not
+// block). Not called for HEAD requests or when the client left before.
+using HttpStreamStart = std::function<void(std::shared_ptr<HttpBodyStream> stream)>;
+
 struct HttpResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   base::Buffer body;  // shared, immutable (segments are served without copying)
+  // When set, `body` is ignored and the body is streamed: the head goes out without
+  // Content-Length and with "Connection: close" (the body ends when the connection closes,
+  // RFC 9112 §6.3), then `stream` gets the writer.
+  HttpStreamStart stream;
 
   HttpResponse& Header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

@@ -109,7 +109,9 @@ ResponseHead SerializeResponseHead(const HttpResponse& response, const ResponseH
   if (!has_date && !params.date.empty()) fmt::format_to(it, "Date: {}\r\n", params.date);
   // RFC 9110 §8.6: no Content-Length in 1xx/204; for HEAD and 304 it describes the body that
   // a GET would have sent.
-  if (!informational && status != 204) {
+  if (response.stream) {
+    head.keep_alive = false;  // a streamed body is delimited by the end of the connection
+  } else if (!informational && status != 204) {
     fmt::format_to(it, "Content-Length: {}\r\n", response.body.size());
   }
   if (!head.keep_alive) {
