@@ -54,6 +54,14 @@ WebhookDispatcher::WebhookDispatcher(store::Store& store, base::Clock& clock, We
             std::clamp(o.max_retry_age, std::chrono::hours(1), std::chrono::hours(72));
         o.workers = std::max(1, o.workers);
         o.per_endpoint_in_flight = std::max(1, o.per_endpoint_in_flight);
+        o.time_scale = std::clamp(o.time_scale, 1e-4, 1.0);
+        const auto scale = [&](milliseconds d) {
+          return std::max(milliseconds(1),
+                          milliseconds(static_cast<int64_t>(d.count() * o.time_scale)));
+        };
+        o.breaker.cool_down = scale(o.breaker.cool_down);
+        o.breaker.max_cool_down = scale(o.breaker.max_cool_down);
+        o.breaker.probe_timeout = std::max(scale(o.breaker.probe_timeout), o.timeout);
         return o;
       }()) {}
 
@@ -273,9 +281,11 @@ void WebhookDispatcher::Deliver(Job job) {
     d.status = std::string(store::kDeliverySucceeded);
     d.succeeded_at_ms = now_ms;
   } else {
-    const int64_t next = now_ms + WebhookRetryDelay(d.attempts, Jitter()).count();
-    const int64_t give_up_at =
-        d.created_at_ms + std::chrono::duration_cast<milliseconds>(options_.max_retry_age).count();
+    const auto delay = WebhookRetryDelay(d.attempts, Jitter()).count() * options_.time_scale;
+    const int64_t next = now_ms + std::max<int64_t>(1, static_cast<int64_t>(delay));
+    const double age_ms = static_cast<double>(
+        std::chrono::duration_cast<milliseconds>(options_.max_retry_age).count());
+    const int64_t give_up_at = d.created_at_ms + static_cast<int64_t>(age_ms * options_.time_scale);
     gave_up = next > give_up_at;
     d.status = std::string(gave_up ? store::kDeliveryFailed : store::kDeliveryPending);
     d.next_attempt_at_ms = next;

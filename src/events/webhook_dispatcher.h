@@ -59,6 +59,9 @@ struct WebhookDispatcherOptions {
   std::chrono::hours max_retry_age{24};  // clamped to 1..72 h
   int order_bound_attempts = 5;
   net::CircuitBreakerOptions breaker;
+  // Multiplies the retry delays and the breaker's cool-downs (tests run a day of schedule in
+  // seconds with 0.001; setting webhooks.time_scale). 1 in production.
+  double time_scale = 1.0;
 };
 
 // The POST (OutboundHttp::Post in production; tests inject a fake).

@@ -154,6 +154,20 @@ TEST_F(DispatcherTest, RetriesUntilSuccess) {
   EXPECT_EQ(d.Stats().succeeded, 1u);
 }
 
+// webhooks.time_scale: the same schedule, a thousand times faster (integration tests).
+TEST_F(DispatcherTest, TimeScaleShrinksTheSchedule) {
+  AddEndpoint("we_a");
+  AddEvents("ls_1", 1);
+  int calls = 0;
+  answer_ = [&](auto&, auto&) { return ++calls <= 3 ? 500 : 200; };
+  WebhookDispatcherOptions options;
+  options.time_scale = 0.001;
+  WebhookDispatcher d = Make(options);
+  Run(d, 1s, 10ms);  // 10 s + 1 min + 5 min of schedule in 0.371 s
+  ASSERT_EQ(received_.size(), 4u);
+  EXPECT_EQ(received_.back().answer, 200);
+}
+
 // The receiver is down for 6 hours: the breaker opens after 5 failures, then only one probe
 // per cool-down (no attempts burned meanwhile); when the receiver is back everything arrives,
 // in order, and the breaker closes.
