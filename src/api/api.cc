@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "api/events.h"
+#include "api/events_stream.h"
 #include "api/health.h"
 #include "api/idempotency.h"
 #include "api/live_streams.h"
@@ -35,6 +36,7 @@ void RegisterApiRoutes(net::HttpRouter& router, ApiContext& ctx) {
   };
   RegisterLiveStreamRoutes(router, ctx, v1);
   RegisterEventRoutes(router, ctx, v1);
+  RegisterEventStreamRoute(router, ctx, v1);
 }
 
 }  // namespace steadycast::api

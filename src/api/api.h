@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
+#include "events/event_bus.h"
 #include "net/http_router.h"
 #include "session/stream_registry.h"
 #include "store/store.h"
@@ -61,6 +62,8 @@ struct ApiContext {
   std::function<nlohmann::json(const std::string& stream_id)> stream_health;
   // /readyz: true once every listener accepts connections. Empty counts as ready.
   std::function<bool()> listeners_ready;
+  // Live events for GET /v1/events/stream (events/event_bus.h). Null → that route answers 503.
+  events::EventBus* event_bus = nullptr;
 };
 
 // Registers /healthz, /readyz and the /v1 routes. Throws only on a programming error in the
