@@ -12,6 +12,7 @@
 #include "api/middleware.h"
 #include "api/openapi.h"
 #include "api/rate_limiter.h"
+#include "api/webhook_endpoints.h"
 
 namespace steadycast::api {
 
@@ -35,6 +36,7 @@ void RegisterApiRoutes(net::HttpRouter& router, ApiContext& ctx) {
                        ctx.options.idempotency_ttl)}),
   };
   RegisterLiveStreamRoutes(router, ctx, v1);
+  RegisterWebhookEndpointRoutes(router, ctx, v1);
   RegisterEventRoutes(router, ctx, v1);
   RegisterEventStreamRoute(router, ctx, v1);
 }

@@ -43,6 +43,8 @@ struct ApiOptions {
   std::string realm = "steadycast";           // WWW-Authenticate: Basic realm="..."
   RateLimitOptions rate_limits;
   std::chrono::hours idempotency_ttl{24};  // Idempotency-Key records kept this long
+  // Setting webhooks.allow_private: webhook URLs on private/loopback IP literals accepted.
+  bool webhooks_allow_private = true;
 };
 
 // Everything the API handlers need, owned by app/ and borrowed by the routes: it must outlive
