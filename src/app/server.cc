@@ -192,6 +192,7 @@ int RunServe(const Settings& settings) {
                                             settings.Double("api.write_burst")};
   api_context.options.rate_limits.per_address = {settings.Double("api.address_rate"),
                                                  settings.Double("api.address_burst")};
+  api_context.options.webhooks_allow_private = settings.Bool("webhooks.allow_private");
   api_context.listeners_ready = [&listeners_ready] { return listeners_ready.load(); };
   auto verifier = MakePlaybackTokenVerifier(settings, clock);
   if (!verifier.ok()) {

@@ -118,6 +118,9 @@ const std::vector<SettingSpec>& ServeSettingSpecs() {
        "unauthenticated or failed-auth requests per second per client address", 0.01, 100000},
       {"api.address_burst", SettingType::kDouble, "20", "burst of those per client address", 1,
        100000},
+      {"webhooks.allow_private", SettingType::kBool, "true",
+       "accept webhook URLs on private and loopback addresses (link-local and cloud metadata "
+       "addresses are always refused)"},
   };
   return kSpecs;
 }
