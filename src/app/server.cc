@@ -26,6 +26,8 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "deliver/playback_routes.h"
+#include "events/event_bus.h"
+#include "events/event_bus_store.h"
 #include "deliver/playback_token.h"
 #include "ingest/rtmp/rtmp_connection.h"
 #include "ingest/srt/srt_ingest.h"
@@ -175,7 +177,12 @@ int RunServe(const Settings& settings) {
       static_cast<int>(settings.Int("ingest.max_refused_keys"));
   registry_options.ingest_guard.cooldown =
       std::chrono::seconds(settings.Int("ingest.lockout_seconds"));
-  session::StreamRegistry registry(*store, clock, registry_options);
+  // Live events (GET /v1/events/stream): every outbox write made through `events_store` is
+  // published on the bus once its transaction has committed (events/event_bus_store.h). The
+  // registry and the API write through it; readers may use either.
+  events::EventBus event_bus;
+  events::PublishingStore events_store(*store, event_bus);
+  session::StreamRegistry registry(events_store, clock, registry_options);
   // Streams that were live when the server stopped (or was killed) wait for their publisher.
   registry.Recover();
 
@@ -184,7 +191,8 @@ int RunServe(const Settings& settings) {
   Metrics metrics(registry, clock);
 
   net::HttpRouter router;
-  api::ApiContext api_context{.store = *store, .clock = clock, .sessions = registry};
+  api::ApiContext api_context{.store = events_store, .clock = clock, .sessions = registry};
+  api_context.event_bus = &event_bus;
   api_context.options.rate_limits.enabled = settings.Bool("api.rate_limits");
   api_context.options.rate_limits.reads = {settings.Double("api.read_rate"),
                                            settings.Double("api.read_burst")};
@@ -350,6 +358,7 @@ int RunServe(const Settings& settings) {
     rtmp.Stop();
     if (rtmps) rtmps->Stop();
     srt.Stop();
+    event_bus.Close();  // event streams end after what they have queued
     http.Stop();
     // Give in-flight responses a moment, then stop the loop regardless (bounded < 10 s).
     shutdown_timer.expires_after(std::chrono::milliseconds(300));
