@@ -23,6 +23,7 @@
 #include "app/address.h"
 #include "app/health_json.h"
 #include "app/metrics.h"
+#include "app/webhooks.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "deliver/playback_routes.h"
@@ -185,6 +186,9 @@ int RunServe(const Settings& settings) {
   session::StreamRegistry registry(events_store, clock, registry_options);
   // Streams that were live when the server stopped (or was killed) wait for their publisher.
   registry.Recover();
+  // Webhooks: delivered from the outbox off every request and media path; resumes where the
+  // store says it was.
+  WebhookDelivery webhooks = StartWebhookDelivery(settings, *store, clock);
 
   boost::asio::io_context io;
   std::atomic<bool> listeners_ready{false};
@@ -371,6 +375,7 @@ int RunServe(const Settings& settings) {
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : pool) t.join();
+  webhooks.dispatcher->Stop();
   SC_LOG_INFO("stopped");
   return 0;
 }

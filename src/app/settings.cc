@@ -121,6 +121,11 @@ const std::vector<SettingSpec>& ServeSettingSpecs() {
       {"webhooks.allow_private", SettingType::kBool, "true",
        "accept webhook URLs on private and loopback addresses (link-local and cloud metadata "
        "addresses are always refused)"},
+      {"webhooks.retry_hours", SettingType::kInt, "24",
+       "retry a failing webhook delivery this long before marking it failed", 1, 72},
+      {"webhooks.workers", SettingType::kInt, "4", "concurrent webhook deliveries", 1, 64},
+      {"webhooks.time_scale", SettingType::kDouble, "1",
+       "testing: multiplies webhook retry delays and circuit-breaker cool-downs", 0.0001, 1},
   };
   return kSpecs;
 }

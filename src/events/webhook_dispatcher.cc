@@ -123,6 +123,8 @@ void WebhookDispatcher::WorkerLoop() {
     lock.lock();
     in_flight_.erase(id);
     --endpoint_in_flight_[endpoint];
+    // A finished delivery may unblock the next one of its object or endpoint: pass again now.
+    wake_ = true;
     cv_.notify_all();
   }
 }
