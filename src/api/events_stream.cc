@@ -156,10 +156,19 @@ bool EventStreamHub::Serve(Client& client, Clock::time_point now) {
 
 namespace {
 
-// Last-Event-ID: an event id (its outbox position is looked up) or a bare position.
+// Last-Event-ID: an event id (its outbox position is looked up) or a bare position. Without
+// one the stream starts at the outbox head, read here — before the hub subscribes — so that the
+// hub's replay from that position covers anything committed in between.
 std::optional<int64_t> ResumePosition(store::EventRepository& events, std::string_view text,
                                       net::HttpResponse& problem) {
-  if (text.empty()) return 0;
+  if (text.empty()) {
+    auto head = events.List({.limit = 1, .newest_first = true});
+    if (!head.ok()) {
+      problem = ProblemFromStatus(head.status());
+      return std::nullopt;
+    }
+    return head->empty() ? 0 : head->front().position;
+  }
   int64_t position = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), position);
   if (ec == std::errc() && end == text.data() + text.size() && position >= 0) return position;

@@ -19,6 +19,7 @@
 #include "app/lab_command.h"
 #include "app/server.h"
 #include "app/settings.h"
+#include "app/events_command.h"
 #include "app/streams_command.h"
 #include "app/version.h"
 #include "base/clock.h"
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"admin", "read"}));
 
   steadycast::app::StreamsCommand streams(cli);
+  steadycast::app::EventsCommand events(cli);
 
   steadycast::app::LabCommand lab(cli);
 
@@ -91,6 +93,7 @@ int main(int argc, char** argv) {
                                              *steadycast::store::ParseTokenScope(token_scope));
     }
     if (streams.parsed()) return streams.Run();
+    if (events.parsed()) return events.Run();
     if (lab.parsed()) return lab.Run();
   } catch (const std::exception& e) {
     // Start-up errors only (configuration); the data path never throws.

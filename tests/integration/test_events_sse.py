@@ -4,10 +4,12 @@ live_stream_id filter holds, authentication is required, and SIGTERM ends the st
 
 import http.client
 import json
+import select
+import subprocess
 import threading
 import time
 
-from harness import Server, run_test
+from harness import BINARY, Server, run_test
 
 
 class SseClient:
@@ -128,6 +130,27 @@ def test_events_sse():
         status, _, body = server.request("GET", "/v1/events/stream",
                                          headers={"Last-Event-ID": "evt_nope"})
         assert status == 400, (status, body)
+
+        # The CLI: `events list` with filters, `events tail` prints one line per event.
+        listed = subprocess.run([BINARY, "events", "list", "--data-dir", server.data_dir,
+                                 "--stream", sid, "--type", "live_stream.updated,live_stream.disabled"],
+                                capture_output=True, text=True, timeout=20)
+        assert listed.returncode == 0, listed.stderr
+        lines = listed.stdout.strip().splitlines()
+        assert len(lines) == 2 and "live_stream.disabled" in lines[0] and sid in lines[1], lines
+        tail = subprocess.Popen([BINARY, "events", "tail", "--data-dir", server.data_dir,
+                                 "--stream", sid], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        try:
+            time.sleep(0.5)
+            server.api("POST", f"/v1/live-streams/{sid}/enable", {}, expect=200)
+            ready, _, _ = select.select([tail.stdout], [], [], 5)
+            assert ready, "events tail printed nothing"
+            line = tail.stdout.readline()
+            assert "live_stream.enabled" in line and sid in line, line
+        finally:
+            tail.terminate()
+            tail.wait(5)
 
         # Shutdown ends every stream cleanly (EOF, not a hang), and the server exits 0.
         assert server.stop() == 0
