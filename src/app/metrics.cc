@@ -43,6 +43,26 @@ std::string Metrics::Render() const {
          "Publish attempts refused because their source address was locked out.", guard.blocked);
   series("steadycast_ingest_locked_out_sources", "gauge", "Source addresses locked out right now.",
          guard.locked_sources);
+  if (webhooks_ != nullptr) {
+    const events::WebhookDispatcherStats w = webhooks_->Stats();
+    series("steadycast_webhook_attempts_total", "counter", "Webhook delivery attempts.",
+           static_cast<int64_t>(w.attempts));
+    series("steadycast_webhook_deliveries_succeeded_total", "counter",
+           "Webhook deliveries answered 2xx in time.", static_cast<int64_t>(w.succeeded));
+    series("steadycast_webhook_attempts_failed_total", "counter",
+           "Webhook attempts that failed (non-2xx, timeout, connection error).",
+           static_cast<int64_t>(w.failed_attempts));
+    series("steadycast_webhook_deliveries_failed_total", "counter",
+           "Webhook deliveries given up after the retry period.", static_cast<int64_t>(w.gave_up));
+    out +=
+        "# HELP steadycast_webhook_breaker_open Endpoint circuit breaker: 1 open or "
+        "half-open (no deliveries but a probe), 0 closed.\n";
+    out += "# TYPE steadycast_webhook_breaker_open gauge\n";
+    for (const auto& [endpoint, state] : webhooks_->BreakerStates()) {
+      out += fmt::format("steadycast_webhook_breaker_open{{endpoint_id=\"{}\"}} {}\n", endpoint,
+                         state == "closed" ? 0 : 1);
+    }
+  }
   if (srt_counters_) {
     const ingest::srt::SrtIngestCounters srt = srt_counters_();
     out += "# HELP steadycast_srt_handshakes_total SRT caller handshakes by outcome.\n";

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "base/clock.h"
+#include "events/webhook_dispatcher.h"
 #include "ingest/srt/srt_ingest.h"
 #include "net/http_router.h"
 #include "session/stream_registry.h"
@@ -21,12 +22,15 @@ class Metrics {
   void SetSrtCounters(std::function<ingest::srt::SrtIngestCounters()> counters) {
     srt_counters_ = std::move(counters);
   }
+  // Webhook delivery counters and each endpoint's circuit-breaker state.
+  void SetWebhookDispatcher(const events::WebhookDispatcher* dispatcher) { webhooks_ = dispatcher; }
 
  private:
   session::StreamRegistry& registry_;
   base::Clock& clock_;
   base::Clock::MonotonicTime started_;
   std::function<ingest::srt::SrtIngestCounters()> srt_counters_;
+  const events::WebhookDispatcher* webhooks_ = nullptr;
 };
 
 }  // namespace steadycast::app

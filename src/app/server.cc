@@ -27,9 +27,9 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "deliver/playback_routes.h"
+#include "deliver/playback_token.h"
 #include "events/event_bus.h"
 #include "events/event_bus_store.h"
-#include "deliver/playback_token.h"
 #include "ingest/rtmp/rtmp_connection.h"
 #include "ingest/srt/srt_ingest.h"
 #include "net/http_router.h"
@@ -284,6 +284,7 @@ int RunServe(const Settings& settings) {
       },
       [&registry](const media::PublishRequest& request) { return registry.Authorize(request); });
   metrics.SetSrtCounters([&srt_ingest] { return srt_ingest.Counters(); });
+  metrics.SetWebhookDispatcher(webhooks.dispatcher.get());
   net::SrtServerOptions srt_options;
   srt_options.receive_latency = std::chrono::milliseconds(settings.Int("srt.latency_ms"));
   srt_options.peer_idle_timeout =

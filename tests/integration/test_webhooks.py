@@ -55,6 +55,11 @@ def test_webhooks():
                                     expect=200)["data"]
             mine = [d for d in deliveries if d["event_id"] == created[0]["id"]]
             assert mine and mine[0]["status"] == "succeeded" and mine[0]["attempts"] == 4, mine
+            _, _, metrics = server.request("GET", "/metrics", auth=False)
+            metrics = metrics.decode()
+            assert "steadycast_webhook_attempts_total" in metrics, metrics[-2000:]
+            assert f'steadycast_webhook_breaker_open{{endpoint_id="{endpoint["id"]}"}} 0' \
+                in metrics, metrics[-2000:]
             server.api("DELETE", f"/v1/webhook-endpoints/{endpoint['id']}", expect=204)
 
         # 2. The lifecycle arrives complete and in order.
