@@ -243,17 +243,12 @@ void Delete(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
 // receivers can switch without dropping deliveries. Rotating again within those 24 h replaces
 // the previous secret with the one being retired now.
 void RotateSecret(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
-  auto endpoint = ctx.store.webhook_endpoints().Get(std::string(request.http.Param("id")));
-  if (!endpoint.ok()) return respond(EndpointProblem(endpoint.status()));
   const int64_t now_ms = NowMs(ctx);
-  endpoint->previous_secret = endpoint->secret;
-  endpoint->previous_secret_expires_ms = now_ms + kPreviousSecretValidityMs;
-  endpoint->secret = NewSecret();
-  endpoint->updated_at_ms = std::max(now_ms, endpoint->updated_at_ms);
-  base::Status status = ctx.store.webhook_endpoints().Update(*endpoint);
-  if (!status.ok()) return respond(EndpointProblem(status));
-  net::HttpResponse response = EndpointResponse(200, *endpoint, /*with_secret=*/true);
-  respond(std::move(response));
+  auto endpoint =
+      ctx.store.webhook_endpoints().RotateSecret(std::string(request.http.Param("id")), NewSecret(),
+                                                 now_ms + kPreviousSecretValidityMs, now_ms);
+  if (!endpoint.ok()) return respond(EndpointProblem(endpoint.status()));
+  respond(EndpointResponse(200, *endpoint, /*with_secret=*/true));
 }
 
 void Deliveries(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <optional>
@@ -20,6 +21,15 @@ std::string Lower(std::string_view text) {
   return out;
 }
 
+// IP literal text: hex digits, '.', ':' and the 'x' of 0x (inet_aton would otherwise accept
+// trailing garbage after whitespace, and a NUL would cut the copy short).
+bool IsIpLiteralText(std::string_view text) {
+  return !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isxdigit(static_cast<unsigned char>(c)) || c == '.' || c == ':' || c == 'x' ||
+           c == 'X';
+  });
+}
+
 bool IsHostNameChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
          c == '-' || c == '_';
@@ -27,7 +37,7 @@ bool IsHostNameChar(char c) {
 
 // inet_aton on a NUL-terminated copy; host byte order.
 std::optional<uint32_t> ParseIpv4(std::string_view text) {
-  if (text.empty() || text.size() > 64) return std::nullopt;
+  if (!IsIpLiteralText(text)) return std::nullopt;
   const std::string copy(text);
   in_addr addr{};
   if (inet_aton(copy.c_str(), &addr) == 0) return std::nullopt;
@@ -35,7 +45,7 @@ std::optional<uint32_t> ParseIpv4(std::string_view text) {
 }
 
 std::optional<std::array<uint8_t, 16>> ParseIpv6(std::string_view text) {
-  if (text.empty() || text.size() > 64) return std::nullopt;
+  if (!IsIpLiteralText(text)) return std::nullopt;
   const std::string copy(text);
   std::array<uint8_t, 16> bytes{};
   if (inet_pton(AF_INET6, copy.c_str(), bytes.data()) != 1) return std::nullopt;

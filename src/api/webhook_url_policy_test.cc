@@ -45,7 +45,7 @@ TEST(WebhookUrlPolicyTest, RejectsBadSyntax) {
 }
 
 TEST(WebhookUrlPolicyTest, ClassifiesAddresses) {
-  const std::pair<const char*, AddressClass> cases[] = {
+  const std::pair<std::string_view, AddressClass> cases[] = {
       {"93.184.216.34", AddressClass::kPublic},
       {"2606:4700::1111", AddressClass::kPublic},
       {"169.254.169.254", AddressClass::kMetadata},
@@ -75,6 +75,8 @@ TEST(WebhookUrlPolicyTest, ClassifiesAddresses) {
       {"255.255.255.255", AddressClass::kInvalid},
       {"ff02::1", AddressClass::kInvalid},
       {"not-an-ip", AddressClass::kInvalid},
+      {"1.2.3.4 junk", AddressClass::kInvalid},  // inet_aton alone would accept this
+      {std::string_view("10.0.0.1\0x", 10), AddressClass::kInvalid},
   };
   for (const auto& [ip, expected] : cases) EXPECT_EQ(ClassifyAddress(ip), expected) << ip;
 }

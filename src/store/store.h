@@ -127,6 +127,23 @@ class WebhookEndpointRepository {
   virtual base::Status Update(const WebhookEndpoint& endpoint) = 0;
   // Deletes the endpoint and its deliveries. kNotFound.
   virtual base::Status Delete(const std::string& id) = 0;
+
+  // Single-purpose atomic writes. Update writes every field from the caller's copy, so two
+  // writers working from stale copies (the API rotating the secret, the dispatcher saving its
+  // breaker, EnqueueFromOutbox moving the cursor) would undo each other; these touch only
+  // their own columns.
+  //
+  // The current secret becomes previous_secret (valid until previous_expires_ms) and
+  // `new_secret` signs from now on; updated_at_ms is raised to `now_ms`. Returns the endpoint
+  // as written. kNotFound.
+  virtual base::Result<WebhookEndpoint> RotateSecret(const std::string& id,
+                                                     const std::string& new_secret,
+                                                     int64_t previous_expires_ms,
+                                                     int64_t now_ms) = 0;
+  // Writes breaker_state, consecutive_failures and breaker_open_until_ms only. kNotFound.
+  virtual base::Status SetBreakerState(const std::string& id, std::string_view breaker_state,
+                                       int64_t consecutive_failures,
+                                       int64_t breaker_open_until_ms) = 0;
 };
 
 struct WebhookDeliveryPage {

@@ -34,6 +34,12 @@ constexpr std::string_view kUpdate =
     "previous_secret_expires_ms = ?6, updated_at_ms = ?8, breaker_state = ?9, "
     "consecutive_failures = ?10, breaker_open_until_ms = ?11, cursor_position = ?12 "
     "WHERE id = ?1";
+constexpr std::string_view kRotate =
+    "UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_expires_ms = ?3, "
+    "secret = ?2, updated_at_ms = MAX(updated_at_ms, ?4) WHERE id = ?1";
+constexpr std::string_view kSetBreaker =
+    "UPDATE webhook_endpoints SET breaker_state = ?2, consecutive_failures = ?3, "
+    "breaker_open_until_ms = ?4 WHERE id = ?1";
 constexpr std::string_view kOutboxEnd = "SELECT COALESCE(MAX(position), 0) FROM events";
 
 // Binds ?1..?12 in column order; `events` is the joined filter.
@@ -196,6 +202,42 @@ base::Status SqliteWebhookEndpointRepository::Delete(const std::string& id) {
     if (c.Changes() == 0) return base::NotFound("webhook endpoint not found");
     return base::Status::Ok();
   });
+}
+
+base::Result<WebhookEndpoint> SqliteWebhookEndpointRepository::RotateSecret(
+    const std::string& id, const std::string& new_secret, int64_t previous_expires_ms,
+    int64_t now_ms) {
+  return db_.InTransaction(
+      TransactionMode::kWrite, [&](Connection& c) -> base::Result<WebhookEndpoint> {
+        {
+          SC_ASSIGN_OR_RETURN(Statement s, c.Prepare(kRotate));
+          s.Bind(1, id).Bind(2, new_secret).Bind(3, previous_expires_ms).Bind(4, now_ms);
+          SC_RETURN_IF_ERROR(s.Run());
+          if (c.Changes() == 0) {
+            return base::NotFound("webhook endpoint not found");
+          }
+        }
+        return LoadWebhookEndpoint(c, id);
+      });
+}
+
+base::Status SqliteWebhookEndpointRepository::SetBreakerState(const std::string& id,
+                                                              std::string_view breaker_state,
+                                                              int64_t consecutive_failures,
+                                                              int64_t breaker_open_until_ms) {
+  return db_
+      .InTransaction(TransactionMode::kWrite,
+                     [&](Connection& c) -> base::Status {
+                       SC_ASSIGN_OR_RETURN(Statement s, c.Prepare(kSetBreaker));
+                       s.Bind(1, id)
+                           .Bind(2, breaker_state)
+                           .Bind(3, consecutive_failures)
+                           .Bind(4, breaker_open_until_ms);
+                       SC_RETURN_IF_ERROR(s.Run());
+                       if (c.Changes() == 0) return base::NotFound("webhook endpoint not found");
+                       return base::Status::Ok();
+                     })
+      .WithContext("webhook endpoint " + id + ": breaker state");
 }
 
 }  // namespace steadycast::store::sqlite

@@ -27,6 +27,11 @@ class SqliteWebhookEndpointRepository final : public WebhookEndpointRepository {
   base::Result<WebhookEndpointPage> List(int limit, const std::string& cursor) override;
   base::Status Update(const WebhookEndpoint& endpoint) override;
   base::Status Delete(const std::string& id) override;
+  base::Result<WebhookEndpoint> RotateSecret(const std::string& id, const std::string& new_secret,
+                                             int64_t previous_expires_ms, int64_t now_ms) override;
+  base::Status SetBreakerState(const std::string& id, std::string_view breaker_state,
+                               int64_t consecutive_failures,
+                               int64_t breaker_open_until_ms) override;
 
  private:
   Database& db_;

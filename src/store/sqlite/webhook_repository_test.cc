@@ -92,6 +92,32 @@ TEST_F(WebhookRepositoryTest, CreateGetUpdateRoundTripEveryField) {
   EXPECT_FALSE(endpoints().Update(e).ok());
 }
 
+TEST_F(WebhookRepositoryTest, RotateAndBreakerWritesTouchOnlyTheirColumns) {
+  WebhookEndpoint e = Created({"*"});
+  Append({Event("live_stream.active", "ls_a")});
+  ASSERT_EQ(*deliveries().EnqueueFromOutbox(e.id, 10, 1), 1);  // moves the cursor
+  auto rotated = endpoints().RotateSecret(e.id, "whsec_two", 90'000, 5000);
+  ASSERT_TRUE(rotated.ok()) << rotated.status().ToString();
+  EXPECT_EQ(rotated->secret, "whsec_two");
+  EXPECT_EQ(rotated->previous_secret, e.secret);
+  EXPECT_EQ(rotated->previous_secret_expires_ms, 90'000);
+  EXPECT_EQ(rotated->updated_at_ms, 5000);
+  EXPECT_GT(rotated->cursor_position, 0);  // not reset by the rotation
+  ASSERT_TRUE(endpoints().SetBreakerState(e.id, "open", 5, 70'000).ok());
+  auto now = endpoints().Get(e.id);
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->breaker_state, "open");
+  EXPECT_EQ(now->consecutive_failures, 5);
+  EXPECT_EQ(now->breaker_open_until_ms, 70'000);
+  EXPECT_EQ(now->secret, "whsec_two");  // the breaker write kept the rotation
+  EXPECT_EQ(now->cursor_position, rotated->cursor_position);
+  EXPECT_EQ(endpoints().RotateSecret("we_nope", "x", 1, 1).status().code(),
+            base::ErrorCode::kNotFound);
+  EXPECT_EQ(endpoints().SetBreakerState("we_nope", "open", 1, 1).code(),
+            base::ErrorCode::kNotFound);
+  EXPECT_FALSE(endpoints().SetBreakerState(e.id, "melted", 1, 1).ok());  // CHECK constraint
+}
+
 TEST_F(WebhookRepositoryTest, FilterMustBeNonEmptyWithoutCommas) {
   EXPECT_EQ(endpoints().Create(MakeEndpoint({})).code(), base::ErrorCode::kInvalidArgument);
   EXPECT_EQ(endpoints().Create(MakeEndpoint({"a,b"})).code(), base::ErrorCode::kInvalidArgument);
