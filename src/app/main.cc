@@ -2,6 +2,7 @@
 //   steadycast serve [--config FILE] [--data-dir DIR] [--http-addr H:P] [--rtmp-addr H:P] ...
 //   steadycast token create [--data-dir DIR] [--name NAME] [--scope admin|read]
 //   steadycast streams create|list|get|update|delete|reset-key|enable|disable|complete ...
+//   steadycast events list [--type T] [--stream ID] [--limit N] [--json] | tail [--stream ID]
 //   steadycast lab relay --proto udp|tcp --listen H:P --to H:P [impairments...]
 //   steadycast --version
 // Exit codes: 0 done, 1 failed, 2 usage error (bad flags or configuration).
