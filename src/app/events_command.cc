@@ -24,8 +24,8 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-constexpr size_t kMaxHeadBytes = 64 * 1024;
-constexpr size_t kMaxProblemBytes = 64 * 1024;
+constexpr size_t kMaxHeadBytes = size_t{64} * 1024;
+constexpr size_t kMaxProblemBytes = size_t{64} * 1024;
 
 std::string PercentEncode(std::string_view text) {
   std::string out;

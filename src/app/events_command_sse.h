@@ -20,8 +20,8 @@
 
 namespace steadycast::app {
 
-inline constexpr size_t kMaxSseLineBytes = 256 * 1024;
-inline constexpr size_t kMaxSseMessageBytes = 1024 * 1024;
+inline constexpr size_t kMaxSseLineBytes = size_t{256} * 1024;
+inline constexpr size_t kMaxSseMessageBytes = size_t{1024} * 1024;
 
 struct SseMessage {
   std::string id;     // the stream's last event id when the message was dispatched

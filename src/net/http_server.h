@@ -39,7 +39,7 @@ struct HttpServerOptions {
   std::chrono::milliseconds write_timeout{60'000};
   // A streamed response (HttpResponse::stream) whose client lets more than this pile up is
   // closed.
-  size_t max_stream_buffer_bytes = 1024 * 1024;
+  size_t max_stream_buffer_bytes = size_t{1024} * 1024;
 };
 
 class HttpServer {
