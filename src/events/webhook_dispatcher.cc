@@ -149,19 +149,18 @@ void WebhookDispatcher::PersistBreaker(const std::string& endpoint_id) {
     if (it == breakers_.end()) return;
     snapshot = it->second->Snapshot();
   }
-  auto endpoint = store_.webhook_endpoints().Get(endpoint_id);
-  if (!endpoint.ok()) return;  // deleted meanwhile
   const std::string state(net::CircuitStateName(snapshot.state));
   const int64_t open_until = Millis(snapshot.open_until);
-  if (endpoint->breaker_state == state &&
-      endpoint->consecutive_failures == snapshot.consecutive_failures &&
-      endpoint->breaker_open_until_ms == open_until) {
-    return;
+  {
+    std::lock_guard lock(mu_);
+    auto& saved = saved_breakers_[endpoint_id];
+    if (saved == std::tuple(state, snapshot.consecutive_failures, open_until)) return;
+    saved = std::tuple(state, snapshot.consecutive_failures, open_until);
   }
-  endpoint->breaker_state = state;
-  endpoint->consecutive_failures = snapshot.consecutive_failures;
-  endpoint->breaker_open_until_ms = open_until;
-  if (base::Status s = store_.webhook_endpoints().Update(*endpoint); !s.ok()) {
+  // Only the breaker columns: never a stale copy of the secrets or the outbox cursor.
+  base::Status s = store_.webhook_endpoints().SetBreakerState(
+      endpoint_id, state, snapshot.consecutive_failures, open_until);
+  if (!s.ok() && s.code() != base::ErrorCode::kNotFound) {  // not found: deleted meanwhile
     SC_LOG_WARN("webhooks: endpoint {}: breaker state not saved: {}", endpoint_id, s.ToString());
   }
 }

@@ -40,6 +40,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "base/clock.h"
@@ -125,6 +126,8 @@ class WebhookDispatcher {
   std::set<std::string> in_flight_;  // delivery ids queued or being sent
   std::map<std::string, int> endpoint_in_flight_;
   std::map<std::string, std::unique_ptr<net::CircuitBreaker>> breakers_;
+  // The breaker state last written per endpoint (writes only on change).
+  std::map<std::string, std::tuple<std::string, int64_t, int64_t>> saved_breakers_;
   bool wake_ = false;
   bool stopping_ = false;
   WebhookDispatcherStats stats_;
