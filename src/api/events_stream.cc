@@ -32,9 +32,19 @@ std::string SseEventMessage(const store::StoredEvent& event) {
 
 EventStreamHub::EventStreamHub(store::EventRepository& events, events::EventBus& bus,
                                EventStreamOptions options)
-    : events_(events), bus_(bus), options_(options), thread_([this] { Run(); }) {}
+    : events_(events),
+      bus_(bus),
+      options_(options),
+      waker_(std::make_shared<Waker>()),
+      thread_([this] { Run(); }) {
+  waker_->hub = this;
+}
 
 EventStreamHub::~EventStreamHub() {
+  {
+    std::lock_guard lock(waker_->mu);
+    waker_->hub = nullptr;
+  }
   {
     std::lock_guard lock(mu_);
     stop_ = true;
@@ -52,18 +62,23 @@ void EventStreamHub::Add(std::shared_ptr<net::HttpBodyStream> stream, std::strin
   // Subscribed before the replay reads the outbox, so nothing committed in between is missed.
   client->subscription = bus_.Subscribe({.object_id = std::move(object_id),
                                          .queue_capacity = options_.queue_capacity,
-                                         .on_ready = [this] {
-                                           {
-                                             std::lock_guard lock(mu_);
-                                             dirty_ = true;
-                                           }
-                                           cv_.notify_all();
+                                         .on_ready = [waker = waker_] {
+                                           std::lock_guard lock(waker->mu);
+                                           if (waker->hub) waker->hub->Wake();
                                          }});
   client->stream->Write(fmt::format("retry: 2000\n: connected\n\n"));
   {
     std::lock_guard lock(mu_);
     added_.push_back(std::move(client));
     ++count_;
+    dirty_ = true;
+  }
+  cv_.notify_all();
+}
+
+void EventStreamHub::Wake() {
+  {
+    std::lock_guard lock(mu_);
     dirty_ = true;
   }
   cv_.notify_all();

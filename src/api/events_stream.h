@@ -59,6 +59,13 @@ class EventStreamHub {
 
  private:
   struct Client;
+  // What the bus's on_ready callbacks hold instead of the hub: a publisher thread may still run
+  // a callback while the hub is being destroyed, and the destructor unhooks it first.
+  struct Waker {
+    std::mutex mu;
+    EventStreamHub* hub = nullptr;  // guarded by mu; null once the hub is going away
+  };
+  void Wake();
   void Run();
   // One pass over a client; false when it is finished (closed stream or bus).
   bool Serve(Client& client, std::chrono::steady_clock::time_point now);
@@ -73,6 +80,7 @@ class EventStreamHub {
   bool dirty_ = false;
   std::vector<std::unique_ptr<Client>> added_;  // guarded by mu_, taken by the thread
   size_t count_ = 0;                            // guarded by mu_
+  std::shared_ptr<Waker> waker_;
   std::thread thread_;
 };
 
