@@ -17,10 +17,10 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "app/events_command.h"
 #include "app/lab_command.h"
 #include "app/server.h"
 #include "app/settings.h"
-#include "app/events_command.h"
 #include "app/streams_command.h"
 #include "app/version.h"
 #include "base/clock.h"
