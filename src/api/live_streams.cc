@@ -279,12 +279,8 @@ void Health(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
 
 void RegisterLiveStreamRoutes(net::HttpRouter& router, ApiContext& ctx,
                               const std::vector<Middleware>& chain) {
-  auto add = [&](const char* method, const char* pattern,
-                 void (*handler)(ApiContext&, ApiRequest&, net::HttpResponder)) {
-    router.Add(method, pattern,
-               Chain(chain, [&ctx, handler](ApiRequest& request, net::HttpResponder respond) {
-                 handler(ctx, request, std::move(respond));
-               }));
+  auto add = [&](const char* method, const char* pattern, ContextHandler handler) {
+    AddContextRoute(router, ctx, chain, method, pattern, handler);
   };
   add("POST", "/v1/live-streams", Create);
   add("GET", "/v1/live-streams", List);

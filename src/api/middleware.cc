@@ -219,4 +219,12 @@ bool IfMatchSatisfied(std::string_view if_match, std::string_view etag) {
   }
 }
 
+void AddContextRoute(net::HttpRouter& router, ApiContext& ctx, const std::vector<Middleware>& chain,
+                     const char* method, const char* pattern, ContextHandler handler) {
+  router.Add(method, pattern,
+             Chain(chain, [&ctx, handler](ApiRequest& request, net::HttpResponder respond) {
+               handler(ctx, request, std::move(respond));
+             }));
+}
+
 }  // namespace steadycast::api

@@ -19,6 +19,7 @@
 
 #include "api/api.h"
 #include "api/rate_limiter.h"
+#include "net/http_router.h"
 #include "net/http_types.h"
 
 namespace steadycast::api {
@@ -36,6 +37,14 @@ using Middleware =
 
 // Wraps `handler` in `middlewares` (the first one runs first) as a router handler.
 net::HttpHandler Chain(std::vector<Middleware> middlewares, ApiHandler handler);
+
+// A resource's route handler: the shared context, the request, the responder.
+using ContextHandler = void (*)(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond);
+
+// Registers `handler` for `method` + `pattern` behind `chain`, with `ctx` (which must outlive
+// the router) passed to every call.
+void AddContextRoute(net::HttpRouter& router, ApiContext& ctx, const std::vector<Middleware>& chain,
+                     const char* method, const char* pattern, ContextHandler handler);
 
 // HTTP Basic with an access token (CONTRACT.md "Authentication"): 401 problem+json with
 // WWW-Authenticate when missing or wrong. `tokens` must outlive the middleware.
