@@ -165,15 +165,36 @@ void WebhookDispatcher::PersistBreaker(const std::string& endpoint_id) {
   }
 }
 
+// The endpoint answered again after an outage: its pending deliveries wait for backoffs that
+// the outage made long (up to an hour); make them due now, so they go out at once and in
+// sequence order (a later event must not overtake an earlier one only because the earlier one
+// has a longer backoff). The newest 1000 deliveries of the endpoint are looked at.
+void WebhookDispatcher::ResumeEndpoint(const std::string& endpoint_id, int64_t now_ms) {
+  std::string cursor;
+  for (int page = 0; page < 10; ++page) {
+    auto deliveries = store_.webhook_deliveries().List(endpoint_id, 100, cursor);
+    if (!deliveries.ok()) return;
+    for (store::WebhookDelivery& d : deliveries->items) {
+      if (d.status != store::kDeliveryPending || d.next_attempt_at_ms <= now_ms) continue;
+      d.next_attempt_at_ms = now_ms;
+      (void)store_.webhook_deliveries().Update(d);
+    }
+    if (!deliveries->next_cursor) return;
+    cursor = *deliveries->next_cursor;
+  }
+}
+
 // Ordering per object: the oldest pending delivery of the object goes first, unless it has
 // already failed often enough (the bound).
-bool WebhookDispatcher::Ordered(const store::WebhookDelivery& delivery) {
+bool WebhookDispatcher::Ordered(const store::WebhookDelivery& delivery, bool endpoint_healthy) {
   auto oldest = store_.webhook_deliveries().OldestPendingFor(
       delivery.endpoint_id, delivery.object_type, delivery.object_id);
   if (!oldest.ok() || !*oldest) return true;
   const store::WebhookDelivery& first = **oldest;
+  // The bound applies only while the endpoint answers others: failures during an outage are
+  // the endpoint's, not this event's, and must not reorder the backlog.
   return first.id == delivery.id || first.sequence >= delivery.sequence ||
-         first.attempts >= options_.order_bound_attempts;
+         (endpoint_healthy && first.attempts >= options_.order_bound_attempts);
 }
 
 void WebhookDispatcher::Pass(bool inline_posts) {
@@ -204,9 +225,10 @@ void WebhookDispatcher::Pass(bool inline_posts) {
     SC_LOG_WARN("webhooks: cannot read due deliveries: {}", due.status().ToString());
     return;
   }
+  std::set<std::string> probed;  // endpoints whose probe ran inline in this pass
   for (store::WebhookDelivery& delivery : *due) {
     auto endpoint = endpoints.find(delivery.endpoint_id);
-    if (endpoint == endpoints.end()) continue;
+    if (endpoint == endpoints.end() || probed.count(delivery.endpoint_id)) continue;
     {
       std::lock_guard lock(mu_);
       if (stopping_ && !inline_posts) return;
@@ -215,12 +237,17 @@ void WebhookDispatcher::Pass(bool inline_posts) {
         continue;
       }
     }
-    if (!Ordered(delivery)) continue;
+    net::CircuitBreaker& breaker = BreakerFor(endpoint->second);
+    const bool closed = breaker.state() == net::CircuitState::kClosed;
+    if (!Ordered(delivery, closed)) continue;
     // The breaker decides last (Allow() may turn it half-open and make this the probe).
-    if (!BreakerFor(endpoint->second).Allow()) continue;
+    if (!breaker.Allow()) continue;
     Job job{endpoint->second, std::move(delivery)};
     if (inline_posts) {
       Deliver(std::move(job));
+      // After a probe the endpoint's backlog may have become due (ResumeEndpoint): the next
+      // pass reads it in order; this pass's list is stale for that endpoint.
+      if (!closed) probed.insert(endpoint->first);
       continue;
     }
     {
@@ -258,6 +285,7 @@ void WebhookDispatcher::Deliver(Job job) {
       {"Steadycast-Event-Id", d.event_id},
       {"Steadycast-Delivery-Attempt", std::to_string(d.attempts + 1)},
   };
+  const bool was_probe = breaker.state() != net::CircuitState::kClosed;
   const auto started = clock_.Now();
   const net::OutboundHttpResult result = post_(endpoint.url, headers, body, options_.timeout);
   const bool in_time = clock_.Now() - started <= options_.timeout;
@@ -295,6 +323,7 @@ void WebhookDispatcher::Deliver(Job job) {
     SC_LOG_WARN("webhooks: delivery {} not saved: {}", d.id, s.ToString());
   }
   PersistBreaker(endpoint.id);
+  if (ok && was_probe) ResumeEndpoint(endpoint.id, now_ms);
   std::lock_guard lock(mu_);
   ++stats_.attempts;
   if (ok) ++stats_.succeeded;

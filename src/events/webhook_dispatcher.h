@@ -9,10 +9,13 @@
 //   1. For every endpoint, EnqueueFromOutbox: a pending delivery per new matching event.
 //   2. Due deliveries, per endpoint in (object, sequence) order. A delivery is sent only when
 //      - the endpoint's breaker allows it (open: it waits, no attempt is burned; after the
-//        cool-down exactly one delivery probes the endpoint — CircuitBreaker);
+//        cool-down exactly one delivery probes the endpoint — CircuitBreaker; when the probe
+//        succeeds, every pending delivery of the endpoint becomes due at once, so the backlog
+//        goes out immediately and in order instead of after the outage's long backoffs);
 //      - it is the oldest pending delivery of its object on that endpoint, or that older one
-//        has already failed `order_bound_attempts` times (a receiver that rejects one event
-//        holds the object's later events back for ~1.5 h at most, then they go on; documented);
+//        has already failed `order_bound_attempts` times while the endpoint's breaker is closed
+//        (a receiver that rejects one event holds the object's later events back for ~1.5 h at
+//        most, then they go on; during an outage the order is strict);
 //      - fewer than `per_endpoint_in_flight` deliveries of the endpoint are in flight (a slow
 //        receiver holds only its own slots, never another endpoint's).
 //   3. POST the envelope with Content-Type: application/json, Steadycast-Signature (one v1 per
@@ -110,7 +113,8 @@ class WebhookDispatcher {
   void Deliver(Job job);
   net::CircuitBreaker& BreakerFor(const store::WebhookEndpoint& endpoint);
   void PersistBreaker(const std::string& endpoint_id);
-  bool Ordered(const store::WebhookDelivery& delivery);
+  void ResumeEndpoint(const std::string& endpoint_id, int64_t now_ms);
+  bool Ordered(const store::WebhookDelivery& delivery, bool endpoint_healthy);
   void Loop();
   void WorkerLoop();
 
