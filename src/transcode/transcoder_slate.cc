@@ -22,6 +22,14 @@ constexpr double kCatchUpSecondsPerTick = 0.15;
 constexpr int64_t kMinFrameTicks = media::kTimescale / 120;
 constexpr int64_t kMaxFrameTicks = media::kTimescale / 5;
 
+// A picture shared read-only by the slate's queue items (freed with the last reference).
+std::shared_ptr<const AVFrame> Shared(av::FramePtr frame) {
+  return std::shared_ptr<const AVFrame>(frame.release(), [](const AVFrame* f) {
+    AVFrame* owned = const_cast<AVFrame*>(f);
+    av_frame_free(&owned);
+  });
+}
+
 int64_t TicksOf(base::Clock::Duration d) {
   return std::chrono::duration_cast<std::chrono::microseconds>(d).count() * media::kTimescale /
          1'000'000;
@@ -115,10 +123,7 @@ bool Transcoder::StartSlate() {
       picture = MakeSlateCard(width, height, kDefaultSlateText);
     }
     if (!picture.ok()) return fail(picture.status().ToString());
-    slate_picture_ = std::shared_ptr<const AVFrame>(picture->release(), [](const AVFrame* f) {
-      AVFrame* frame = const_cast<AVFrame*>(f);
-      av_frame_free(&frame);
-    });
+    slate_picture_ = Shared(std::move(*picture));
     slate_width_ = width;
     slate_height_ = height;
   }
@@ -210,10 +215,7 @@ void Transcoder::EmitSlatePicture() {
   item.kind = SourceItem::Kind::kSlatePicture;
   item.force_idr = slate_cadence_.OnFrame(next_slate_pts_) || first;
   item.segment_start = first;
-  item.picture = std::shared_ptr<const AVFrame>(copy.release(), [](const AVFrame* f) {
-    AVFrame* frame = const_cast<AVFrame*>(f);
-    av_frame_free(&frame);
-  });
+  item.picture = Shared(std::move(copy));
   const PushMode mode = options_.block_when_full ? PushMode::kBlockIfFull
                         : item.force_idr         ? PushMode::kMustKeep
                                                  : PushMode::kDropIfFull;
