@@ -16,6 +16,7 @@ all: build
 
 deps:
 	@scripts/install-deps.sh build
+	@scripts/install-node-deps.sh
 
 test-deps:
 	@scripts/install-deps.sh build test
@@ -51,6 +52,7 @@ tidy: $(BUILD_DIR)/build.ninja
 
 fuzz:
 	@scripts/install-deps.sh build
+	@scripts/install-node-deps.sh
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSTEADYCAST_FUZZ=ON
 	cmake --build $(FUZZ_DIR) -j $(JOBS)
 	@scripts/run-fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS)

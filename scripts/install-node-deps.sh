@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the pinned npm packages (hls.js, playwright-core) used by browser tests and the web
-# player, from package-lock.json, only when node_modules is missing or stale.
+# Installs the pinned npm packages: hls.js and uPlot (compiled into the binary for the web player
+# and dashboard) and playwright-core (browser tests), from package-lock.json, only when
+# node_modules is missing or stale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -f package-lock.json ]] || exit 0

@@ -28,6 +28,7 @@
 #include "base/log.h"
 #include "deliver/playback_routes.h"
 #include "deliver/playback_token.h"
+#include "deliver/web_routes.h"
 #include "events/event_bus.h"
 #include "events/event_bus_store.h"
 #include "ingest/rtmp/rtmp_connection.h"
@@ -218,6 +219,9 @@ int RunServe(const Settings& settings) {
         return deliver::PlaybackTarget{target.exists, target.packager, target.policy};
       },
       deliver::PlaybackRouteOptions{.token_verifier = verifier->get()});
+  // The dashboard (/), the player page (/play/PLAYBACK_ID) and their modules.
+  deliver::RegisterWebRoutes(router,
+                             deliver::WebRouteOptions{.web_dir = settings.String("web.dir")});
   metrics.Register(router);
 
   net::HttpServerOptions http_options;

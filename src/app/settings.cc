@@ -67,6 +67,9 @@ const std::vector<SettingSpec>& ServeSettingSpecs() {
       {"log_level", SettingType::kString, "info", "trace|debug|info|warn|error|off"},
       {"public_host", SettingType::kString, "",
        "host name shown in ingest URLs (default: the Host header of the API request)"},
+      {"web.dir", SettingType::kString, "",
+       "development: serve the dashboard and player from this checkout (the repository root) "
+       "instead of the copies compiled into the binary"},
       {"playback.hs256_secret", SettingType::kString, "",
        "HS256 secret (>= 32 bytes) that signs playback tokens for signed playback ids"},
       {"playback.rs256_public_key_file", SettingType::kString, "",

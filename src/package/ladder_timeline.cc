@@ -35,7 +35,7 @@ std::optional<SegmentPlacement> LadderTimeline::Join(const SegmentSpan& span, in
   *misaligned = false;
   SegmentPlacement placement;
   if (entries_.empty()) {
-    placement = {first_sequence_, first_sequence_, own_offset};
+    placement = {first_sequence_, 0, own_offset};
     RecordLocked(span, placement);
     return placement;
   }

@@ -19,7 +19,7 @@ TEST(LadderTimelineTest, FirstJoinStartsAtFirstSequenceWithItsOwnOffset) {
   auto placement = timeline.Join(Span(3), 7, true, &misaligned);
   ASSERT_TRUE(placement.has_value());
   EXPECT_EQ(placement->sequence, 100u);
-  EXPECT_EQ(placement->discontinuity_sequence, 100u);
+  EXPECT_EQ(placement->discontinuity_sequence, 0u);  // names nothing: starts at 0
   EXPECT_EQ(placement->dts_offset, 7);
   EXPECT_FALSE(misaligned);
 }

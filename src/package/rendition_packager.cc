@@ -75,7 +75,7 @@ RenditionPackager::RenditionPackager(std::string name, const PackagerOptions& op
       segmenter_(ToSegmenterOptions(options)),
       init_index_(static_cast<int64_t>(options.first_sequence) - 1),
       next_sequence_(options.first_sequence),
-      discontinuity_sequence_(options.first_sequence),
+      discontinuity_sequence_(0),
       window_(options.playlist_segments, options.extra_retained_segments,
               SecondsToTicks(options.target_segment_seconds) / 90, options.first_sequence,
               playlist_version),

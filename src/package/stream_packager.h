@@ -47,11 +47,14 @@ struct PackagerOptions {
   // Hard caps that keep memory bounded when a publisher misbehaves (no keyframes).
   size_t max_segment_bytes = size_t{64} * 1024 * 1024;
   double max_segment_seconds = 12.0;
-  // Media sequence number of the first segment; also the first discontinuity sequence and
-  // the first init segment's index. Segments and init segments are cached as immutable for a
-  // day, so a new broadcast at the same playback URL (or a broadcast resumed after a restart)
-  // must never reuse a name: the session starts each packager above every number used before
-  // (session/ uses the wall clock in seconds, which no earlier broadcast can have reached).
+  // Media sequence number of the first segment and the first init segment's index. Segments
+  // and init segments are cached as immutable for a day, so a new broadcast at the same
+  // playback URL (or a broadcast resumed after a restart) must never reuse a name: the session
+  // starts each packager above every number used before (session/ uses the wall clock in
+  // seconds, which no earlier broadcast can have reached). The discontinuity sequence names
+  // nothing and starts at 0 in every broadcast: hls.js ≥ 1.7 keeps per-discontinuity state in
+  // a sparse array that it walks from index 0 at every playlist load, so an epoch-sized
+  // EXT-X-DISCONTINUITY-SEQUENCE stalls its main thread.
   uint64_t first_sequence = 0;
   // The master playlist waits for every rendition's first segment, but no longer than until
   // some rendition has published this many segments beyond its first (players load the master

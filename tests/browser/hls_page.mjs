@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { chromium } = require(path.join(root, 'node_modules', 'playwright-core'));
-const hlsPath = path.join(root, 'node_modules', 'hls.js', 'dist', 'hls.min.js');
+// HLSJS_PACKAGE picks the npm package: "hls.js" (the newest 1.x release, what users install)
+// or "hls.js-1.6" (the previous line, kept for a compatibility check).
+const hlsPackage = process.env.HLSJS_PACKAGE || 'hls.js';
+const hlsPath = path.join(root, 'node_modules', hlsPackage, 'dist', 'hls.min.js');
 
 // Headless Chromium with nothing talking to the network but the page (loopback only).
 export function launchBrowser() {

@@ -31,7 +31,7 @@ try {
   const state = await page.evaluate(() => {
     const v = document.getElementById('v');
     return { t: v.currentTime, error: v.error ? v.error.code : null, errors: window.__errors,
-             width: v.videoWidth, height: v.videoHeight };
+             width: v.videoWidth, height: v.videoHeight, hls_version: window.Hls.version };
   });
   Object.assign(result, state, { start: t0, advanced: state.t - t0, ok: true });
 } catch (e) {
