@@ -16,8 +16,10 @@ const kSilenceMs = 45000;
 const kMaxBackoffMs = 30000;
 
 export class EventFeed {
-  constructor(token, { onUnauthorized } = {}) {
+  // silenceMs: how long a connection may stay silent (tests shorten it).
+  constructor(token, { onUnauthorized, silenceMs = kSilenceMs } = {}) {
     this.authorization = basicAuthorization(token);
+    this.silenceMs = silenceMs;
     this.onUnauthorized = onUnauthorized || (() => {});
     this.listeners = new Set();
     this.openListeners = new Set();
@@ -25,6 +27,7 @@ export class EventFeed {
     this.lastEventId = '';
     this.retryMs = 2000;
     this.failures = 0;
+    this.delivered = false;
     this.state = 'connecting';  // connecting | live | reconnecting | stopped
     this.controller = null;
     this.running = false;
@@ -68,9 +71,9 @@ export class EventFeed {
 
   async loop() {
     while (this.running) {
-      let delivered = false;
+      this.delivered = false;
       try {
-        delivered = await this.connectOnce();
+        await this.connectOnce();
       } catch (e) {
         if (!this.running) return;
         if (e && e.unauthorized) {
@@ -81,14 +84,15 @@ export class EventFeed {
         }
       }
       if (!this.running) return;
-      this.failures = delivered ? 0 : this.failures + 1;
+      this.failures = this.delivered ? 0 : this.failures + 1;
       this.setState('reconnecting');
       const base = Math.min(kMaxBackoffMs, this.retryMs * 2 ** Math.min(this.failures, 5));
       await new Promise((resolve) => setTimeout(resolve, base * (0.8 + 0.4 * Math.random())));
     }
   }
 
-  // One connection; resolves true if it delivered anything (a healthy connection that ended).
+  // One connection, until it ends or fails; sets this.delivered when anything arrived (then the
+  // next attempt does not back off further).
   async connectOnce() {
     const controller = new AbortController();
     this.controller = controller;
@@ -97,7 +101,7 @@ export class EventFeed {
     let watchdog = null;
     const arm = () => {
       clearTimeout(watchdog);
-      watchdog = setTimeout(() => controller.abort(), kSilenceMs);
+      watchdog = setTimeout(() => controller.abort(), this.silenceMs);
     };
     arm();
     try {
@@ -108,14 +112,13 @@ export class EventFeed {
       if (!response.ok || !response.body) {
         const after = Number(response.headers.get('Retry-After'));
         if (after > 0) this.retryMs = Math.min(kMaxBackoffMs, after * 1000);
-        return false;
+        return;
       }
       this.setState('live');
       for (const fn of this.openListeners) fn();
-      let delivered = false;
       const decoder = new SseDecoder({
         onEvent: (event) => {
-          delivered = true;
+          this.delivered = true;
           if (event.id) this.lastEventId = event.id;
           this.dispatch(event);
         },
@@ -123,7 +126,7 @@ export class EventFeed {
           this.retryMs = Math.max(250, Math.min(ms, kMaxBackoffMs));
         },
         onComment: () => {
-          delivered = true;
+          this.delivered = true;
         },
       });
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -133,7 +136,6 @@ export class EventFeed {
         arm();
         decoder.push(value);
       }
-      return delivered;
     } finally {
       clearTimeout(watchdog);
       controller.abort();

@@ -10,13 +10,17 @@ function shellQuote(text) {
   return `'${String(text).replace(/'/g, "'\\''")}'`;
 }
 
+// The passphrase as an SRT URL query value. Callers differ on percent-decoding (ffmpeg 5
+// passes the text through as is), so only what would end or corrupt the value is escaped.
+export function passphraseParam(passphrase) {
+  return String(passphrase).replace(/[%&#+]/g, (c) => encodeURIComponent(c));
+}
+
 export function ingestUrls(stream) {
   const key = stream.stream_key || '';
   const rtmpServer = stream.ingest && stream.ingest.rtmp ? stream.ingest.rtmp : '';
   let srt = stream.ingest && stream.ingest.srt ? stream.ingest.srt : '';
-  if (srt && stream.srt_passphrase) {
-    srt += `&passphrase=${encodeURIComponent(stream.srt_passphrase)}`;
-  }
+  if (srt && stream.srt_passphrase) srt += `&passphrase=${passphraseParam(stream.srt_passphrase)}`;
   return { key, rtmpServer, rtmpUrl: rtmpServer ? `${rtmpServer}/${key}` : '', srt };
 }
 
@@ -70,11 +74,12 @@ export class IngestPanel {
     for (const b of this.buttons) {
       b.setAttribute('aria-selected', String(b.dataset.tab === this.tab));
     }
-    const secrets = [stream.stream_key, stream.srt_passphrase].filter(Boolean);
+    const secrets = [stream.stream_key, stream.srt_passphrase,
+                     stream.srt_passphrase && passphraseParam(stream.srt_passphrase)]
+      .filter(Boolean);
     const u = ingestUrls(stream);
     const field = (label, value, name, multiline = false) =>
-      secretField({ label, value, secrets: [...secrets, encodeURIComponent(
-        stream.srt_passphrase || '')].filter(Boolean), multiline, name });
+      secretField({ label, value, secrets, multiline, name });
     const passphrase = stream.srt_passphrase
       ? field('SRT passphrase', stream.srt_passphrase, 'srt-passphrase') : null;
     let content;

@@ -16,8 +16,10 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class PlayerPanel {
   constructor() {
+    // No native controls until there is something to play (a player with its own interface
+    // turns them off again).
     this.video = h('video', { id: 'player-video', muted: true, playsinline: true,
-                              controls: true, autoplay: true });
+                              autoplay: true });
     this.video.muted = true;  // the attribute alone does not mute a script-created element
     this.overlay = h('div', { class: 'player-overlay', id: 'player-overlay' });
     this.tag = h('span', { class: 'player-tag', hidden: true });
@@ -81,6 +83,7 @@ export class PlayerPanel {
         await sleep(wait);
       }
       if (this.destroyed || this.ended) return;
+      this.video.controls = true;
       this.player = createPlayer(this.video, { src, muted: true, autoplay: true,
                                                beacons: false });
       this.showOverlay('');
@@ -92,6 +95,7 @@ export class PlayerPanel {
   stopPlayer() {
     if (this.player && typeof this.player.destroy === 'function') this.player.destroy();
     this.player = null;
+    this.video.controls = false;
     this.video.removeAttribute('src');
     this.video.load();
   }

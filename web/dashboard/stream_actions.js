@@ -43,7 +43,10 @@ export class StreamActions {
     }
   }
 
+  // The form edits the stream as it was when opened: its ETag goes with the PATCH, so a change
+  // made elsewhere meanwhile (even one this page has since shown) is not silently overwritten.
   onEdit() {
+    const etag = this.host.etag;
     const dialog = modal(`Edit ${streamName(this.host.stream)}`, { wide: true });
     dialog.body.appendChild(streamForm({
       stream: this.host.stream,
@@ -54,7 +57,7 @@ export class StreamActions {
           return;
         }
         try {
-          const r = await this.api.updateStream(this.host.id, changes, this.host.etag);
+          const r = await this.api.updateStream(this.host.id, changes, etag);
           this.host.setStream(r.stream, r.etag);
           dialog.close();
           const later = r.meta && r.meta.applies_on_next_connection;
