@@ -75,6 +75,7 @@ try {
   await page.fill('#f-reconnect_window', '60');
   await page.selectOption('#f-ladder', 'default');
   await page.fill('#f-metadata', 'event=launch');
+  await screenshot(page, config, 'new-stream-dialog', false);
   await page.click('form.stream-form button[type=submit]');
   await page.waitForFunction(() => /^#\/streams\/ls_/.test(location.hash), null,
                              { timeout: 10000 });
@@ -147,6 +148,9 @@ try {
   await screenshot(page, config, 'stream-reconnecting', false);
   check(result.video.advance_during_outage_s >= 4, `video advanced on the slate ${JSON.stringify(outage.slice(-8))}`);
   check(/slate/.test(result.slate_text), `the page says viewers see the slate: ${result.slate_text}`);
+  // The picture is the slate (a grey card), not a frozen test pattern (mostly colour).
+  check(result.video.colour_live > 0.5 && result.video.colour_slate < 0.1,
+        `the player shows the slate: ${JSON.stringify(result.video)}`);
 
   // 8. A new publisher: active again, the same player plays on.
   t0 = Date.now();

@@ -17,8 +17,9 @@ export function loginView({ onLogin, message = '' }) {
   const form = h('form', { class: 'card login', novalidate: true },
                  h('h1', {}, h('span', { class: 'logo', 'aria-hidden': 'true' }), 'steadycast'),
                  h('p', { class: 'muted' },
-                   'Sign in with an API token. The data directory of the server holds the ' +
-                   'admin token (admin-token.json); `steadycast token create` makes more.'),
+                   'Sign in with an API token. The server\'s data directory holds the admin ' +
+                   'token (', h('code', {}, 'admin-token.json'), '); ',
+                   h('code', {}, 'steadycast token create'), ' makes more.'),
                  h('label', { for: 'token-id' }, 'Token id'), id,
                  h('label', { for: 'token-secret' }, 'Token secret'), secret,
                  error, submit);

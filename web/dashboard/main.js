@@ -21,7 +21,7 @@ const root = document.getElementById('app');
 let app = null;  // {ctx, outlet, view, nav, unState}
 
 function webhooksPage(ctx) {
-  const section = new WebhooksSection(ctx);
+  const section = new WebhooksSection(ctx, { title: 'Endpoints' });
   return {
     el: h('main', { class: 'page webhooks-page' },
           h('div', { class: 'page-head' }, h('h1', {}, 'Webhooks')),

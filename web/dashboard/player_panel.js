@@ -51,9 +51,10 @@ export class PlayerPanel {
     }
     this.src = `/hls/${encodeURIComponent(pb.id)}.m3u8`;
     const live = status === 'active' || status === 'reconnecting';
-    this.tag.hidden = !live;
+    // The player shows "live" itself; the tag says what it cannot know: the encoder is away.
+    this.tag.hidden = status !== 'reconnecting';
     this.tag.dataset.status = status;
-    setText(this.tag, status === 'reconnecting' ? 'reconnecting' : 'live');
+    setText(this.tag, 'encoder reconnecting');
     if (live) {
       if (this.ended) this.stopPlayer();
       this.ended = false;

@@ -93,26 +93,41 @@ export function streamView(ctx, id) {
     applyStatus(keepStatus || stream.status, false);
   }
 
+  // → true when the stream was read.
   async function load() {
     const startedAt = performance.now();
     try {
       const { stream, etag } = await ctx.api.getStream(id);
-      if (host.destroyed) return;
+      if (host.destroyed) return false;
       setText(notice, '');
       setStream(stream, etag, startedAt);
+      return true;
     } catch (e) {
-      if (host.destroyed) return;
-      setText(notice, e.status === 404 ? 'No live stream with this id (deleted?).'
-        : `Could not load the stream: ${errorText(e)}`);
+      if (host.destroyed) return false;
+      if (e.status === 404) {
+        missing();
+      } else {
+        setText(notice, `Could not load the stream: ${errorText(e)}`);
+      }
+      return false;
     }
+  }
+
+  // The stream does not exist (any more): say so instead of empty panels.
+  function missing() {
+    health.stop();
+    player.destroy();
+    replace(el, h('nav', { class: 'crumbs' }, h('a', { href: '#/' }, '← Live streams')),
+            h('div', { class: 'card empty' }, h('p', {}, 'No live stream with this id.'),
+              h('p', { class: 'muted mono', text: id }),
+              h('p', { class: 'muted' }, 'It may have been deleted.')));
   }
 
   let reloadTimer = 0;
   const unsubscribe = ctx.feed.subscribe((event) => {
     if (!event.object || event.object.id !== id) return;
     if (event.type === 'live_stream.deleted') {
-      setText(notice, 'This stream was deleted.');
-      health.stop();
+      missing();
       return;
     }
     const data = event.data || {};
@@ -136,12 +151,12 @@ export function streamView(ctx, id) {
       charts.add(samples, { reset });
     },
     onError(e) {
-      if (e.status === 404) setText(notice, 'No live stream with this id (deleted?).');
+      if (e.status === 404) missing();
     },
   });
 
-  load().then(() => {
-    if (!host.destroyed) health.start();
+  load().then((found) => {
+    if (found && !host.destroyed) health.start();
   });
 
   return {

@@ -35,7 +35,8 @@ export function streamsView(ctx) {
   function metadataChips(stream) {
     const entries = Object.entries(stream.metadata || {}).filter(([k]) => k !== 'name');
     if (!entries.length) return h('span', { class: 'muted' }, '—');
-    return entries.map(([k, v]) => h('span', { class: 'chip' }, `${k}=${v}`));
+    return h('span', { class: 'chips' },
+             entries.map(([k, v]) => h('span', { class: 'chip' }, `${k}=${v}`)));
   }
 
   function rowFor(stream) {

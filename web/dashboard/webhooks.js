@@ -8,7 +8,8 @@ import { dateTimeOf, timeOf } from './format.js';
 import { confirmDialog, errorText, secretField, toast } from './ui.js';
 
 export class WebhooksSection {
-  constructor(ctx, { objectId = null } = {}) {
+  // title: the card's heading ("Webhooks" on a stream page, "Endpoints" on their own page).
+  constructor(ctx, { objectId = null, title = 'Webhooks' } = {}) {
     this.ctx = ctx;
     this.objectId = objectId;
     this.onlyThis = Boolean(objectId);
@@ -51,7 +52,7 @@ export class WebhooksSection {
       this.refreshLogs();
     });
     this.el = h('section', { class: 'card webhooks-card', id: 'webhooks' },
-      h('header', { class: 'card-head' }, h('h2', {}, 'Webhooks'),
+      h('header', { class: 'card-head' }, h('h2', { text: title }),
         objectId ? h('label', { class: 'switch' }, filter, ' this stream only') : null),
       this.secretBox, this.list, this.status,
       h('details', { class: 'add-endpoint' }, h('summary', {}, 'Add an endpoint'), form));
@@ -110,8 +111,8 @@ export class WebhooksSection {
           h('code', { class: 'endpoint-url', text: ep.url }),
           h('span', { class: 'chip', dataset: { breaker }, text: `breaker ${breaker}` }),
           ep.status && ep.status.consecutive_failures
-            ? h('span', { class: 'chip warn',
-                          text: `${ep.status.consecutive_failures} failures in a row` }) : null),
+            ? h('span', { class: 'chip warn', text: ep.status.consecutive_failures === 1
+              ? '1 failure' : `${ep.status.consecutive_failures} failures in a row` }) : null),
         h('div', { class: 'endpoint-meta muted' },
           `events ${(ep.events || []).join(', ')} · since ${dateTimeOf(ep.created_at)}`),
         h('div', { class: 'row-actions' }, toggle, remove), logBox);
@@ -163,13 +164,13 @@ export class WebhooksSection {
       });
     }
     return h('tr', { dataset: { status: d.status } },
-      h('td', { 'data-label': 'Time', text: timeOf(d.created_at) }),
+      h('td', { 'data-label': 'Time', class: 'nowrap', text: timeOf(d.created_at) }),
       h('td', { 'data-label': 'Event', class: 'mono', text: d.event_id }),
       h('td', { 'data-label': 'Seq', text: String(d.sequence) }),
       h('td', { 'data-label': 'Status' }, h('span', { class: ['chip', d.status] }, d.status)),
       h('td', { 'data-label': 'Attempts', text: String(d.attempts) }),
       h('td', { 'data-label': 'Last answer', text: last }),
-      h('td', { 'data-label': 'Next attempt',
+      h('td', { 'data-label': 'Next attempt', class: 'nowrap',
                 text: d.next_attempt_at ? timeOf(d.next_attempt_at) : '—' }),
       h('td', { 'data-label': '' }, action));
   }
