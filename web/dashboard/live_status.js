@@ -51,9 +51,18 @@ export class LiveStatus {
     this.renderLine();
   }
 
+  // Until /health reports the deadline: the disconnect event's time + the reconnect window.
+  setDeadlineHint(ms) {
+    if (this.status === 'reconnecting' && this.deadline === null && Number.isFinite(ms)) {
+      this.deadline = ms;
+      this.tick();
+    }
+  }
+
   setHealth(health) {
     this.health = health;
-    this.deadline = health.reconnect_deadline ? Date.parse(health.reconnect_deadline) : null;
+    if (health.reconnect_deadline) this.deadline = Date.parse(health.reconnect_deadline);
+    else if (this.status !== 'reconnecting') this.deadline = null;
     this.renderLine();
     const p = health.publisher;
     setText(this.publisher, p ? `${String(p.protocol).toUpperCase()} from ${p.remote_address}`

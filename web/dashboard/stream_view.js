@@ -132,6 +132,9 @@ export function streamView(ctx, id) {
     }
     const data = event.data || {};
     if (typeof data.status === 'string') applyStatus(data.status, true);
+    if (data.status === 'reconnecting' && typeof data.reconnect_window === 'number') {
+      live.setDeadlineHint(Date.parse(event.created_at) + data.reconnect_window * 1000);
+    }
     if (event.type !== 'live_stream.health_changed') {
       // Events carry no secrets: read the stream again for a new key and the ETag.
       clearTimeout(reloadTimer);
