@@ -25,6 +25,8 @@ export class LiveStatus {
     this.transcoder = h('dd');
     this.slate = h('dd');
     this.renditions = h('tbody');
+    this.renditionsNote = h('p', { class: 'muted small-note', hidden: true },
+                            'Renditions of the last broadcast:');
     const th = (text, opt) => h('th', { text, class: opt ? 'opt' : null });
     this.renditionsTable = h('table', { class: 'list-table keep-table renditions', hidden: true },
       h('thead', {}, h('tr', {}, th('Rendition'), th('Size'), th('Average'), th('Peak', true),
@@ -38,7 +40,7 @@ export class LiveStatus {
         item('Ingest', this.ingest, 'ingest'),
         item('Transcoder', this.transcoder, 'transcoder'),
         item('Slate', this.slate, 'slate')),
-      this.renditionsTable);
+      this.renditionsNote, this.renditionsTable);
     this.timer = setInterval(() => this.tick(), 250);
     this.health = null;
   }
@@ -114,6 +116,8 @@ export class LiveStatus {
 
   renderRenditions(list) {
     this.renditionsTable.hidden = list.length === 0;
+    this.renditionsNote.hidden = list.length === 0 || this.status === 'active' ||
+      this.status === 'reconnecting';
     replace(this.renditions, list.map((r) => h('tr', { dataset: { rendition: r.name } },
       h('td', { 'data-label': 'Rendition' }, h('b', { text: r.name }),
         r.passthrough ? h('span', { class: 'chip' }, 'source') : null,
@@ -122,7 +126,8 @@ export class LiveStatus {
       h('td', { 'data-label': 'Average', text: bitsPerSecond(r.average_bandwidth) }),
       h('td', { 'data-label': 'Peak', class: 'opt', text: bitsPerSecond(r.bandwidth) }),
       h('td', { 'data-label': 'Encode speed',
-                class: typeof r.encode_speed === 'number' && r.encode_speed < 1 ? 'warn' : null,
+                class: this.status === 'active' && typeof r.encode_speed === 'number' &&
+                  r.encode_speed < 1 ? 'warn' : null,
                 text: typeof r.encode_speed === 'number' ? `${number(r.encode_speed, 2)}×` : '—' }),
       h('td', { 'data-label': 'Dropped', class: 'opt', text: typeof r.frames_dropped === 'number'
         ? number(r.frames_dropped) : '—' }),
