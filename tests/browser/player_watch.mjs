@@ -1,0 +1,103 @@
+// Opens the player page (/play/ID) in Chromium and records what the viewer sees while the
+// Python test changes the world (starts or kills the publisher, completes the stream, restarts
+// the server). Everything the player reports is captured from its creation on (an init script
+// hooks window.steadycastPlayer): state changes, errors, first frames and beacons, with
+// wall-clock times (Date.now(), the same clock as the Python test's time.time()).
+//
+// stdout: "STATE <unix ms> <state>" on every state change (the Python side waits on these),
+// then one JSON line: {ok, transitions, samples, errors, beacons, navigations, final, ...}.
+// stdin: "shot NAME" saves a screenshot into SCREENSHOT_DIR; "stop" ends the watch.
+// Usage: node player_watch.mjs PAGE_URL MAX_SECONDS [WIDTHxHEIGHT] [--autoplay-flag]
+import { launchBrowser, newPlayerPage, playerSnapshot, say, screenshot } from './player_common.mjs';
+
+const [pageUrl, maxArg, viewportArg] = process.argv.slice(2);
+const maxSeconds = Number(maxArg || 60);
+const [width, height] = (viewportArg && viewportArg.includes('x') ? viewportArg : '1280x720')
+  .split('x').map(Number);
+const autoplayFlag = process.argv.includes('--autoplay-flag');
+const shotPrefix = process.env.SCREENSHOT_PREFIX || 'watch';
+
+// Runs in the page before any of its scripts: records the controller's events.
+function hookPlayer() {
+  window.__events = [];
+  const record = (type, data) => window.__events.push({ t: Date.now(), type, data });
+  let player = null;
+  Object.defineProperty(window, 'steadycastPlayer', {
+    configurable: true,
+    get: () => player,
+    set: (p) => {
+      player = p;
+      record('statechange', { state: p.state, previous: null });
+      for (const type of ['statechange', 'error', 'firstframe', 'beacon', 'autoplaymuted']) {
+        p.on(type, (data) => record(type, type === 'beacon' ? data.body : data));
+      }
+    },
+  });
+}
+
+const commands = [];
+process.stdin.setEncoding('utf8');
+let pending = '';
+process.stdin.on('data', (chunk) => {
+  pending += chunk;
+  let at;
+  while ((at = pending.indexOf('\n')) >= 0) {
+    commands.push(pending.slice(0, at).trim());
+    pending = pending.slice(at + 1);
+  }
+});
+
+const browser = await launchBrowser({ autoplayFlag });
+const result = { ok: false, transitions: [], samples: [], errors: [], firstframes: [], navigations: 0 };
+try {
+  const { page, beacons } = await newPlayerPage(browser, { width, height });
+  page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) result.navigations += 1; });
+  await page.addInitScript(hookPlayer);
+  result.opened_at = Date.now();
+  await page.goto(pageUrl);
+  const seen = new Set();
+  let consumed = 0;
+  let lastSample = 0;
+  const end = Date.now() + maxSeconds * 1000;
+  while (Date.now() < end) {
+    const events = await page.evaluate((from) => window.__events.slice(from), consumed);
+    consumed += events.length;
+    for (const e of events) {
+      if (e.type === 'statechange') {
+        result.transitions.push([e.t, e.data.state]);
+        say(`STATE ${e.t} ${e.data.state}`);
+        if (!seen.has(e.data.state)) {
+          seen.add(e.data.state);
+          // Let the overlay's delayed spinner and fades settle before the picture is taken.
+          setTimeout(() => screenshot(page, `${shotPrefix}-${width}x${height}-${e.data.state}`)
+            .catch(() => {}), 600);
+        }
+      } else if (e.type === 'error') {
+        result.errors.push([e.t, e.data.fatal, e.data.code]);
+      } else if (e.type === 'firstframe') {
+        result.firstframes.push([e.t, e.data]);
+      }
+    }
+    if (Date.now() - lastSample >= 250) {
+      lastSample = Date.now();
+      const s = await playerSnapshot(page);
+      if (s) {
+        result.samples.push([lastSample, s.stats.current_time, s.state, s.stats.live_sync_distance_s,
+                             s.stats.live_edge_distance_s, s.message, s.spinner]);
+      }
+    }
+    const command = commands.shift();
+    if (command === 'stop') break;
+    if (command?.startsWith('shot ')) await screenshot(page, command.slice(5));
+    await page.waitForTimeout(50);
+  }
+  result.final = await playerSnapshot(page);
+  result.beacons = beacons;
+  result.ok = true;
+} catch (e) {
+  result.exception = String(e);
+} finally {
+  await browser.close();
+}
+say(JSON.stringify(result));
+process.exit(0);
