@@ -22,8 +22,11 @@ const advance = (s) => (s.length ? s[s.length - 1][1] - s[0][1] : 0);
 async function badgeLatency(page, watch, status, since, label) {
   const apiAt = await waitUntil(() => watch.at(status, since), 20000, `API ${status}`);
   const drawnAt = await waitUntil(() => badgeAt(page, status, since), 20000, `badge ${status}`);
+  const changedAfter = watch.change(status, since).after;
   result.latency_ms[label] = drawnAt - apiAt;
-  log(`${label}: badge ${status} ${drawnAt - apiAt} ms after the API`);
+  result.latency_ms[`${label}_at_most`] = drawnAt - changedAfter;
+  log(`${label}: badge ${status} ${drawnAt - apiAt} ms after the API first answered it, ` +
+      `at most ${drawnAt - changedAfter} ms after the change`);
   check(drawnAt - apiAt < 2000, `${label} badge within 2 s of the API`);
 }
 

@@ -47,18 +47,22 @@ export class ApiClient {
     return (await this.call('GET', `/v1/live-streams/${id}`)).data.data;
   }
 
-  // Polls the stream every `everyMs` and records each status change with the time the answer
-  // carrying it arrived. stop() ends it.
+  // Polls the stream every `everyMs` and records each status change: `t` when the answer
+  // carrying it arrived, `after` when the previous poll (still answering the old status) was
+  // sent — the change happened between the two. stop() ends it.
   watchStatus(id, everyMs = 100) {
     const changes = [];
     let running = true;
     (async () => {
+      let previousSent = 0;
       while (running) {
+        const sent = Date.now();
         try {
           const s = await this.stream(id);
           if (!changes.length || changes[changes.length - 1].status !== s.status) {
-            changes.push({ status: s.status, t: Date.now() });
+            changes.push({ status: s.status, t: Date.now(), after: previousSent });
           }
+          previousSent = sent;
         } catch {
           // keep polling
         }
@@ -67,6 +71,10 @@ export class ApiClient {
     })();
     return {
       changes,
+      // The first change to `status` seen at or after `since`, or null.
+      change(status, since = 0) {
+        return changes.find((c) => c.status === status && c.t >= since) || null;
+      },
       // When the API was first seen answering `status` at or after `since`, or null.
       at(status, since = 0) {
         const hit = changes.find((c) => c.status === status && c.t >= since);

@@ -55,7 +55,8 @@ def test_dashboard():
         if not os.environ.get("DASHBOARD_SCREENSHOTS"):
             shutil.rmtree(shots, ignore_errors=True)
     log(f"DASHBOARD_BADGE_LATENCY_MS={json.dumps(result.get('latency_ms'))} "
-        f"(page draw time minus the time a 100 ms API poll first saw the status)")
+        f"(page draw time minus the time a 100 ms API poll first saw the status; *_at_most: "
+        f"minus the time the poll before it, still answering the old status, was sent)")
     log(f"charts (figures plotted): {json.dumps(result.get('charts'))}")
     log(f"video: {json.dumps(result.get('video'))}; slate line: {result.get('slate_text')!r}")
     assert result.get("ok"), result.get("error")
