@@ -26,8 +26,12 @@ export async function newPlayerPage(browser, { width = 1280, height = 720 } = {}
   const context = await browser.newContext({ viewport: { width, height } });
   const page = await context.newPage();
   const beacons = [];
+  const pageErrors = [];  // uncaught exceptions: a player bug, whatever the network did
   page.on('console', (msg) => process.stderr.write(`[page ${msg.type()}] ${msg.text()}\n`));
-  page.on('pageerror', (error) => process.stderr.write(`[page error] ${error}\n`));
+  page.on('pageerror', (error) => {
+    pageErrors.push(String(error));
+    process.stderr.write(`[page exception] ${error}\n`);
+  });
   page.on('request', (request) => {
     if (!request.url().endsWith('/v1/playback/beacons')) return;
     try {
@@ -36,7 +40,7 @@ export async function newPlayerPage(browser, { width = 1280, height = 720 } = {}
       beacons.push({ unparsable: request.postData() });
     }
   });
-  return { context, page, beacons };
+  return { context, page, beacons, pageErrors };
 }
 
 // The player's state and stats (null until play.js has created it).

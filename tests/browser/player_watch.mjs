@@ -50,7 +50,8 @@ process.stdin.on('data', (chunk) => {
 const browser = await launchBrowser({ autoplayFlag });
 const result = { ok: false, transitions: [], samples: [], errors: [], firstframes: [], navigations: 0 };
 try {
-  const { page, beacons } = await newPlayerPage(browser, { width, height });
+  const { page, beacons, pageErrors } = await newPlayerPage(browser, { width, height });
+  result.page_errors = pageErrors;
   page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) result.navigations += 1; });
   await page.addInitScript(hookPlayer);
   result.opened_at = Date.now();

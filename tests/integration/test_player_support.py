@@ -3,7 +3,7 @@
 PageWatch runs tests/browser/player_watch.mjs: Chromium opens the player page /play/ID and
 reports every player state change ("STATE <unix ms> <state>") while the test changes the world,
 then one JSON result line. Set PLAYER_SCREENSHOT_DIR to keep screenshots of every state the
-page went through (desktop and phone sizes). The server serves the player from the checkout
+page went through (PLAYER_VIEWPORT=390x844 to see them at phone size). The server serves the player from the checkout
 when STEADYCAST_WEB_DIR names one (development), else the copy compiled into the binary.
 """
 
@@ -77,6 +77,7 @@ class PageWatch:
 
     def __init__(self, url, max_seconds, viewport="1280x720", prefix="watch", autoplay_flag=False):
         self.errlog = tempfile.TemporaryFile()
+        viewport = os.environ.get("PLAYER_VIEWPORT", viewport)  # e.g. 390x844 for a phone look
         env = dict(os.environ, SCREENSHOT_PREFIX=prefix)
         if SCREENSHOT_DIR:
             env["SCREENSHOT_DIR"] = SCREENSHOT_DIR
@@ -137,6 +138,7 @@ class PageWatch:
             with open(os.environ["PLAYER_RESULT_FILE"], "w") as f:
                 f.write(self.result_line)
         assert result.get("ok"), result.get("exception")
+        assert result["page_errors"] == [], result["page_errors"]
         return result
 
     def stderr_tail(self, chars=3000):

@@ -73,6 +73,7 @@ class Player {
       loadEngine: () => this.#loadEngine(), onReload: () => this.bus.emit('reload'),
     });
     this.#forwardEvents();
+    this.#markStartup();
     // Holding (the publisher is away): playbackRate 0 freezes the last frame without a
     // pause, which would change both the viewer's intent and how hls.js looks for segments.
     this.bus.on('hold:pause', () => { this.video.playbackRate = 0; });
@@ -117,6 +118,22 @@ class Player {
       url, playbackId, token: this.options.token ?? this.src.searchParams.get('token'),
       player: { name: 'steadycast-player', version: VERSION, engine: 'hls.js' },
     };
+  }
+
+  // performance.mark()s of the startup path, for the browser's performance panel (and tests).
+  #markStartup() {
+    const marked = new Set();
+    const mark = (name) => {
+      if (marked.has(name)) return;
+      marked.add(name);
+      performance.mark?.(`steadycast:${name}`);
+    };
+    mark('created');
+    this.enginePromise.then(() => mark('engine-ready'), () => {});
+    for (const [event, name] of [['recovery:probe', 'probe'], ['engine:levels', 'manifest'],
+      ['engine:playlist', 'playlist'], ['frame', 'first-frame']]) {
+      this.bus.on(event, () => mark(name));
+    }
   }
 
   #forwardEvents() {
