@@ -1,5 +1,5 @@
 #pragma once
-// /v1/events: the outbox read API (CONTRACT.md "REST API", issue 6 "Events").
+// /v1/events: the outbox read API (docs/contract.md "REST API").
 //
 //   GET /v1/events            list, NEWEST FIRST (as Stripe's /v1/events: a dashboard or a
 //                             script asks "what happened lately"), keyset pagination by the

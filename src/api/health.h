@@ -1,5 +1,5 @@
 #pragma once
-// Operational probes (CONTRACT.md "Operations"), without authentication:
+// Operational probes (docs/contract.md "Operations"), without authentication:
 //   GET /healthz → 200 {"status":"ok"} while the process can answer HTTP at all.
 //   GET /readyz  → 200 {"status":"ready",...} when the store answers a ping and every listener
 //                  is up (ApiContext::listeners_ready), else 503 {"status":"unavailable",...};

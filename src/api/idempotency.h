@@ -1,5 +1,5 @@
 #pragma once
-// Idempotency-Key for POST requests (CONTRACT.md "REST API": same key + same body within the
+// Idempotency-Key for POST requests (docs/contract.md "REST API": same key + same body within the
 // TTL → the first response replayed), in the style of draft-ietf-httpapi-idempotency-key-header:
 //
 // - The key is scoped to the access token: records are keyed by (token_id, key), so two

@@ -1,5 +1,5 @@
 #pragma once
-// The client-settable fields of a live stream (CONTRACT.md "Live streams"), parsed and
+// The client-settable fields of a live stream (docs/contract.md "Live streams"), parsed and
 // validated from a POST or PATCH body, and applied to a store::LiveStream. Pure: no store, no
 // clock; thread-safe. Unset fields leave the stream's value alone (defaults on create).
 //

@@ -1,6 +1,6 @@
 #pragma once
 // /v1/live-streams: create, list, get, update (PATCH), delete, reset-stream-key, disable,
-// enable (CONTRACT.md "Live streams"). One file per resource; webhook endpoints get their own.
+// enable (docs/contract.md "Live streams"). One file per resource; webhook endpoints get their own.
 // Handlers run behind the /v1 middleware chain (middleware.h) and are synchronous.
 
 #include <vector>

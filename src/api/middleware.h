@@ -46,11 +46,11 @@ using ContextHandler = void (*)(ApiContext& ctx, ApiRequest& request, net::HttpR
 void AddContextRoute(net::HttpRouter& router, ApiContext& ctx, const std::vector<Middleware>& chain,
                      const char* method, const char* pattern, ContextHandler handler);
 
-// HTTP Basic with an access token (CONTRACT.md "Authentication"): 401 problem+json with
+// HTTP Basic with an access token (docs/contract.md "Authentication"): 401 problem+json with
 // WWW-Authenticate when missing or wrong. `tokens` must outlive the middleware.
 Middleware Authenticate(store::TokenRepository& tokens, std::string realm);
 
-// Authenticate plus rate limiting (CONTRACT.md "Rate limits"; api/README.md documents the
+// Authenticate plus rate limiting (docs/contract.md "Rate limits"; api/README.md documents the
 // order of checks). `limiter` null or `limits.enabled` false: exactly Authenticate (no
 // limits, no RateLimit-* headers). Buckets: "addr:<ip>" (limits.per_address) for missing or
 // wrong credentials, "tok:<id>:r" (GET/HEAD, limits.reads) and "tok:<id>:w" (limits.writes).

@@ -1,7 +1,7 @@
 #pragma once
 // RFC 9457 problem details for every API error: Content-Type application/problem+json and
 // {"type":"https://steadycast.dev/problems/<slug>","title","status","detail"} plus
-// "errors":[{"field","message"}] for validation failures (CONTRACT.md "Errors"). The type URI
+// "errors":[{"field","message"}] for validation failures (docs/contract.md "Errors"). The type URI
 // and title are fixed per ProblemType, so clients can switch on `type`; `detail` varies.
 
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// Token buckets keyed by string (CONTRACT.md "Rate limits"): the API keeps one bucket per
+// Token buckets keyed by string (docs/contract.md "Rate limits"): the API keeps one bucket per
 // access token and request class ("tok:<id>:r" / "tok:<id>:w") and one per client address
 // ("addr:<ip>") for requests without valid credentials. A bucket holds up to `burst` tokens
 // and refills continuously at `per_second`; a request takes one token.

@@ -1,6 +1,6 @@
 #pragma once
 // /v1/webhook-endpoints (create, list, get, delete, rotate-secret, delivery log) and
-// POST /v1/events/{event_id}/redeliver (CONTRACT.md "Webhook endpoints", issue 6). The
+// POST /v1/events/{event_id}/redeliver (docs/contract.md "Webhook endpoints"). The
 // signing secret appears only in the create and rotate-secret responses. Handlers run behind
 // the /v1 middleware chain (middleware.h: auth, scope, rate limits, Idempotency-Key) and are
 // synchronous; deliveries themselves are made by the dispatcher in events/, not here.
@@ -19,7 +19,7 @@
 namespace steadycast::api {
 
 inline constexpr size_t kMaxWebhookEventFilters = 64;
-// After a rotation the previous secret keeps signing for this long (issue 6).
+// After a rotation the previous secret keeps signing for this long.
 inline constexpr int64_t kPreviousSecretValidityMs = int64_t{24} * 3600 * 1000;
 
 // The body of POST /v1/webhook-endpoints: {"url": "...", "events": ["*"] | [types]}.

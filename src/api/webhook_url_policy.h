@@ -1,5 +1,5 @@
 #pragma once
-// Where a webhook may point (issue 6 "Endpoint URL policy"): http/https URLs with a host, and
+// Where a webhook may point: http/https URLs with a host, and
 // never a link-local or cloud-metadata address (those reach the host's own credentials —
 // the classic SSRF target); private and loopback addresses are allowed for self-hosting unless
 // `allow_private` is false (setting webhooks.allow_private).

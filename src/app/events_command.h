@@ -1,6 +1,6 @@
 #pragma once
 // `steadycast events list|tail`: the event outbox of a running server from the command line
-// (issue 6 "Events"; routes in api/events.h and api/events_stream.h).
+// (routes in api/events.h and api/events_stream.h).
 //
 //   events list [--type T[,T2]] [--stream ID] [--limit N] [--json]   newest first, one line per
 //                                                                    event (FormatEventLine)

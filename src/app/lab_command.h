@@ -1,5 +1,5 @@
 #pragma once
-// `steadycast lab relay`: the command-line face of lab/ (CONTRACT.md "steadycast lab relay").
+// `steadycast lab relay`: the command-line face of lab/ (docs/contract.md "steadycast lab relay").
 // Declares the subcommand and its flags on the CLI, turns them into lab::RelayOptions, and runs
 // a RelayRunner on one io_context thread until --duration or SIGINT/SIGTERM.
 

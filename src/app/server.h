@@ -1,7 +1,7 @@
 #pragma once
 // Server: wires every module together for `steadycast serve` — store, stream registry,
 // HTTP (API + playback), RTMP ingest — and runs them on one io_context thread pool until
-// SIGINT/SIGTERM. The only place that knows all modules (ARCHITECTURE.md "app").
+// SIGINT/SIGTERM. The only place that knows all modules (docs/architecture.md "app").
 
 #include <memory>
 

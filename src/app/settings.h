@@ -2,7 +2,7 @@
 // Server settings with one source of truth for their names: each setting "a.b_c" is the TOML
 // key `b_c` in table `[a]` (or a top-level key without a dot), the environment variable
 // STEADYCAST_A_B_C and the command-line flag --a-b-c. Precedence: flag > env > file > default
-// (CONTRACT.md "Binary and command line"). Parsed once at start-up; errors are exceptions
+// (docs/contract.md "Binary and command line"). Parsed once at start-up; errors are exceptions
 // caught in main (start-up only).
 
 #include <map>

@@ -1,6 +1,6 @@
 #pragma once
 // `steadycast streams create|list|get|update|delete|reset-key|enable|disable|complete`: a
-// command-line client of a running server's REST API (CONTRACT.md "REST API", "Live streams").
+// command-line client of a running server's REST API (docs/contract.md "REST API", "Live streams").
 //
 // Where and as whom: `--server http://HOST:PORT` and `--token ID:SECRET` (or STEADYCAST_TOKEN),
 // else DATA_DIR/listen.json ("http") and DATA_DIR/admin-token.json, DATA_DIR from --data-dir,

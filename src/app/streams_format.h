@@ -2,7 +2,7 @@
 // The pure half of `steadycast streams` (streams_command.h): turning create/update flags into
 // the API's JSON body, and the API's JSON into readable text (an aligned table for lists,
 // key/value rows for one live stream, RFC 9457 problems as one line plus field errors). No
-// I/O; thread-safe. Field names follow CONTRACT.md "Live stream object"; fields the API adds
+// I/O; thread-safe. Field names follow docs/contract.md "Live stream object"; fields the API adds
 // later are shown as extra rows rather than dropped.
 
 #include <optional>

@@ -1,5 +1,5 @@
 #pragma once
-// Injectable clocks (STYLE.md "Time"): logic that decides something takes a Clock& and never
+// Injectable clocks (docs/style.md "Time"): logic that decides something takes a Clock& and never
 // reads the wall clock itself, so timers are testable in milliseconds with FakeClock.
 
 #include <atomic>

@@ -1,6 +1,6 @@
 #pragma once
 // Status and Result<T>: errors as values with a code, a message and context added on the
-// way up (STYLE.md "Errors"). Used everywhere on the media and control paths instead of
+// way up (docs/style.md "Errors"). Used everywhere on the media and control paths instead of
 // exceptions. Not thread-safe per object; cheap to move.
 
 #include <cassert>

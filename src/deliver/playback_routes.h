@@ -1,5 +1,5 @@
 #pragma once
-// Playback HTTP routes (CONTRACT.md "Playback"): HLS master playlist, media playlists, init
+// Playback HTTP routes (docs/contract.md "Playback"): HLS master playlist, media playlists, init
 // segments and media segments served from a stream's StreamPackager.
 //
 //   GET|HEAD|OPTIONS /hls/{pb}.m3u8          master playlist
@@ -45,7 +45,7 @@ struct PlaybackTarget {
   bool exists = false;  // the playback id belongs to a stream
   // The stream's packager; null before its first broadcast.
   std::shared_ptr<const package::StreamPackager> packager;
-  // "public" or "signed" (CONTRACT.md playback_ids[].policy). Anything else is refused (403):
+  // "public" or "signed" (docs/contract.md playback_ids[].policy). Anything else is refused (403):
   // an unknown policy fails closed.
   std::string policy = "public";
 };

@@ -216,7 +216,7 @@ TEST_F(PlaybackRoutesTest, OtherMethodsAreNotAllowed) {
   EXPECT_TRUE(HeaderOf(r, "Allow").has_value());
 }
 
-// Signed playback ids (CONTRACT.md: `?token=JWT`, missing/invalid → 403).
+// Signed playback ids (docs/contract.md: `?token=JWT`, missing/invalid → 403).
 
 constexpr std::string_view kSignedPaths[] = {"/hls/pb_signed.m3u8", "/hls/pb_signed/src/index.m3u8",
                                              "/hls/pb_signed/src/init.mp4",

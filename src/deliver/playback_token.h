@@ -1,5 +1,5 @@
 #pragma once
-// Signed playback tokens (CONTRACT.md "Playback": `?token=JWT`, HS256/RS256, `sub` = playback
+// Signed playback tokens (docs/contract.md "Playback": `?token=JWT`, HS256/RS256, `sub` = playback
 // id, `exp` required). A JWT (RFC 7519) in JWS compact serialization (RFC 7515 §7.1) is
 // checked against keys fixed at construction:
 //

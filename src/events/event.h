@@ -1,5 +1,5 @@
 #pragma once
-// Building outbox events (store::NewEvent) and the delivered envelope (CONTRACT.md "Webhook
+// Building outbox events (store::NewEvent) and the delivered envelope (docs/contract.md "Webhook
 // delivery": {"id","type","created_at","object":{"type","id"},"sequence","data"}). Payloads
 // are built from LiveStreamPublicJson, so they never carry secrets. Pure; thread-safe.
 

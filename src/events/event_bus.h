@@ -1,5 +1,5 @@
 #pragma once
-// The in-process event bus (issue 6 "Events"): live subscribers (Server-Sent Events, later the
+// The in-process event bus: live subscribers (Server-Sent Events, later the
 // dashboard and the webhook dispatcher's wake-up) get every outbox event AFTER the store
 // transaction that wrote it has committed, in outbox position order. Producers never publish
 // directly: OutboxPublisher (event_bus_store.h) reads what was committed and publishes it, so

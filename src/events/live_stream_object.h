@@ -1,5 +1,5 @@
 #pragma once
-// The live stream object (CONTRACT.md "Live stream object") in its two shapes:
+// The live stream object (docs/contract.md "Live stream object") in its two shapes:
 // - LiveStreamPublicJson: without secrets (no stream_key, srt_passphrase or ingest URLs; an
 //   "srt_encrypted" flag instead) — what event payloads and logs may carry.
 // - LiveStreamToJson: the full object for authenticated API responses (adds the secrets and

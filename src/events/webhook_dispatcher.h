@@ -1,5 +1,5 @@
 #pragma once
-// WebhookDispatcher: delivers the outbox to the webhook endpoints (issue 6, CONTRACT.md
+// WebhookDispatcher: delivers the outbox to the webhook endpoints (docs/contract.md
 // "Webhook delivery"). It runs off the store only — never on the media path or an API thread —
 // and keeps no state the store does not have, so after a crash or restart it resumes exactly
 // where it was: the endpoints' outbox cursors, the pending deliveries with their next attempt

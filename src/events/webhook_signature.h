@@ -1,5 +1,5 @@
 #pragma once
-// Webhook signatures (CONTRACT.md "Webhook delivery"): every delivery carries
+// Webhook signatures (docs/contract.md "Webhook delivery"): every delivery carries
 //
 //   Steadycast-Signature: t=UNIX_SECONDS,v1=HEX[,v1=HEX]
 //

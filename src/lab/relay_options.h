@@ -2,7 +2,7 @@
 // RelayOptions: everything `steadycast lab relay` is told on its command line, as values,
 // with the parsers for its flag syntaxes ("HOST:PORT", "SECONDS@AT", seconds) and the
 // validation, so the CLI in app/ stays a thin flag table and all of this is unit-tested.
-// CONTRACT.md "steadycast lab relay".
+// docs/contract.md "steadycast lab relay".
 
 #include <chrono>
 #include <cstdint>

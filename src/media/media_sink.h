@@ -1,6 +1,6 @@
 #pragma once
 // The seam between ingest (RTMP, SRT) and the rest of the pipeline. Ingest depends only on
-// this header; session/ implements it. See ARCHITECTURE.md.
+// this header; session/ implements it. See docs/architecture.md.
 //
 // Threading: a PublishSession is called from the publisher connection's strand only (never
 // concurrently). The `disconnect` callback of PublishRequest may be called from any thread.

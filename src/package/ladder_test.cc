@@ -1,4 +1,4 @@
-// StreamPackager with several renditions (the ABR ladder, issue 5): master playlist, aligned
+// StreamPackager with several renditions (the ABR ladder): master playlist, aligned
 // numbering and timestamps across renditions, late joins, lookups, stats and concurrency.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// A paused rendition of a ladder (issue 5: "drop the highest transcoded rung from new
+// A paused rendition of a ladder (the degradation step "drop the highest transcoded rung from new
 // segments"): its media playlist keeps advancing with EXT-X-GAP entries in step with the other
 // renditions, and on resuming it continues their numbering and timestamps.
 #include <gtest/gtest.h>

@@ -1,13 +1,13 @@
 #pragma once
 // RenditionPackager: one rendition of a StreamPackager — its segmenter, init segments, segment
-// window and counters (ARCHITECTURE.md "package"). It is a media::MediaSink, so the passthrough
-// path and the transcoder write a rendition like any media stream: configurations, then access
-// units in decode order per track (RFC 8216bis §3: CMAF segments starting with an IDR).
+// window and counters (docs/architecture.md "package"). It is a media::MediaSink, so the
+// passthrough path and the transcoder write a rendition like any media stream: configurations, then
+// access units in decode order per track (RFC 8216bis §3: CMAF segments starting with an IDR).
 //
 // Owned by the StreamPackager; refers to the packager's LadderTimeline (media sequence and
 // discontinuity numbers, output offsets shared by the ladder) and clock.
 //
-// Pausing (issue 5's degradation step, StreamPackager::SetRenditionPaused): a paused rendition
+// Pausing (a degradation step, StreamPackager::SetRenditionPaused): a paused rendition
 // takes no media, and its playlist lists every number the other renditions publish meanwhile
 // as an EXT-X-GAP segment of the same duration and discontinuity sequence (taken from the
 // LadderTimeline's records), so its numbering and timing stay in step with the ladder. Its own

@@ -1,5 +1,5 @@
 #pragma once
-// Segmenter: decides where one stream's segments begin and end (ARCHITECTURE.md "package").
+// Segmenter: decides where one stream's segments begin and end (docs/architecture.md "package").
 // Pure and sans-I/O: access units in (decode order per track, tracks interleaved however the
 // ingest delivers them), closed segments out; the wall clock is passed in, never read.
 //

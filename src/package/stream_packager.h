@@ -1,9 +1,9 @@
 #pragma once
 // StreamPackager: turns one live stream's access units into CMAF segments and HLS playlists,
-// kept in an in-memory sliding window (ARCHITECTURE.md "package"). One instance per stream;
+// kept in an in-memory sliding window (docs/architecture.md "package"). One instance per stream;
 // it outlives publishers (the reconnect window keeps it) and is shared with deliver/.
 //
-// Renditions (the ABR ladder, issue 5): a packager has one or more renditions, each a media
+// Renditions (the ABR ladder): a packager has one or more renditions, each a media
 // stream of its own (video config + H.264 access units + the shared AAC audio) with its own
 // segmenter, init segments and segment window. Rendition 0 is what the On* writer methods
 // feed (the passthrough path: a packager built with the single-rendition constructor has one
@@ -161,7 +161,7 @@ class StreamPackager {
   // configuration changed mid-broadcast, and a transcoded rendition must cut where the
   // passthrough rendition cuts by itself). Any thread.
   void OnRenditionDiscontinuity(size_t index);
-  // Issue 5's degradation step "drop the highest transcoded rung from new segments": while
+  // The degradation step "drop the highest transcoded rung from new segments": while
   // rendition `index` is paused it takes no media (units are dropped), and every segment
   // another rendition publishes is listed in its media playlist as an EXT-X-GAP segment
   // (RFC 8216bis §4.4.4.7) with the same number, duration and discontinuity sequence, so the

@@ -1,7 +1,7 @@
 #pragma once
 // Broadcast: the media pipeline of one broadcast of a stream — its packager (one rendition per
 // planned ladder rung) and, when the ladder transcodes, the transcoder that feeds them
-// (ARCHITECTURE.md: session → transcode → package). Created by the StreamRegistry at the
+// (docs/architecture.md: session → transcode → package). Created by the StreamRegistry at the
 // broadcast's first media, once the source's video configuration is known; it outlives
 // publishers through the reconnect window. The packager is shared with deliver/ and outlives
 // the Broadcast (the final playlist stays readable).

@@ -1,9 +1,9 @@
 #pragma once
 // HealthNotifier: decides when a stream's transcoding health change becomes a
-// `live_stream.health_changed` event (issue 5: "emits a live_stream.health_changed event with
-// the reason"), together with the publisher's link conditions (issue 6, LinkHealthMonitor). Pure:
-// fed the broadcast's DegradationState with the current time from the StreamRegistry's 100 ms Tick;
-// no clock, no I/O. Not thread-safe: the registry calls it under the stream's lock.
+// `live_stream.health_changed` event with the reason, together with the publisher's link conditions
+// (LinkHealthMonitor). Pure: fed the broadcast's DegradationState with the current time from the
+// StreamRegistry's 100 ms Tick; no clock, no I/O. Not thread-safe: the registry calls it under the
+// stream's lock.
 //
 // One event per change of (level, reason) against the last state emitted, and at most one per
 // `min_interval` per stream: changes inside the interval are coalesced into one event carrying

@@ -1,8 +1,8 @@
 #pragma once
-// StreamLifecycle: the state machine of one live stream (CONTRACT.md "Status", ARCHITECTURE.md
-// "reconnect window"). Pure: driven by inputs that carry the current monotonic time, it keeps
-// no clock and performs nothing itself; each input returns the Effects its owner (the
-// StreamRegistry) must carry out — persist status + events in one transaction, act on the
+// StreamLifecycle: the state machine of one live stream (docs/contract.md "Status",
+// docs/architecture.md "reconnect window"). Pure: driven by inputs that carry the current monotonic
+// time, it keeps no clock and performs nothing itself; each input returns the Effects its owner
+// (the StreamRegistry) must carry out — persist status + events in one transaction, act on the
 // packager, disconnect a publisher. Not thread-safe: the owner serialises calls.
 //
 //   idle ──(publisher accepted: connected)──(first media: active)──▶ active

@@ -17,7 +17,7 @@
 
 namespace steadycast::store {
 
-// An event for the transactional outbox (ARCHITECTURE.md "Key decisions"): built by events/,
+// An event for the transactional outbox (docs/architecture.md "Key decisions"): built by events/,
 // appended by the store in the same transaction as the state change it describes. The store
 // assigns `position` (global order) and `sequence` (1, 2, ... per object).
 struct NewEvent {
@@ -110,7 +110,7 @@ struct WebhookEndpointPage {
   std::optional<std::string> next_cursor;  // opaque; null at the end
 };
 
-// Webhook endpoints (issue 6): CRUD for the API plus the dispatcher's persisted state
+// Webhook endpoints: CRUD for the API plus the dispatcher's persisted state
 // (breaker, cursor), written back through Update.
 class WebhookEndpointRepository {
  public:
@@ -185,7 +185,7 @@ class WebhookDeliveryRepository {
       const std::string& object_id) = 0;
 };
 
-// A stored POST response for Idempotency-Key replay (CONTRACT.md "REST API").
+// A stored POST response for Idempotency-Key replay (docs/contract.md "REST API").
 struct IdempotencyRecord {
   std::string token_id;
   std::string key;           // the Idempotency-Key header, ≤ 255 bytes

@@ -1,5 +1,5 @@
 #pragma once
-// Webhook endpoint and delivery records as stored (issue 6, CONTRACT.md "Webhook endpoints",
+// Webhook endpoint and delivery records as stored (docs/contract.md "Webhook endpoints",
 // "Webhook delivery"). Plain values: the repositories in store.h read and write them, the API
 // shows them, and the dispatcher (events/) drives the delivery state machine and persists the
 // endpoint's circuit-breaker state here so a restart resumes exactly where it stopped.
@@ -12,7 +12,7 @@
 
 namespace steadycast::store {
 
-// Breaker states (issue 6 "Per-endpoint circuit breaker").
+// Breaker states (the per-endpoint circuit breaker).
 inline constexpr std::string_view kBreakerClosed = "closed";
 inline constexpr std::string_view kBreakerOpen = "open";
 inline constexpr std::string_view kBreakerHalfOpen = "half_open";
@@ -35,7 +35,7 @@ struct WebhookEndpoint {
   std::string url;
   std::vector<std::string> events;  // {"*"} or event types; 1..64 entries, no ',' inside
   std::string secret;               // signing secret (HMAC-SHA256 key)
-  // During a rotation the old secret keeps signing too, until it expires (issue 6).
+  // During a rotation the old secret keeps signing too, until it expires.
   std::optional<std::string> previous_secret;
   int64_t previous_secret_expires_ms = 0;
   int64_t created_at_ms = 0;

@@ -1,5 +1,5 @@
 #pragma once
-// Where the transcoded renditions put their IDRs (issue 5 "Aligned keyframes"). Pure, small,
+// Where the transcoded renditions put their IDRs. Pure, small,
 // not thread-safe; each object is owned by one transcoder stage.
 //
 // The packager's segmenter (package/segmenter.h) starts a segment at a keyframe and closes it

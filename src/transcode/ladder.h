@@ -1,5 +1,5 @@
 #pragma once
-// Ladder planning: which renditions a stream gets (issue 5 "Default ladder"). Pure functions
+// Ladder planning: which renditions a stream gets. Pure functions
 // and one small pure class; no FFmpeg, no threads, no clock.
 //
 // - ParseLadderSetting: the stream's stored `ladder` setting (JSON text as the API stores it:

@@ -1,5 +1,5 @@
 #pragma once
-// LadderDegrader: the stream-wide degradation controller of one ABR ladder (issue 5: "when the
+// LadderDegrader: the stream-wide degradation controller of one ABR ladder ("when the
 // ladder cannot keep up, it degrades in a documented order ... faster x264 preset, then drop
 // the highest transcoded rung from new segments"). Pure: every call carries the time of the
 // caller's injected base::Clock; no threads, no I/O. Not thread-safe: the Transcoder guards it

@@ -1,6 +1,6 @@
 #pragma once
 // RealtimeWatchdog: decides when one transcoded rendition is persistently behind real time
-// (issue 5 "a watchdog measures speed ... degrades in a documented order"). Pure: every call
+// (it measures speed and degrades in a documented order). Pure: every call
 // takes the time from the caller's injected base::Clock; no threads, no I/O. Not thread-safe:
 // the owning RenditionWorker guards it with its stats mutex (drops are reported from the
 // decode thread, encodes from the worker thread).

@@ -14,7 +14,7 @@
 // short stall; audio is weighed in bytes only and kept. With `block_when_full` (offline runs,
 // tests) the decode thread waits instead, so nothing is dropped.
 //
-// Real-time watchdog (issue 5, first degradation step): a RealtimeWatchdog follows this
+// Real-time watchdog (first degradation step): a RealtimeWatchdog follows this
 // rendition's media seconds per wall second (the injected clock), its full queue and its
 // drops. When it reports the rendition behind, the worker switches to the next faster x264
 // preset (veryfast → superfast → ultrafast, one step per cool-down) at the next forced IDR:

@@ -1,5 +1,5 @@
 #pragma once
-// The still picture of the slate (issue 5, "Slate through the reconnect window"): what the
+// The still picture of the slate (through the reconnect window): what the
 // transcoder encodes into every rendition while a stream waits for its publisher. Either the
 // operator's image file (PNG or JPEG, fitted inside the picture and centred on black) or a
 // generated card: a dark background with a line of text ("THE STREAM WILL RESUME SHORTLY")

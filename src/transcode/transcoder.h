@@ -1,5 +1,5 @@
 #pragma once
-// Transcoder: one live stream's ABR ladder (issue 5). A MediaSink that takes the publisher's
+// Transcoder: one live stream's ABR ladder. A MediaSink that takes the publisher's
 // media and writes one media stream per planned rendition into that rendition's MediaSink
 // (normally its packager): the passthrough rendition gets the source units unchanged; each
 // transcoded rendition gets its own H.264 (x264) stream with IDRs at the same presentation
@@ -52,7 +52,7 @@ enum class LatencyMode {
   kLow,       // tune=zerolatency: no B-frames, no lookahead, frames leave the encoder at once
 };
 
-// The slate (issue 5): what viewers see while the stream waits for its publisher.
+// The slate: what viewers see while the stream waits for its publisher.
 struct SlateOptions {
   bool enabled = false;
   // PNG or JPEG shown instead of the generated card ("THE STREAM WILL RESUME SHORTLY").

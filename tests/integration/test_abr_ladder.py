@@ -1,4 +1,4 @@
-"""ABR ladder end to end (issue 5): a live RTMP publish is delivered as a ladder of aligned
+"""ABR ladder end to end: a live RTMP publish is delivered as a ladder of aligned
 renditions. A 1280x720 source gives src + 720p/480p/360p/240p (no upscaled 1080p), a 640x360
 source src + 360p/240p. For every rendition: the master's RESOLUTION matches the decoded frames,
 CODECS matches the SPS in its init segment, ffmpeg decodes it with zero error lines, segment

@@ -1,4 +1,4 @@
-"""Overload (issue 5): three live streams with the default ladder, each a 1280x720 30 fps RTMP
+"""Overload: three live streams with the default ladder, each a 1280x720 30 fps RTMP
 source (ffmpeg, -re), on a 2-core machine, server with `--transcode-preset veryfast`: three
 ladders of 720p/480p/360p/240p at veryfast need several times the CPU the machine has, so
 the overload is real, not simulated (the publishers' own x264 runs at ultrafast to leave the

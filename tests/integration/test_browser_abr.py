@@ -1,4 +1,4 @@
-"""hls.js ABR switching in Chromium (issue 5 "Browser"): a 1280x720 RTMP publish is delivered
+"""hls.js ABR switching in Chromium: a 1280x720 RTMP publish is delivered
 as the default ladder (src + 720p/480p/360p/240p). hls.js plays the master; once it plays a
 level of at least 1 Mbit/s, the Chrome DevTools Protocol `Network.emulateNetworkConditions`
 caps download throughput to 1 Mbit/s. hls.js must play a level below 1 Mbit/s within 10 s of

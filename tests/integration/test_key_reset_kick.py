@@ -1,4 +1,4 @@
-"""reset-stream-key while publishing (CONTRACT.md: "an active publisher on the old key is
+"""reset-stream-key while publishing (docs/contract.md: "an active publisher on the old key is
 disconnected within 1 s"): the ffmpeg publisher is cut off within 1 s of the request, measured
 two ways (the server's health route showing no publisher; the ffmpeg process exiting); the
 old key is refused afterwards (ffmpeg exits non-zero); the new key works (`active` again).

@@ -1,4 +1,4 @@
-"""`steadycast lab relay` as a user runs it (CONTRACT.md "steadycast lab relay"): the real binary
+"""`steadycast lab relay` as a user runs it (docs/contract.md "steadycast lab relay"): the real binary
 with --proto udp between a Python UDP sender and a Python UDP echo server. Checks --help, the
 first line (bound address, seed), one line per second, the total on exit, --duration, loss in
 one direction, SIGINT, and bad flags."""

@@ -1,4 +1,4 @@
-"""The reconnect window end to end over RTMP (issue "stream lifecycle"): an ffmpeg publisher is
+"""The reconnect window end to end over RTMP: an ffmpeg publisher is
 killed with SIGKILL after 10 s; the stream turns `reconnecting` within stall_timeout + 1 s and
 for the next ~10 s its media playlist keeps answering 200 without EXT-X-ENDLIST; a new
 publisher with the same key brings it back to `active`, the playlist marks the join with

@@ -1,4 +1,4 @@
-"""RTMP through a stalling TCP link (issue 3 "Tests"): `lab relay --proto tcp --outage 2@5`
+"""RTMP through a stalling TCP link: `lab relay --proto tcp --outage 2@5`
 holds every byte for 2 s (both sockets stay open), then releases them in order. The RTMP
 publisher survives the stall (one connection, ffmpeg exits 0), the media playlist keeps growing
 after it, and the HLS decodes without an error line."""

@@ -1,4 +1,4 @@
-"""The binary's outside shape (CONTRACT.md "Binary and command line"): listen.json with the
+"""The binary's outside shape (docs/contract.md "Binary and command line"): listen.json with the
 chosen ports, the admin token file (mode 0600), `token create`, `--version`, precedence of
 flag over env, a clear error for bad config, /healthz and /readyz, SIGTERM → exit 0 < 10 s."""
 

@@ -4,7 +4,7 @@ stream is `reconnecting` right after the restart (it was active when the server 
 ffmpeg publisher with the same key on the new RTMP port brings it back to `active`, and the
 SAME playback URL (same playback id) serves a playlist with new segments that decode.
 
-Last check: segments are served `Cache-Control: immutable` (CONTRACT.md "Playback"), so a
+Last check: segments are served `Cache-Control: immutable` (docs/contract.md "Playback"), so a
 segment URI served before the crash must never name different bytes after it (a CDN edge or
 a player cache would keep serving the old ones). The second publisher sends another picture
 (smptebars) so that reused names are detected by their bytes."""

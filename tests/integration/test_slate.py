@@ -1,4 +1,4 @@
-"""The slate through the reconnect window (issue 5), end to end over RTMP with the default
+"""The slate through the reconnect window, end to end over RTMP with the default
 ladder (640x360 source → src + 360p + 240p). An ffmpeg publisher is killed with SIGKILL after
 8 s: within ~1 s the health reports the slate on the air, and for the next 8 s every rendition
 keeps getting new segments that decode with zero error lines and show the dark slate card

@@ -1,5 +1,5 @@
 """An H.265 (HEVC) publisher over SRT — what phones with hardware HEVC encoders send — gets the
-ABR ladder (issue 5): the picture size comes from the in-band SPS, the source cannot be passed
+ABR ladder: the picture size comes from the in-band SPS, the source cannot be passed
 through (HLS here is H.264 CMAF), so the default ladder is the transcoded rungs only: a
 640x360 x265 source gives 360p + 240p H.264, IDRs on a fixed 2 s cadence, aligned. The master
 playlist lists both with avc1 CODECS; each rendition decodes with `ffmpeg -v error` with zero

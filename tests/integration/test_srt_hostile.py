@@ -1,4 +1,4 @@
-"""Hostile input on the SRT port (issue 3 "Tests"): thousands of random datagrams (random bytes,
+"""Hostile input on the SRT port: thousands of random datagrams (random bytes,
 truncated headers, junk control packets), then a handshake flood from one address: 3 s of full
 caller handshakes (induction + conclusion, made by hand in Python; at least 500, in practice
 thousands) with a wrong key, from several sockets at once. The server stays up (/healthz), every

@@ -1,4 +1,4 @@
-"""SRT through a bad link (issue 3 "Tests"): `lab relay --proto udp` with 10 % loss and 50 ms
+"""SRT through a bad link: `lab relay --proto udp` with 10 % loss and 50 ms
 delay each way (RTT about 100 ms). With an SRT latency of 800 ms, 20 s of 720p at 2.5 Mb/s
 arrive with 0 unrecovered packets (health `packets_dropped == 0`) and the HLS decodes without
 an error line; the health route reports the RTT within +-30 % of 100 ms and a retransmit count

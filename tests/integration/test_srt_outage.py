@@ -1,4 +1,4 @@
-"""A 3 s outage in the middle of an SRT publish (issue 3 "Tests"): `lab relay --proto udp
+"""A 3 s outage in the middle of an SRT publish: `lab relay --proto udp
 --outage 3@5` between ffmpeg and the server. The SRT link survives (libsrt's peer idle timeout
 is 5 s on both sides: one connection, its connected time keeps growing), the server stays up
 (/healthz answers all along), the stream is publishing again after the outage, and afterwards

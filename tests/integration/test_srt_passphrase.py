@@ -1,4 +1,4 @@
-"""SRT encryption and refusals (issue 3 "Tests", CONTRACT.md "Ingest"): a stream with an
+"""SRT encryption and refusals (docs/contract.md "Ingest"): a stream with an
 `srt_passphrase` accepts a caller with that passphrase (HLS appears and decodes); a wrong or a
 missing passphrase is rejected in the handshake, before any media, and the caller's stderr shows
 libsrt's reason; a caller with a passphrase on an unencrypted stream is rejected too (libsrt

@@ -1,4 +1,4 @@
-"""Three SRT publishers into one server (issue 3 "Tests"): ffmpeg (`-f mpegts srt://...`),
+"""Three SRT publishers into one server: ffmpeg (`-f mpegts srt://...`),
 srt-live-transmit sending a pre-made TS file from stdin, and GStreamer (`mpegtsmux ! srtsink`).
 Each yields HLS that `ffmpeg -v error` decodes with zero error lines. libsrt drops what is still
 in the receive buffer when a caller hangs up (about one latency of media), so the frame count

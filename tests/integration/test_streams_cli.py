@@ -1,4 +1,4 @@
-"""`steadycast streams ...` against a running server (CONTRACT.md "Binary and command line",
+"""`steadycast streams ...` against a running server (docs/contract.md "Binary and command line",
 "Live streams"): every action through the CLI, tables and --json, problems on stderr with
 exit 1, usage errors exit 2, server address and admin token from the data dir or from
 --server/--token/STEADYCAST_TOKEN, a read-scope token refused on writes, and

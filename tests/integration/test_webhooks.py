@@ -1,4 +1,4 @@
-"""Webhooks end to end (issue 6) with a real receiver process on loopback
+"""Webhooks end to end with a real receiver process on loopback
 (webhook_receiver.py: signatures verified with Python's hmac, independent of the server).
 The server runs with --webhooks-time-scale 0.01, so the retry schedule (10 s, 1 min, 5 min, ...)
 and the breaker's cool-downs pass a hundred times faster.

@@ -1,4 +1,4 @@
-"""Webhooks survive a crash (issue 6): with the receiver unreachable, 200 stream updates are
+"""Webhooks survive a crash: with the receiver unreachable, 200 stream updates are
 written to the outbox (each a `live_stream.updated` event) and the server is killed with
 SIGKILL while they are pending. The receiver comes back, the server restarts on the same data
 dir, and every one of the 200 events (plus the stream's `created`) arrives with a valid

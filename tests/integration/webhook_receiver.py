@@ -1,6 +1,6 @@
-"""A webhook receiver for the integration tests (issue 6): a real HTTP server on loopback that
+"""A webhook receiver for the integration tests: a real HTTP server on loopback that
 verifies every delivery's `Steadycast-Signature` with an implementation independent of the
-server's (Python's hmac/hashlib, CONTRACT.md "Webhook delivery": HEX = HMAC-SHA256(secret,
+server's (Python's hmac/hashlib, docs/contract.md "Webhook delivery": HEX = HMAC-SHA256(secret,
 t + "." + raw_body), header `t=UNIX,v1=HEX[,v1=HEX]`), checks the timestamp tolerance, and
 records every request: event id, type, object id, sequence, attempt header, signature validity,
 arrival time and the answer it gave.

@@ -1,5 +1,5 @@
 #pragma once
-// Test helper for pure decoders (STYLE.md "Tests"): the same input is delivered whole, byte
+// Test helper for pure decoders (docs/style.md "Tests"): the same input is delivered whole, byte
 // by byte and in seeded random splits; a decoder must produce identical events every time.
 // Header-only; for tests only.
 

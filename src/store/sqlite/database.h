@@ -99,7 +99,7 @@ enum class TransactionMode {
 
 // A transaction on a borrowed connection; rolls back on destruction unless committed.
 // This is the unit the events outbox will join: a state change and its outbox row are written
-// inside one Transaction, so either both persist or neither does (ARCHITECTURE.md).
+// inside one Transaction, so either both persist or neither does (docs/architecture.md).
 class Transaction {
  public:
   static base::Result<Transaction> Begin(Connection& connection, TransactionMode mode);

@@ -1,5 +1,5 @@
 #pragma once
-// Hashing of API token secrets for storage (CONTRACT.md: "Secrets are stored hashed and
+// Hashing of API token secrets for storage (docs/contract.md: "Secrets are stored hashed and
 // compared in constant time").
 //
 // Format: "pbkdf2-sha256$ITERATIONS$SALT$HASH" (salt and hash base64url): PBKDF2-HMAC-SHA256
