@@ -50,8 +50,14 @@ export function playerSnapshot(page) {
     if (!p) return null;
     const overlay = document.querySelector('.scp-overlay');
     const spinner = document.querySelector('.scp-spinner');
+    // Every control: its accessible name, and whether it is on screen now.
+    const controls = [...document.querySelectorAll('.scp-root button, .scp-root input')].map((c) => ({
+      label: c.getAttribute('aria-label'), visible: c.offsetParent !== null && !c.closest('[hidden]'),
+      focusable: c.tabIndex >= 0 && !c.disabled,
+    }));
     return {
-      state: p.state, stats: p.stats(), levels: p.levels,
+      state: p.state, stats: p.stats(), levels: p.levels, level: p.level, controls,
+      muted: p.video.muted, focused: document.activeElement?.className ?? null,
       message: overlay ? overlay.querySelector('.scp-title').textContent : null,
       spinner: spinner ? getComputedStyle(spinner).display !== 'none' : false,
       readyState: p.video.readyState, paused: p.video.paused,

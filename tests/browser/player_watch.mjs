@@ -5,8 +5,14 @@
 // wall-clock times (Date.now(), the same clock as the Python test's time.time()).
 //
 // stdout: "STATE <unix ms> <state>" on every state change (the Python side waits on these),
-// then one JSON line: {ok, transitions, samples, errors, beacons, navigations, final, ...}.
-// stdin: "shot NAME" saves a screenshot into SCREENSHOT_DIR; "stop" ends the watch.
+// then one JSON line: {ok, transitions, samples, errors, beacons, navigations, final, ...};
+// a sample is [unix ms, currentTime, state, live_sync_distance_s, live_edge_distance_s,
+// overlay message, spinner shown, live status, played level, auto level].
+// stdin: "shot NAME" saves a screenshot into SCREENSHOT_DIR; "key K" presses a key on the
+// page; "hover CSS" moves the mouse over an element (the controls fade out while playing);
+// "click CSS" clicks an element; "offline" / "online" switch the browser's network
+// (navigator.onLine and its events follow); "stop" ends the watch. Each command prints
+// "DONE <unix ms> <command>" once performed.
 // Usage: node player_watch.mjs PAGE_URL MAX_SECONDS [WIDTHxHEIGHT] [--autoplay-flag]
 import { launchBrowser, newPlayerPage, playerSnapshot, say, screenshot } from './player_common.mjs';
 
@@ -47,10 +53,20 @@ process.stdin.on('data', (chunk) => {
   }
 });
 
+async function perform(command, page, context) {
+  const [verb, ...rest] = command.split(' ');
+  const arg = rest.join(' ');
+  if (verb === 'shot') await screenshot(page, arg);
+  else if (verb === 'key') await page.keyboard.press(arg);
+  else if (verb === 'hover') await page.hover(arg, { timeout: 5000 });
+  else if (verb === 'click') await page.click(arg, { timeout: 5000 });
+  else if (verb === 'offline' || verb === 'online') await context.setOffline(verb === 'offline');
+}
+
 const browser = await launchBrowser({ autoplayFlag });
 const result = { ok: false, transitions: [], samples: [], errors: [], firstframes: [], navigations: 0 };
 try {
-  const { page, beacons, pageErrors } = await newPlayerPage(browser, { width, height });
+  const { context, page, beacons, pageErrors } = await newPlayerPage(browser, { width, height });
   result.page_errors = pageErrors;
   page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) result.navigations += 1; });
   await page.addInitScript(hookPlayer);
@@ -84,12 +100,16 @@ try {
       const s = await playerSnapshot(page);
       if (s) {
         result.samples.push([lastSample, s.stats.current_time, s.state, s.stats.live_sync_distance_s,
-                             s.stats.live_edge_distance_s, s.message, s.spinner]);
+                             s.stats.live_edge_distance_s, s.message, s.spinner, s.stats.live,
+                             s.level.index, s.level.auto]);
       }
     }
     const command = commands.shift();
     if (command === 'stop') break;
-    if (command?.startsWith('shot ')) await screenshot(page, command.slice(5));
+    if (command) {
+      await perform(command, page, context);
+      say(`DONE ${Date.now()} ${command}`);
+    }
     await page.waitForTimeout(50);
   }
   result.final = await playerSnapshot(page);

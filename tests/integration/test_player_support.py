@@ -86,6 +86,7 @@ class PageWatch:
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.errlog, text=True, env=env)
         self.states = []  # (unix seconds, state) in arrival order
+        self.done = {}    # command → unix seconds when the page performed it
         self.lines = queue.Queue()
         self.result_line = None
         threading.Thread(target=self._read, daemon=True).start()
@@ -95,6 +96,9 @@ class PageWatch:
             if line.startswith("STATE "):
                 _, ms, state = line.split()
                 self.states.append((int(ms) / 1000, state))
+            elif line.startswith("DONE "):
+                _, ms, command = line.rstrip("\n").split(" ", 2)
+                self.done[command] = int(ms) / 1000
             elif line.startswith("{"):
                 self.result_line = line
             self.lines.put(line)
@@ -113,6 +117,19 @@ class PageWatch:
             time.sleep(0.05)
         raise AssertionError(f"the player never reached {state!r} (after {after:.1f}); "
                              f"states: {self.states[-12:]}; {self.stderr_tail()}")
+
+    def perform(self, text, timeout=15):
+        """Sends a command and waits until the page performed it; returns the time it was
+        sent (its effects may show before the page reports it done)."""
+        self.done.pop(text, None)
+        sent = time.time()
+        self.command(text)
+        deadline = time.time() + timeout
+        while text not in self.done:
+            if time.time() > deadline or self.proc.poll() is not None:
+                raise AssertionError(f"command {text!r} not performed; {self.stderr_tail()}")
+            time.sleep(0.05)
+        return sent
 
     def command(self, text):
         try:

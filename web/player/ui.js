@@ -110,7 +110,11 @@ export class PlayerUI {
       v.volume = Number(this.volume.value);
       v.muted = v.volume === 0;
     });
-    this.liveButton.addEventListener('click', () => this.controller.goLive());
+    this.liveButton.addEventListener('click', () => {
+      this.controller.goLive();
+      // The button disables itself once live; keep keyboard focus inside the player.
+      this.root.focus({ preventScroll: true });
+    });
     this.fullscreenButton.addEventListener('click', () => this.toggleFullscreen());
     this.onVideoClick = (e) => this.#onVideoClick(e);
     this.onVideoDoubleClick = () => this.toggleFullscreen();
