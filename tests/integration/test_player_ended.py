@@ -3,7 +3,8 @@
 is left and then shows "The stream has ended" — an ended state, not an error (no fatal error,
 no spinner). A page opened afterwards on the finished broadcast (the playlist still answers,
 with ENDLIST) shows the ended state at once instead of replaying the broadcast from its
-start. Reports COMPLETE_TO_ENDED_S."""
+start; when a new broadcast starts at the same playback URL, that page plays it by itself.
+Reports COMPLETE_TO_ENDED_S and NEW_BROADCAST_TO_PLAYING_S."""
 
 import time
 
@@ -32,9 +33,14 @@ def test_player_ended():
             result = watch.stop()
             publisher.close()
             wait_status(server, sid, "idle", 10)
-            late = PageWatch(play_url(server, stream), 60, viewport="390x844", prefix="ended-late")
+            late = PageWatch(play_url(server, stream), 90, viewport="390x844", prefix="ended-late")
             late.wait_state("ended", 20)
             time.sleep(2)
+            # A new broadcast at the same playback URL: the ended page picks it up by itself.
+            publisher = rtmp_publisher(server, stream["stream_key"])
+            republished = time.time()
+            again = late.wait_state("playing", 40, after=republished)
+            time.sleep(3)
             late_result = late.stop()
         finally:
             publisher.close()
@@ -50,10 +56,14 @@ def test_player_ended():
         assert not any(s[6] for s in result["samples"] if s[2] == "ended"), "spinner when ended"
         # Ended after playing out what was buffered: within the buffer plus a little.
         assert ended - completed < 15, ended - completed
-        late_states = [s for _, s in late_result["transitions"]]
+        late_states = [s for t, s in late_result["transitions"] if t / 1000 < republished]
         assert late_states[-1] == "ended" and "playing" not in late_states, late_states
         assert messages_in(late_result, "ended") == {ENDED}
-        assert late_result["final"]["stats"]["current_time"] < 0.5, late_result["final"]
+        before = [s for s in late_result["samples"] if s[0] / 1000 < republished]
+        assert max(s[1] for s in before) < 0.5, "the finished broadcast was replayed"
+        log(f"NEW_BROADCAST_TO_PLAYING_S={again - republished:.2f} (the ended page looks every 10 s)")
+        assert late_result["final"]["state"] == "playing", late_result["final"]
+        assert late_result["navigations"] == 1
 
 
 if __name__ == "__main__":
