@@ -49,6 +49,7 @@ export class RecoveryController {
     this.engine = engine;          // () => current engine or null
     this.onReload = onReload;
     this.failures = 0;
+    this.generation = 0;
     this.mediaStep = 0;
     this.lastMediaErrorAt = -Infinity;
     this.timer = null;
@@ -98,7 +99,10 @@ export class RecoveryController {
     return this.#load();
   }
 
+  // Every schedule, probe and load starts a new generation: the answer of a probe that was
+  // overtaken (an error, going online, a load) is dropped, so there is one load per answer.
   #schedule(ms) {
+    this.generation += 1;
     clearTimeout(this.timer);
     this.timer = null;
     if (this.facts.offline) {
@@ -128,6 +132,7 @@ export class RecoveryController {
 
   async #probe() {
     this.timer = null;
+    const generation = ++this.generation;
     const options = { signal: this.abort.signal };
     let result;
     try {
@@ -136,6 +141,7 @@ export class RecoveryController {
     } catch {
       return;  // destroyed
     }
+    if (generation !== this.generation) return;
     this.bus.emit('recovery:probe', result);
     if (result.outcome === Outcome.LIVE) return this.#load();
     const unanswered = result.outcome === Outcome.UNREACHABLE || result.outcome === Outcome.FAILED;
@@ -148,6 +154,7 @@ export class RecoveryController {
 
   async #load() {
     if (this.abort.signal.aborted) return;
+    this.generation += 1;
     this.mode = 'playing';
     this.setFacts({ source: 'ready', reason: null, shownFrame: false, ended: false });
     this.onReload();

@@ -10,10 +10,12 @@
 // The player is a handful of controllers, one per concern, that share facts through a bus:
 // engine-hls.js (hls.js), recovery.js (probing, retries, reloads), stall-watcher.js (stalls,
 // publisher outages, the end), live-edge.js (distance to the edge), qoe.js (counters and
-// beacons), ui.js (controls). The public state is derived from the facts (player-state.js). Options: src (required), muted, autoplay (true), ui (true), beacons
-// (true), token (default: the src URL's ?token=), playbackId (default: from /hls/ID.m3u8),
-// beaconUrl (default: /v1/playback/beacons on the src origin), engine ('native' forces the
-// browser's HLS), hlsConfig (overrides of the hls.js configuration).
+// beacons), ui.js (controls). The public state is derived from the facts (player-state.js).
+//
+// Options: src (required), muted (default: the element's own), autoplay (true), ui (true),
+// beacons (true), token (default: the src URL's ?token=), playbackId (default: from
+// /hls/ID.m3u8), beaconUrl (default: /v1/playback/beacons on the src origin), engine
+// ('native' forces the browser's HLS), hlsConfig (overrides of the hls.js configuration).
 
 import { Emitter } from './emitter.js';
 import { HlsEngine, importHls, liveConfig } from './engine-hls.js';
@@ -48,7 +50,7 @@ export function createPlayer(video, options = {}) {
 
 class Player {
   constructor(video, options) {
-    this.options = { autoplay: true, ui: true, beacons: true, muted: false, ...options };
+    this.options = { autoplay: true, ui: true, beacons: true, ...options };
     this.video = video;
     this.src = new URL(options.src, document.baseURI);
     this.bus = new Emitter();
@@ -85,8 +87,7 @@ class Player {
 
   #prepareVideo() {
     const v = this.video;
-    v.muted = Boolean(this.options.muted);
-    if (v.muted) v.setAttribute('muted', '');
+    v.muted = Boolean(this.options.muted ?? v.muted);
     v.playsInline = true;
     v.autoplay = false;  // the player calls play() itself, once there is a source
     if (this.options.ui) v.controls = false;
@@ -189,7 +190,6 @@ class Player {
     v.play()?.catch((error) => {
       if (error.name !== 'NotAllowedError' || v.muted) return refused(error);
       v.muted = true;
-      this.autoplayMuted = true;
       this.events.emit('autoplaymuted', {});
       v.play()?.catch(refused);
     });
@@ -258,6 +258,7 @@ class Player {
     this.liveEdge.destroy();
     this.cancelFrameWatch?.();
     this.engine?.destroy();
+    this.video.playbackRate = 1;
     this.ui?.destroy();
     this.video.removeEventListener('play', this.onPlay);
     this.video.removeEventListener('pause', this.onPause);

@@ -116,20 +116,24 @@ export class PlayerUI {
       this.root.focus({ preventScroll: true });
     });
     this.fullscreenButton.addEventListener('click', () => this.toggleFullscreen());
-    this.onVideoClick = (e) => this.#onVideoClick(e);
+    this.onVideoClick = () => this.#onVideoClick();
     this.onVideoDoubleClick = () => this.toggleFullscreen();
     v.addEventListener('click', this.onVideoClick);
     v.addEventListener('dblclick', this.onVideoDoubleClick);
     this.root.addEventListener('keydown', (e) => this.#onKey(e));
+    // Seen before the controls wake up: was this touch on a player without controls?
+    this.root.addEventListener('pointerdown', (e) => {
+      this.touchWoke = e.pointerType === 'touch' && this.root.dataset.idle === 'true';
+    }, true);
     for (const type of ['pointermove', 'pointerdown', 'focusin', 'keydown']) {
       this.root.addEventListener(type, () => this.#wake());
     }
     this.root.addEventListener('pointerleave', () => this.#sleepSoon(300));
   }
 
-  #onVideoClick(e) {
+  #onVideoClick() {
     // On touch, the first tap brings the controls back; the next one toggles playback.
-    if (e.pointerType === 'touch' && this.root.dataset.idle === 'true') return;
+    if (this.touchWoke) return;
     this.togglePlay();
   }
 
