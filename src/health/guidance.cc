@@ -10,6 +10,7 @@ namespace {
 
 constexpr double kSrtRoom = 1.25;  // libsrt's default SRTO_OHEADBW: 25 % above the stream
 constexpr double kLossyPct = 2.0;
+constexpr int64_t kMinPackets = 50;       // fewer over the window: too few to judge loss by
 constexpr double kLowBufferShare = 0.25;  // of the latency
 constexpr double kStarvedDriftMs = 1000;
 constexpr double kStarvedDriftRate = 50;  // ms per s: media 5 % slower than real time
@@ -38,6 +39,10 @@ Guidance SrtGuide(const IngestFigures& ingest, const SrtFigures& srt) {
   const double capacity = srt.link_bandwidth_mbps * 1000;
   const double receiving =
       srt.receive_rate_mbps > 0 ? srt.receive_rate_mbps * 1000 : ingest.bitrate_kbps;
+  if (srt.received_in_window < kMinPackets && srt.dropped_in_window == 0) {
+    return Guidance{std::nullopt, fmt::format("measuring the SRT link ({} packets so far)",
+                                              srt.received_in_window)};
+  }
   if (srt.loss_pct >= kLossyPct || srt.retransmit_pct >= kLossyPct || srt.dropped_in_window > 0) {
     const double carried = capacity > 0 ? std::min(capacity, receiving) : receiving;
     const double budget = carried * (1 - std::min(srt.retransmit_pct, 50.0) / 100) / kSrtRoom;
@@ -81,10 +86,10 @@ Guidance SrtGuide(const IngestFigures& ingest, const SrtFigures& srt) {
 Guidance RtmpGuide(const IngestFigures& ingest) {
   if (ingest.drift_ms > kStarvedDriftMs && ingest.drift_rate_ms_per_s >= kStarvedDriftRate) {
     return Capped(VideoCeiling(ingest.bitrate_kbps * kRtmpMargin, ingest),
-                  fmt::format("media arrives slower than real time (it lags {:.1f} s and falls "
-                              "{:.0f} % further behind): the link carries ~{} of the {} your "
+                  fmt::format("media arrives slower than real time (it lags {:.1f} s, {:.2f} s "
+                              "more every second): the link carries ~{} of the {} your "
                               "encoder sends",
-                              ingest.drift_ms / 1000, ingest.drift_rate_ms_per_s / 10,
+                              ingest.drift_ms / 1000, ingest.drift_rate_ms_per_s / 1000,
                               FormatRate(ingest.bitrate_kbps), FormatRate(Sending(ingest))));
   }
   if (ingest.drift_ms > kLaggingDriftMs) {

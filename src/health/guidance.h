@@ -11,6 +11,7 @@
 //
 // Rules, first match wins:
 //   no media yet                     → nullopt, "waiting for media ..."
+//   SRT, fewer than 50 packets over the window (and none dropped) → nullopt, "measuring ..."
 //   SRT, lossy: loss or retransmissions ≥ 2 % over the window, or packets dropped in it
 //     budget = what the link carries (receive rate, retransmissions included; the capacity
 //     estimate when lower) × (1 − retransmission share) ÷ 1.25

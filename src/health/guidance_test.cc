@@ -24,6 +24,7 @@ SrtFigures CleanSrt() {
   s.receive_rate_mbps = 2.6;
   s.latency_ms = 120;
   s.receive_buffer_ms = 118;
+  s.received_in_window = 1100;
   return s;
 }
 
@@ -59,6 +60,15 @@ TEST(Guidance, SrtLossyLink) {
   EXPECT_TRUE(Mentions(dropped, "raise the SRT latency (12 packets were lost for good)"));
   EXPECT_TRUE(Mentions(dropped, "link carries ~1.5 Mb/s"));
   EXPECT_EQ(*dropped.recommended_max_kbps, 1000);  // 1500 × 0.92 / 1.25 − 96 = 1008
+}
+
+TEST(Guidance, SrtTooFewPacketsToJudge) {
+  SrtFigures srt = CleanSrt();
+  srt.received_in_window = 39;
+  srt.loss_pct = srt.retransmit_pct = 7.7;  // 3 of 39
+  const Guidance g = Guide(Steady(), srt);
+  EXPECT_FALSE(g.recommended_max_kbps);
+  EXPECT_EQ(g.reason, "measuring the SRT link (39 packets so far)");
 }
 
 TEST(Guidance, SrtCleanWithHeadroom) {
@@ -109,9 +119,9 @@ TEST(Guidance, RtmpStarved) {
   ASSERT_TRUE(g.recommended_max_kbps);
   EXPECT_EQ(*g.recommended_max_kbps, 700);
   EXPECT_EQ(g.reason,
-            "media arrives slower than real time (it lags 6.0 s and falls 60 % further behind): "
-            "the link carries ~1.0 Mb/s of the 2.5 Mb/s your encoder sends: set your video "
-            "bitrate to ≤ 700 kb/s");
+            "media arrives slower than real time (it lags 6.0 s, 0.60 s more every second): the "
+            "link carries ~1.0 Mb/s of the 2.5 Mb/s your encoder sends: set your video bitrate "
+            "to ≤ 700 kb/s");
 }
 
 TEST(Guidance, RtmpFine) {

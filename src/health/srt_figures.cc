@@ -13,6 +13,7 @@ SrtFigures SrtFiguresOf(const media::LinkStats& oldest, const media::LinkStats& 
   f.receive_rate_mbps = newest.receive_rate_mbps;
   f.link_bandwidth_mbps = newest.link_bandwidth_mbps;
   const int64_t received = newest.packets_received - base.packets_received;
+  f.received_in_window = std::max<int64_t>(0, received);
   if (received > 0) {
     const double n = static_cast<double>(received);
     f.loss_pct =

@@ -18,6 +18,7 @@ struct SrtFigures {
   double retransmit_pct = 0;       // retransmitted copies / packets received, over the window
   int64_t packets_dropped = 0;     // never recovered in time, since the publisher connected
   int64_t dropped_in_window = 0;   // ... of them over the window
+  int64_t received_in_window = 0;  // packets received over the window (the shares' base)
   int receive_buffer_ms = 0;       // media buffered at the receiver
   int latency_ms = 0;              // negotiated receive latency
 };
