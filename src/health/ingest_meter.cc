@@ -111,6 +111,15 @@ IngestFigures IngestMeter::Figures(Time now) const {
   return f;
 }
 
+std::pair<int64_t, int64_t> IngestMeter::BytesFrom(size_t first) const {
+  int64_t bytes = 0, audio_bytes = 0;
+  for (size_t i = first; i < size_; ++i) {
+    bytes += At(i).bytes;
+    if (!At(i).video) audio_bytes += At(i).bytes;
+  }
+  return {bytes, audio_bytes};
+}
+
 // Every byte that arrived in the window, over the window (or the time since the first unit,
 // at least 1 s). When the ring no longer holds the whole window, over what it holds: from the
 // oldest unit kept, whose own bytes then do not count.
@@ -121,11 +130,7 @@ void IngestMeter::AddArrivalRates(IngestFigures& f, size_t first, int64_t now_ns
     start_ns = At(0).arrival_ns;
     first = 1;
   }
-  int64_t bytes = 0, audio_bytes = 0;
-  for (size_t i = first; i < size_; ++i) {
-    bytes += At(i).bytes;
-    if (!At(i).video) audio_bytes += At(i).bytes;
-  }
+  const auto [bytes, audio_bytes] = BytesFrom(first);
   const int64_t span_ns = std::max(now_ns - start_ns, kMinRateSpanNs);
   f.bitrate_kbps = Kbps(bytes, static_cast<double>(span_ns) / 1e9);
   f.audio_kbps = Kbps(audio_bytes, static_cast<double>(span_ns) / 1e9);
@@ -133,11 +138,7 @@ void IngestMeter::AddArrivalRates(IngestFigures& f, size_t first, int64_t now_ns
 
 // The bytes after the baseline unit over the media time since it.
 void IngestMeter::AddMediaRates(IngestFigures& f, size_t base) const {
-  int64_t bytes = 0, audio_bytes = 0;
-  for (size_t i = base + 1; i < size_; ++i) {
-    bytes += At(i).bytes;
-    if (!At(i).video) audio_bytes += At(i).bytes;
-  }
+  const auto [bytes, audio_bytes] = BytesFrom(base + 1);
   const double media_s =
       static_cast<double>(At(size_ - 1).media_elapsed - At(base).media_elapsed) / media::kTimescale;
   f.media_kbps = Kbps(bytes, media_s);

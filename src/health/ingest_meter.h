@@ -33,6 +33,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <utility>
 
 #include "base/clock.h"
 #include "media/access_unit.h"
@@ -88,6 +89,8 @@ class IngestMeter {
   };
   const Record& At(size_t i) const { return ring_[(head_ + i) % kCapacity]; }
   double DriftMsAt(int64_t arrival_ns, int64_t media_elapsed) const;
+  // (all bytes, audio bytes) of the records from index `first` to the newest.
+  std::pair<int64_t, int64_t> BytesFrom(size_t first) const;
   void AddArrivalRates(IngestFigures& f, size_t first, int64_t now_ns, int64_t window_start) const;
   void AddMediaRates(IngestFigures& f, size_t base) const;
   void AddFrameRate(IngestFigures& f, size_t first) const;
