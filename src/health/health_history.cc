@@ -45,6 +45,10 @@ bool HealthHistory::Record(const std::string& stream_id, const HealthSample& sam
   }
   Ring& ring = it->second;
   if (ring.samples.size() < options_.samples_per_stream) {
+    if (ring.samples.size() == ring.samples.capacity()) {  // grow, but never past the bound
+      ring.samples.reserve(
+          std::min(options_.samples_per_stream, std::max<size_t>(64, 2 * ring.samples.capacity())));
+    }
     ring.samples.push_back(sample);
   } else {
     ring.samples[ring.next] = sample;

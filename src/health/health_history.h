@@ -8,8 +8,8 @@
 // When `max_streams` rings exist, a new stream takes the ring of the stream whose publisher
 // left longest ago; while every ring's stream has a publisher, the newcomer has no history.
 //
-// Memory: sizeof(HealthSample) (about 600 bytes) per sample kept, so at most ~2 MB per
-// stream with the defaults.
+// Memory: sizeof(HealthSample) (about 600 bytes) per sample kept (a ring grows with its
+// history, never past its bound), so at most ~2.2 MB per stream with the defaults.
 //
 // Thread-safe: the server's 1 Hz sampler records and prunes, HTTP threads read.
 

@@ -81,7 +81,9 @@ def rtmp_clean(server):
         assert last10[-1]["at"] >= samples[-1]["at"], "not the newest samples"
         times = [parse_ms(s["at"]) for s in samples]
         gaps = [b - a for a, b in zip(times, times[1:])]
-        assert all(700 <= g <= 1300 for g in gaps), gaps
+        # One a second; a late timer tick (a loaded machine) is made up by the next one.
+        assert all(200 <= g <= 1800 for g in gaps), gaps
+        assert abs(sorted(gaps)[len(gaps) // 2] - 1000) <= 100, gaps
         for sample in last10[-6:]:
             assert sample["status"] == "active", sample
             check_ingest(sample["ingest"], "history")
