@@ -62,6 +62,9 @@ struct ApiContext {
   // GET /v1/live-streams/{id}/health: ingest and link figures of the stream's publisher as a
   // JSON object (merged into the response's "data"). Empty → only id and status are reported.
   std::function<nlohmann::json(const std::string& stream_id)> stream_health;
+  // GET /v1/live-streams/{id}/health/history: the stream's last `seconds` one-second health
+  // samples, oldest first, as a JSON array. Empty → no samples.
+  std::function<nlohmann::json(const std::string& stream_id, int seconds)> stream_health_history;
   // /readyz: true once every listener accepts connections. Empty counts as ready.
   std::function<bool()> listeners_ready;
   // Live events for GET /v1/events/stream (events/event_bus.h). Null → that route answers 503.

@@ -60,6 +60,11 @@ class ApiTest : public ::testing::Test {
             [](const std::string& id) {
               return nlohmann::json{{"publisher", {{"protocol", "srt"}}}, {"asked_for", id}};
             },
+        .stream_health_history =
+            [](const std::string& id, int seconds) {
+              return nlohmann::json::array(
+                  {{{"asked_for", id}, {"seconds", seconds}, {"status", "active"}}});
+            },
         .listeners_ready = [this] { return listeners_ready_; },
     });
     RegisterApiRoutes(router_, *ctx_);

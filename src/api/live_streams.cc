@@ -22,6 +22,8 @@ using nlohmann::json;
 
 constexpr size_t kStreamKeyBytes = 24;  // 192 bits (contract: at least 128)
 constexpr int kCreateAttempts = 3;      // random id/key collisions are astronomically rare
+constexpr int kDefaultHistorySeconds = 300;
+constexpr int kMaxHistorySeconds = 3600;  // the history keeps one hour
 
 int64_t NowMs(const ApiContext& ctx) { return base::ToUnixMillis(ctx.clock.WallNow()); }
 
@@ -275,6 +277,30 @@ void Health(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
   respond(JsonResponse(200, json{{"data", std::move(data)}}));
 }
 
+// One health sample per second (the server's sampler), the last `seconds` of them (1–3600,
+// default 300), oldest first. Unknown stream → 404; a stream without samples → [].
+void HealthHistory(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
+  int seconds = kDefaultHistorySeconds;
+  if (request.http.query.count("seconds") != 0) {
+    auto parsed = ParseIntParam(request.http.Query("seconds"), 1, kMaxHistorySeconds);
+    if (!parsed) {
+      return respond(Problem(
+          ProblemType::kInvalidRequest, "invalid query parameter",
+          {{"seconds", fmt::format("must be an integer between 1 and {}", kMaxHistorySeconds)}}));
+    }
+    seconds = *parsed;
+  }
+  auto stream = Load(ctx, request, respond);
+  if (!stream) return;
+  json samples =
+      ctx.stream_health_history ? ctx.stream_health_history(stream->id, seconds) : json::array();
+  if (!samples.is_array()) samples = json::array();
+  respond(JsonResponse(200, json{{"data",
+                                  {{"live_stream_id", stream->id},
+                                   {"interval_s", 1},
+                                   {"samples", std::move(samples)}}}}));
+}
+
 }  // namespace
 
 void RegisterLiveStreamRoutes(net::HttpRouter& router, ApiContext& ctx,
@@ -289,6 +315,7 @@ void RegisterLiveStreamRoutes(net::HttpRouter& router, ApiContext& ctx,
   add("DELETE", "/v1/live-streams/{id}", Delete);
   add("POST", "/v1/live-streams/{id}/reset-stream-key", ResetStreamKey);
   add("GET", "/v1/live-streams/{id}/health", Health);
+  add("GET", "/v1/live-streams/{id}/health/history", HealthHistory);
   add("POST", "/v1/live-streams/{id}/disable",
       [](ApiContext& c, ApiRequest& r, net::HttpResponder respond) {
         SetEnabled(c, r, std::move(respond), false);

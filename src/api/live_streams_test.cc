@@ -290,5 +290,30 @@ TEST_F(LiveStreamsTest, HealthReportsStatusAndSessionFigures) {
             401);
 }
 
+TEST_F(LiveStreamsTest, HealthHistory) {
+  Reply created = Call("POST", "/v1/live-streams");
+  ASSERT_EQ(created.status, 201);
+  const std::string id = created.json["data"]["id"];
+  const std::string path = "/v1/live-streams/" + id + "/health/history";
+  Reply r = Call("GET", path);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json["data"]["live_stream_id"], id);
+  EXPECT_EQ(r.json["data"]["interval_s"], 1);
+  ASSERT_EQ(r.json["data"]["samples"].size(), 1u);
+  EXPECT_EQ(r.json["data"]["samples"][0]["asked_for"], id);
+  EXPECT_EQ(r.json["data"]["samples"][0]["seconds"], 300);  // the default
+  EXPECT_EQ(Call("GET", path + "?seconds=1").json["data"]["samples"][0]["seconds"], 1);
+  EXPECT_EQ(Call("GET", path + "?seconds=3600").json["data"]["samples"][0]["seconds"], 3600);
+  for (const char* bad : {"0", "3601", "abc", "", "-5", "12x", "1.5", "99999999999999999999"}) {
+    Reply e = Call("GET", path + "?seconds=" + bad);
+    EXPECT_EQ(e.status, 400) << bad;
+    EXPECT_EQ(e.Header("content-type"), "application/problem+json") << bad;
+    ASSERT_EQ(e.json["errors"].size(), 1u) << bad;
+    EXPECT_EQ(e.json["errors"][0]["field"], "seconds") << bad;
+  }
+  EXPECT_EQ(Call("GET", "/v1/live-streams/ls_missing/health/history").status, 404);
+  EXPECT_EQ(Call("GET", path, "", {{"authorization", ""}}).status, 401);
+}
+
 }  // namespace
 }  // namespace steadycast::api

@@ -1,13 +1,70 @@
 #include "app/health_json.h"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
+#include "app/health_sampling.h"
 #include "base/clock.h"
 
 namespace steadycast::app {
 namespace {
 
 using nlohmann::json;
+
+double Round(double value, int decimals) {
+  const double scale = std::pow(10.0, decimals);
+  return std::round(value * scale) / scale;
+}
+
+json Number(double value, int decimals) {
+  if (decimals == 0) return json(static_cast<int64_t>(std::llround(value)));
+  return json(Round(value, decimals));
+}
+
+// The numeric ingest figures, each under its JSON name and its Prometheus name: one table, so
+// the health route, the history and /metrics never disagree.
+struct IngestSeries {
+  const char* field;
+  const char* metric;
+  const char* help;
+  int decimals;
+  std::optional<double> (*value)(const health::IngestFigures&);
+};
+constexpr IngestSeries kIngestSeries[] = {
+    {"bitrate_kbps", "steadycast_ingest_bitrate_kbps",
+     "Media bitrate arriving from the publisher (video + audio, last 4 s).", 1,
+     [](const health::IngestFigures& f) -> std::optional<double> { return f.bitrate_kbps; }},
+    {"fps", "steadycast_ingest_fps", "Video frames per second of media time (last 4 s).", 2,
+     [](const health::IngestFigures& f) -> std::optional<double> { return f.fps; }},
+    {"keyframe_interval_s", "steadycast_ingest_keyframe_interval_seconds",
+     "Media time between the publisher's last two video keyframes.", 3,
+     [](const health::IngestFigures& f) { return f.keyframe_interval_s; }},
+    {"drift_ms", "steadycast_ingest_drift_ms",
+     "How far media time lags the wall clock since the publisher's first unit (positive: "
+     "media arrives late).",
+     0, [](const health::IngestFigures& f) -> std::optional<double> { return f.drift_ms; }},
+    {"audio_kbps", "steadycast_ingest_audio_kbps",
+     "Audio bitrate arriving from the publisher (last 4 s).", 1,
+     [](const health::IngestFigures& f) -> std::optional<double> { return f.audio_kbps; }},
+};
+
+json CodecJson(const std::optional<media::Codec>& codec) {
+  if (!codec) return nullptr;
+  switch (*codec) {
+    case media::Codec::kH264:
+      return "h264";
+    case media::Codec::kH265:
+      return "h265";
+    case media::Codec::kAac:
+      break;
+  }
+  return nullptr;
+}
+
+json Optional(const std::optional<double>& value, int decimals) {
+  return value ? Number(*value, decimals) : json(nullptr);
+}
 
 json LatestJson(const media::LinkStats& s) {
   return json{{"rtt_ms", s.rtt_ms},
@@ -28,8 +85,85 @@ json LatestJson(const media::LinkStats& s) {
 
 }  // namespace
 
-json LinkHealthJson(const session::LinkHealth& health) {
-  json out = {{"publisher", nullptr}, {"srt", nullptr}, {"reconnect_deadline", nullptr}};
+json IngestJson(const health::IngestFigures& ingest) {
+  json out = json::object();
+  for (const IngestSeries& series : kIngestSeries) {
+    out[series.field] = Optional(series.value(ingest), series.decimals);
+  }
+  const bool video = ingest.video_codec.has_value();
+  out["video_codec"] = CodecJson(ingest.video_codec);
+  out["width"] = video ? json(ingest.width) : json(nullptr);
+  out["height"] = video ? json(ingest.height) : json(nullptr);
+  return out;
+}
+
+json SrtSampleJson(const health::SrtFigures& srt) {
+  return json{{"rtt_ms", Round(srt.rtt_ms, 1)},
+              {"receive_rate_mbps", Round(srt.receive_rate_mbps, 3)},
+              {"loss_pct", Round(srt.loss_pct, 2)},
+              {"retransmit_pct", Round(srt.retransmit_pct, 2)},
+              {"packets_dropped", srt.packets_dropped},
+              {"receive_buffer_ms", srt.receive_buffer_ms},
+              {"link_bandwidth_mbps", Round(srt.link_bandwidth_mbps, 3)}};
+}
+
+json ViewersJson(const health::ViewerFigures& viewers) {
+  return json{{"current", viewers.current},
+              {"startup_ms_p50", Optional(viewers.startup_ms_p50, 0)},
+              {"startup_ms_p95", Optional(viewers.startup_ms_p95, 0)},
+              {"rebuffer_ratio", Round(viewers.rebuffer_ratio, 4)},
+              {"playback_failure_ratio", Round(viewers.playback_failure_ratio, 4)},
+              {"average_kbps", Round(viewers.average_kbps, 1)}};
+}
+
+json GuidanceJson(const health::Guidance& guidance) {
+  return json{
+      {"recommended_max_kbps",
+       guidance.recommended_max_kbps ? json(*guidance.recommended_max_kbps) : json(nullptr)},
+      {"reason", guidance.reason}};
+}
+
+std::optional<health::Guidance> GuidanceOf(const health::HealthSample& sample) {
+  if (!sample.ingest) return std::nullopt;
+  return health::Guide(*sample.ingest, sample.srt);
+}
+
+json HealthSampleJson(const health::HealthSample& sample) {
+  json out = {{"at", base::FormatRfc3339(sample.at_ms)},
+              {"status", std::string(sample.status)},
+              {"ingest", sample.ingest ? IngestJson(*sample.ingest) : json(nullptr)},
+              {"srt", sample.srt ? SrtSampleJson(*sample.srt) : json(nullptr)},
+              {"viewers", sample.viewers ? ViewersJson(*sample.viewers) : json(nullptr)},
+              {"guidance", nullptr}};
+  json renditions = json::array();
+  for (size_t i = 0; i < sample.rendition_count; ++i) {
+    const health::RenditionSample& r = sample.renditions[i];
+    renditions.push_back(
+        {{"name", std::string(r.Name())},
+         {"encode_speed", r.passthrough ? json(nullptr) : json(Round(r.encode_speed, 3))},
+         {"frames_dropped", r.frames_dropped}});
+  }
+  out["renditions"] = std::move(renditions);
+  if (auto guidance = GuidanceOf(sample)) out["guidance"] = GuidanceJson(*guidance);
+  return out;
+}
+
+json HealthSamplesJson(const std::vector<health::HealthSample>& samples) {
+  json out = json::array();
+  for (const health::HealthSample& sample : samples) out.push_back(HealthSampleJson(sample));
+  return out;
+}
+
+json LinkHealthJson(const session::LinkHealth& health,
+                    const std::optional<health::ViewerFigures>& viewers) {
+  const health::HealthSample sample = SampleOf(health, 0, viewers);
+  json out = {{"publisher", nullptr},
+              {"srt", nullptr},
+              {"reconnect_deadline", nullptr},
+              {"ingest", sample.ingest ? IngestJson(*sample.ingest) : json(nullptr)},
+              {"guidance", nullptr},
+              {"viewers", ViewersJson(viewers.value_or(health::ViewerFigures{}))}};
+  if (auto guidance = GuidanceOf(sample)) out["guidance"] = GuidanceJson(*guidance);
   if (health.reconnect_deadline_ms) {
     out["reconnect_deadline"] = base::FormatRfc3339(*health.reconnect_deadline_ms);
   }
@@ -67,6 +201,10 @@ json LinkHealthJson(const session::LinkHealth& health) {
   if (health.history.empty()) return out;
   json srt = LatestJson(health.history.back().second);
   srt["sampled_at"] = base::FormatRfc3339(health.history.back().first);
+  if (sample.srt) {
+    srt["loss_pct"] = Round(sample.srt->loss_pct, 2);
+    srt["retransmit_pct"] = Round(sample.srt->retransmit_pct, 2);
+  }
   json history = json::array();
   for (const auto& [at_ms, s] : health.history) {
     history.push_back({{"at", base::FormatRfc3339(at_ms)},
@@ -123,7 +261,35 @@ std::string LinkHealthMetrics(const std::map<std::string, session::LinkHealth>& 
                          series.value(health.history.back().second));
     }
   }
+  out += IngestMetrics(all);
   out += RenditionMetrics(all);
+  return out;
+}
+
+std::string IngestMetrics(const std::map<std::string, session::LinkHealth>& all) {
+  std::string out;
+  for (const IngestSeries& series : kIngestSeries) {
+    out +=
+        fmt::format("# HELP {} {}\n# TYPE {} gauge\n", series.metric, series.help, series.metric);
+    for (const auto& [id, health] : all) {
+      if (!health.ingest) continue;
+      if (const auto value = series.value(*health.ingest)) {
+        out += fmt::format("{}{{live_stream_id=\"{}\"}} {}\n", series.metric, id,
+                           Round(*value, series.decimals));
+      }
+    }
+  }
+  out +=
+      "# HELP steadycast_guidance_recommended_max_kbps Encoder guidance: the highest video "
+      "bitrate the publisher's link carries with margin.\n"
+      "# TYPE steadycast_guidance_recommended_max_kbps gauge\n";
+  for (const auto& [id, health] : all) {
+    const auto guidance = GuidanceOf(SampleOf(health, 0, std::nullopt));
+    if (guidance && guidance->recommended_max_kbps) {
+      out += fmt::format("steadycast_guidance_recommended_max_kbps{{live_stream_id=\"{}\"}} {}\n",
+                         id, *guidance->recommended_max_kbps);
+    }
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// /metrics in the Prometheus text exposition format (version 0.0.4). Process-level series for
-// now; per-stream ingest and link-health series join them with the health module.
+// /metrics in the Prometheus text exposition format (version 0.0.4): process-level series here;
+// the per-stream SRT, ingest, guidance and rendition series come from health_json.h (the same
+// figures as the health route).
 
 #include <functional>
 

@@ -22,6 +22,7 @@
 #include "api/api.h"
 #include "app/address.h"
 #include "app/health_json.h"
+#include "app/health_sampling.h"
 #include "app/metrics.h"
 #include "app/webhooks.h"
 #include "base/clock.h"
@@ -31,6 +32,7 @@
 #include "deliver/web_routes.h"
 #include "events/event_bus.h"
 #include "events/event_bus_store.h"
+#include "health/health_history.h"
 #include "ingest/rtmp/rtmp_connection.h"
 #include "ingest/srt/srt_ingest.h"
 #include "net/http_router.h"
@@ -321,8 +323,16 @@ int RunServe(const Settings& settings) {
   }
   api_context.srt_base =
       fmt::format("srt://{}:{}", PublicHost(settings, *srt_bound), PortOf(*srt_bound));
-  api_context.stream_health = [&registry](const std::string& id) {
-    return LinkHealthJson(registry.Health(id));
+  // The viewers' experience of a stream (health::ViewerFigures), when something measures it.
+  std::function<std::optional<health::ViewerFigures>(const std::string& stream_id)> viewer_figures;
+  // One health sample per stream per second, the last hour (GET .../health/history).
+  health::HealthHistory health_history;
+  HealthSampler health_sampler(io, registry, health_history, clock, viewer_figures);
+  api_context.stream_health = [&registry, &viewer_figures](const std::string& id) {
+    return LinkHealthJson(registry.Health(id), viewer_figures ? viewer_figures(id) : std::nullopt);
+  };
+  api_context.stream_health_history = [&health_history](const std::string& id, int seconds) {
+    return HealthSamplesJson(health_history.Recent(id, static_cast<size_t>(seconds)));
   };
   api::RegisterApiRoutes(router, api_context);
 
@@ -356,6 +366,7 @@ int RunServe(const Settings& settings) {
     });
   };
   schedule_tick();
+  health_sampler.Start();
 
   boost::asio::steady_timer shutdown_timer(io);
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -364,6 +375,7 @@ int RunServe(const Settings& settings) {
     SC_LOG_INFO("signal {}: shutting down", signal);
     listeners_ready = false;
     lifecycle_timer.cancel();
+    health_sampler.Stop();
     rtmp.Stop();
     if (rtmps) rtmps->Stop();
     srt.Stop();

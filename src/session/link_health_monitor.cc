@@ -19,7 +19,14 @@ void LinkHealthMonitor::Reset() {
   first_media_.reset();
   last_keyframe_dts_.reset();
   good_keyframe_intervals_ = 0;
-  for (Condition* c : {&loss_, &drops_, &keyframes_, &bitrate_}) *c = Condition{c->kind};
+  drift_.reset();
+  for (Condition* c : {&loss_, &drops_, &keyframes_, &bitrate_, &drift_condition_}) {
+    *c = Condition{c->kind};
+  }
+}
+
+void LinkHealthMonitor::OnDrift(double drift_ms, double drift_rate_ms_per_s) {
+  drift_ = {drift_ms, drift_rate_ms_per_s};
 }
 
 void LinkHealthMonitor::OnLinkStats(Time now, const media::LinkStats& totals) {
@@ -99,6 +106,15 @@ void LinkHealthMonitor::Evaluate(Time now) {
                       "in time (raise the latency)",
                       dropped, options_.window.count() / 1000));
   }
+  if (drift_) {
+    const auto [drift, rate] = *drift_;
+    Judge(drift_condition_, now,
+          drift > options_.drift_on_ms && rate > options_.drift_growing_ms_per_s,
+          drift < options_.drift_off_ms || rate < options_.drift_steady_ms_per_s,
+          fmt::format("ingest drift: media lags real time by {:.1f} s and falls {:.2f} s further "
+                      "behind every second (the link carries less than the encoder sends)",
+                      drift / 1000, rate / 1000));
+  }
   // Bitrate: the last `window` seconds against the minute before them.
   const int64_t second = SecondOf(now);
   const int64_t window_s = std::max<int64_t>(1, options_.window.count() / 1000);
@@ -127,7 +143,7 @@ void LinkHealthMonitor::Evaluate(Time now) {
 
 std::vector<LinkCondition> LinkHealthMonitor::Active() const {
   std::vector<LinkCondition> out;
-  for (const Condition* c : {&loss_, &drops_, &keyframes_, &bitrate_}) {
+  for (const Condition* c : {&loss_, &drops_, &keyframes_, &bitrate_, &drift_condition_}) {
     if (c->active) out.push_back({c->kind, c->reason});
   }
   return out;

@@ -13,12 +13,16 @@
 //   keyframe_interval a keyframe interval > 4 s (on at once)           / 3 intervals ≤ 4 s
 //   bitrate_collapse  media bitrate over `window` < 25 % of the preceding minute's average
 //                     (≥ 200 kbps, ≥ 20 s of history)                   / ≥ 50 %
+//   ingest_drift      media lags the wall clock by > 2 s and the lag grows > 50 ms per second
+//                     (health::IngestMeter's drift; RTMP on a starved link) / lag < 1 s or
+//                     growing < 10 ms per second
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/clock.h"
@@ -28,7 +32,7 @@
 namespace steadycast::session {
 
 struct LinkCondition {
-  std::string kind;    // "srt_loss", "srt_drops", "keyframe_interval", "bitrate_collapse"
+  std::string kind;    // "srt_loss", "srt_drops", "keyframe_interval", "bitrate_collapse", ...
   std::string reason;  // human-readable, with the figure that triggered it
   bool operator==(const LinkCondition&) const = default;
 };
@@ -47,6 +51,10 @@ struct LinkHealthOptions {
   double min_baseline_kbps = 200;
   std::chrono::seconds baseline{60};
   std::chrono::seconds min_history{20};
+  double drift_on_ms = 2000;
+  double drift_off_ms = 1000;
+  double drift_growing_ms_per_s = 50;
+  double drift_steady_ms_per_s = 10;
 };
 
 class LinkHealthMonitor {
@@ -59,6 +67,9 @@ class LinkHealthMonitor {
   void Reset();
   void OnLinkStats(Time now, const media::LinkStats& totals);
   void OnMedia(Time now, const media::AccessUnit& unit);
+  // The publisher's drift now and how fast it grows (health::IngestFigures); judged at the
+  // next Evaluate.
+  void OnDrift(double drift_ms, double drift_rate_ms_per_s);
   // Re-judges every condition at `now` (call every ≤ 1 s).
   void Evaluate(Time now);
   // The conditions currently on, in a fixed order.
@@ -81,10 +92,12 @@ class LinkHealthMonitor {
   std::optional<Time> first_media_;
   std::optional<int64_t> last_keyframe_dts_;
   int good_keyframe_intervals_ = 0;
+  std::optional<std::pair<double, double>> drift_;  // (ms, ms per s), latest
   Condition loss_{"srt_loss"};
   Condition drops_{"srt_drops"};
   Condition keyframes_{"keyframe_interval"};
   Condition bitrate_{"bitrate_collapse"};
+  Condition drift_condition_{"ingest_drift"};
 };
 
 }  // namespace steadycast::session

@@ -133,5 +133,37 @@ TEST(LinkHealthMonitor, BitrateCollapseAgainstTheLastMinute) {
   EXPECT_TRUE(m.Active().empty());
 }
 
+// Drift (RTMP on a starved link): on once the lag is above 2 s and still growing for 3 s, and
+// off only after it stopped growing for 10 s; a large but steady lag, or a growing one still
+// under 2 s, is no condition.
+TEST(LinkHealthMonitor, DriftGrowingPastTwoSeconds) {
+  LinkHealthMonitor m;
+  auto tick = [&](int at_ms, double drift_ms, double rate) {
+    m.OnDrift(drift_ms, rate);
+    m.Evaluate(At(at_ms * 1ms));
+  };
+  int t = 0;
+  for (; t < 5000; t += 100) tick(t, 1500 + t / 10.0, 100);  // growing but under 2 s
+  EXPECT_TRUE(m.Active().empty());
+  for (; t < 7500; t += 100) tick(t, 2100 + (t - 5000) * 0.4, 400);  // > 2 s, not yet 3 s
+  EXPECT_TRUE(m.Active().empty());
+  for (; t < 9000; t += 100) tick(t, 3100 + (t - 7500) * 0.4, 400);
+  ASSERT_EQ(Kinds(m), std::vector<std::string>{"ingest_drift"});
+  EXPECT_NE(m.Active()[0].reason.find("lags real time by 3."), std::string::npos)
+      << m.Active()[0].reason;
+  EXPECT_NE(m.Active()[0].reason.find("0.40 s further behind"), std::string::npos);
+  // The link recovers: the lag stays (8 s) but no longer grows.
+  for (; t < 18000; t += 100) tick(t, 8000, 2);
+  EXPECT_EQ(Kinds(m), std::vector<std::string>{"ingest_drift"});  // not 10 s yet
+  for (; t < 20000; t += 100) tick(t, 8000, 2);
+  EXPECT_TRUE(m.Active().empty());
+  // Between the thresholds (30 ms per second): nothing changes.
+  for (; t < 40000; t += 100) tick(t, 8000, 30);
+  EXPECT_TRUE(m.Active().empty());
+  m.Reset();
+  m.Evaluate(At(t * 1ms));
+  EXPECT_TRUE(m.Active().empty());
+}
+
 }  // namespace
 }  // namespace steadycast::session

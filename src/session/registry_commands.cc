@@ -144,13 +144,15 @@ PlaybackTarget StreamRegistry::LookupPlayback(std::string_view playback_id) {
   return target;
 }
 
-LinkHealth StreamRegistry::HealthLocked(const StreamEntry& entry) {
+LinkHealth StreamRegistry::HealthLocked(const StreamEntry& entry) const {
   LinkHealth health;
+  health.status = entry.lifecycle.status();
   auto current = entry.publishers.find(entry.lifecycle.publisher());
   health.has_publisher = current != entry.publishers.end();
   if (!health.has_publisher) return health;
   health.protocol = current->second.protocol;
   health.remote_address = current->second.remote_address;
+  health.ingest = entry.ingest_meter.Figures(clock_.Now());
   health.history.assign(entry.link_history.begin(), entry.link_history.end());
   return health;
 }
@@ -210,6 +212,14 @@ LinkHealth StreamRegistry::Health(const std::string& stream_id) const {
 }
 
 std::map<std::string, LinkHealth> StreamRegistry::AllHealth() const {
+  return HealthOfEntries(/*with_publisher_only=*/true);
+}
+
+std::map<std::string, LinkHealth> StreamRegistry::KnownStreamsHealth() const {
+  return HealthOfEntries(/*with_publisher_only=*/false);
+}
+
+std::map<std::string, LinkHealth> StreamRegistry::HealthOfEntries(bool with_publisher_only) const {
   std::vector<std::shared_ptr<StreamEntry>> entries;
   {
     std::lock_guard lock(mu_);
@@ -218,7 +228,7 @@ std::map<std::string, LinkHealth> StreamRegistry::AllHealth() const {
   std::map<std::string, LinkHealth> out;
   for (const auto& entry : entries) {
     std::lock_guard lock(entry->mu);
-    if (entry->lifecycle.publisher() == 0) continue;
+    if (entry->deleted || (with_publisher_only && entry->lifecycle.publisher() == 0)) continue;
     LinkHealth health = HealthLocked(*entry);
     if (entry->broadcast) AddRenditionHealth(*entry->broadcast, health);
     out.emplace(entry->stream_id, std::move(health));

@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "health/ingest_meter.h"
 #include "media/media_sink.h"
 #include "package/stream_packager.h"
 #include "session/broadcast.h"
@@ -47,7 +48,8 @@ struct StreamRegistry::StreamEntry {
   uint64_t broadcast_serial = 0;  // increases with every new broadcast
   // live_stream.health_changed: the last transcoding health emitted (across broadcasts).
   HealthNotifier health;
-  LinkHealthMonitor link_monitor;  // of the current publisher
+  LinkHealthMonitor link_monitor;    // of the current publisher
+  health::IngestMeter ingest_meter;  // of the current publisher (reset at each admission)
 
   void RefreshSettings(const store::LiveStream& stream, const LifecycleConfig& config) {
     lifecycle.set_config(config);

@@ -22,6 +22,7 @@ class StreamRegistry::Publisher final : public media::PublishSession {
   void OnVideoConfig(const media::VideoTrackConfig& config) override {
     video_ = config;
     configs_sent_serial_ = 0;
+    video_metered_ = false;
   }
   void OnAudioConfig(const media::AudioTrackConfig& config) override {
     audio_ = config;
@@ -38,7 +39,13 @@ class StreamRegistry::Publisher final : public media::PublishSession {
         entry_->lifecycle.status() != store::StreamStatus::kActive) {
       return;  // replaced, kicked, or the broadcast just ended
     }
-    entry_->link_monitor.OnMedia(registry_.clock_.Now(), unit);
+    const base::Clock::MonotonicTime now = registry_.clock_.Now();
+    entry_->link_monitor.OnMedia(now, unit);
+    if (!video_metered_ && video_) {
+      entry_->ingest_meter.OnVideoConfig(video_->codec, video_->width, video_->height);
+      video_metered_ = true;
+    }
+    entry_->ingest_meter.OnAccessUnit(now, unit);
     // A new broadcast (or one recovered after a restart) is planned from the source's video
     // configuration: wait for it, dropping early audio, unless the source turns out to be
     // audio only.
@@ -63,6 +70,7 @@ class StreamRegistry::Publisher final : public media::PublishSession {
   std::optional<media::VideoTrackConfig> video_;
   std::optional<media::AudioTrackConfig> audio_;
   uint64_t configs_sent_serial_ = 0;  // broadcast that has this publisher's configurations
+  bool video_metered_ = false;        // the stream's ingest meter has video_
   std::optional<int64_t> first_waiting_audio_dts_;
 
   // Audio without any video configuration for this long: an audio-only source.
@@ -136,6 +144,7 @@ base::Result<std::unique_ptr<media::PublishSession>> StreamRegistry::Authorize(
       entry->publishers[serial] = {request.disconnect, request.protocol, request.remote_address};
       entry->link_history.clear();
       entry->link_monitor.Reset();
+      entry->ingest_meter.Reset();
     }
     ApplyLocked(*entry, admission.effects, kicks);
   }
@@ -317,6 +326,8 @@ void StreamRegistry::NotifyHealthLocked(StreamEntry& entry, base::Clock::Monoton
   if (entry.lifecycle.publisher() == 0) {
     entry.link_monitor.Reset();
   } else {
+    const health::IngestFigures ingest = entry.ingest_meter.Figures(now);
+    if (ingest.units > 0) entry.link_monitor.OnDrift(ingest.drift_ms, ingest.drift_rate_ms_per_s);
     entry.link_monitor.Evaluate(now);
   }
   std::optional<transcode::DegradationState> state;

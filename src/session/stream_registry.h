@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "health/ingest_meter.h"
 #include "media/media_sink.h"
 #include "package/stream_packager.h"
 #include "session/broadcast.h"
@@ -60,10 +61,14 @@ struct PlaybackTarget {
   std::string policy = "public";                            // "public" | "signed"
 };
 
-// Link health of a stream's current publisher (SRT only for now): the latest sample and a
-// short history (one sample per second, newest last).
+// Health of a stream and its current publisher: the lifecycle status, the publisher's ingest
+// figures (every protocol), its SRT link samples (the latest and a short history, one sample
+// per second, newest last) and the broadcast's renditions.
 struct LinkHealth {
+  store::StreamStatus status = store::StreamStatus::kIdle;
   bool has_publisher = false;
+  // The publisher's media as it arrives (health::IngestMeter); nullopt without a publisher.
+  std::optional<health::IngestFigures> ingest;
   std::string protocol;                                       // "rtmp", "srt", ...
   std::string remote_address;                                 // of the publisher
   std::vector<std::pair<int64_t, media::LinkStats>> history;  // (unix ms, sample)
@@ -140,6 +145,9 @@ class StreamRegistry {
   LinkHealth Health(const std::string& stream_id) const;
   // Health of every stream that currently has a publisher, by stream id (for /metrics).
   std::map<std::string, LinkHealth> AllHealth() const;
+  // Health of every stream this process knows (had a publisher or a command since it started
+  // and was not deleted since), with or without a publisher (for the health history).
+  std::map<std::string, LinkHealth> KnownStreamsHealth() const;
   // Number of publishers currently attached (for metrics and tests).
   size_t active_publishers() const;
 
@@ -171,7 +179,8 @@ class StreamRegistry {
   void OnPublisherGone(StreamEntry& entry, uint64_t serial);
   void OnLinkStats(StreamEntry& entry, uint64_t serial, const media::LinkStats& stats);
   void NotifyHealthLocked(StreamEntry& entry, base::Clock::MonotonicTime now, Kicks& kicks);
-  static LinkHealth HealthLocked(const StreamEntry& entry);
+  LinkHealth HealthLocked(const StreamEntry& entry) const;
+  std::map<std::string, LinkHealth> HealthOfEntries(bool with_publisher_only) const;
 
   store::Store& store_;
   base::Clock& clock_;

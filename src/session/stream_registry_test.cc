@@ -271,5 +271,40 @@ TEST_F(StreamRegistryTest, UnknownPlaybackIdDoesNotExist) {
   EXPECT_EQ(t.packager, nullptr);
 }
 
+// The publisher's ingest figures reach Health(), and a publisher whose media arrives at half
+// real time (RTMP on a starved link) drifts: the link condition raises live_stream.health_changed
+// naming the drift.
+TEST_F(StreamRegistryTest, IngestFiguresAndDriftCondition) {
+  int kicks = 0;
+  auto publisher = registry_->Authorize(Request(&kicks));
+  ASSERT_TRUE(publisher.ok());
+  (*publisher)->OnAudioConfig(AudioConfig());
+  const int frames = 20 * 48000 / 1024;  // 20 s of AAC frames (1920 ticks each)
+  for (int i = 0; i < frames; ++i) {
+    (*publisher)->OnAccessUnit(Audio(int64_t{i} * 1920));
+    clock_.Advance(std::chrono::microseconds(42'667));  // twice the frame's duration
+    if (i % 5 == 0) registry_->Tick();
+  }
+  const LinkHealth health = registry_->Health(stream_.id);
+  EXPECT_EQ(health.status, store::StreamStatus::kActive);
+  ASSERT_TRUE(health.ingest);
+  EXPECT_EQ(health.ingest->units, frames);
+  EXPECT_NEAR(health.ingest->drift_ms, 20'000, 500);  // 40 s of wall time, 20 s of media
+  EXPECT_NEAR(health.ingest->drift_rate_ms_per_s, 500, 20);
+  EXPECT_FALSE(health.ingest->video_codec);
+  auto events = store_->events().List({.limit = 1000, .object_id = stream_.id});
+  ASSERT_TRUE(events.ok());
+  const auto changed = std::find_if(events->begin(), events->end(), [](const auto& e) {
+    return e.type == "live_stream.health_changed";
+  });
+  ASSERT_NE(changed, events->end());
+  EXPECT_NE(changed->data_json.find("ingest_drift"), std::string::npos) << changed->data_json;
+  // Without a publisher: no ingest figures; the stream is still known (for the history).
+  publisher->reset();
+  EXPECT_FALSE(registry_->Health(stream_.id).ingest);
+  EXPECT_TRUE(registry_->AllHealth().empty());
+  EXPECT_EQ(registry_->KnownStreamsHealth().count(stream_.id), 1u);
+}
+
 }  // namespace
 }  // namespace steadycast::session
