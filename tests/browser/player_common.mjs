@@ -57,7 +57,8 @@ export function playerSnapshot(page) {
     }));
     return {
       state: p.state, stats: p.stats(), levels: p.levels, level: p.level, controls,
-      muted: p.video.muted, focused: document.activeElement?.className ?? null,
+      muted: p.video.muted, rate: p.video.playbackRate,
+      focused: document.activeElement?.className ?? null,
       message: overlay ? overlay.querySelector('.scp-title').textContent : null,
       spinner: spinner ? getComputedStyle(spinner).display !== 'none' : false,
       readyState: p.video.readyState, paused: p.video.paused,

@@ -10,13 +10,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const load = (name) => import(pathToFileURL(path.join(root, 'web', 'player', name)).href);
 
-// The few browser globals the QoE controller touches at construction.
+// The few browser globals the QoE and recovery controllers touch.
 globalThis.window ??= new EventTarget();
 globalThis.document ??= Object.assign(new EventTarget(), { visibilityState: 'visible' });
+if (!globalThis.navigator) globalThis.navigator = { onLine: true };
 
 const { State, defaultFacts, deriveState, isRebuffering } = await load('player-state.js');
 const probe = await load('probe.js');
-const { retryDelayMs, nextProbeDelayMs } = await load('recovery.js');
+const { RecoveryController, retryDelayMs, nextProbeDelayMs } = await load('recovery.js');
 const beacons = await load('beacons.js');
 const { QoeController } = await load('qoe.js');
 const { Emitter } = await load('emitter.js');
@@ -120,6 +121,67 @@ test('retries: min(1 s·2ⁿ, 30 s); 412 honours Retry-After; 404/403 slow', () 
   assert.equal(nextProbeDelayMs({ outcome: 'missing' }, 0), 10000);
   assert.equal(nextProbeDelayMs({ outcome: 'forbidden' }, 0), 30000);
   assert.equal(nextProbeDelayMs({ outcome: 'unreachable' }, 2), 4000);
+});
+
+function recoveryHarness(answer) {
+  const bus = new Emitter();
+  const f = facts({});
+  const calls = [];
+  const engine = {
+    stopLoad: () => calls.push('stopLoad'),
+    recoverMediaError: () => calls.push('recoverMediaError'),
+    swapAudioCodecAndRecover: () => calls.push('swapAudioCodecAndRecover'),
+  };
+  const probes = [];
+  globalThis.fetch = async (url) => {
+    probes.push(url);
+    return new Response('#EXTM3U\n', { status: answer() });
+  };
+  const recovery = new RecoveryController({
+    src: 'http://h/hls/pb_x.m3u8', bus, facts: f, setFacts: (p) => Object.assign(f, p),
+    engine: () => engine, loadEngine: async () => { calls.push('load'); }, onReload: () => {},
+  });
+  return { recovery, bus, f, calls, probes };
+}
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+test('recovery: media errors → recoverMediaError, swapAudioCodec + recover, full reload', async () => {
+  const h = recoveryHarness(() => 200);
+  const mediaError = { fatal: true, media: true, network: false };
+  for (let i = 0; i < 3; i += 1) h.bus.emit('engine:error', mediaError);
+  await settle();
+  assert.deepEqual(h.calls, ['recoverMediaError', 'swapAudioCodecAndRecover', 'load']);
+  h.recovery.destroy();
+});
+
+test('recovery: offline holds the retry, online retries at once and reloads', async () => {
+  const h = recoveryHarness(() => 200);
+  window.dispatchEvent(new Event('offline'));
+  assert.equal(h.f.offline, true);
+  h.bus.emit('engine:error', { fatal: true, network: true, media: false });
+  assert.deepEqual([h.f.source, h.f.reason], ['recovering', 'network']);
+  await settle();
+  assert.deepEqual(h.probes, [], 'no probe while offline');
+  window.dispatchEvent(new Event('online'));
+  await settle();
+  assert.equal(h.probes.length, 1);
+  assert.deepEqual(h.calls, ['stopLoad', 'load']);
+  assert.equal(h.f.source, 'ready');
+  h.recovery.destroy();
+});
+
+test('recovery: 412 at start is "waiting", a 200 loads', async () => {
+  let status = 412;
+  const h = recoveryHarness(() => status);
+  h.recovery.start();
+  await settle();
+  assert.deepEqual([h.f.source, h.f.reason], ['probing', 'waiting']);
+  status = 200;
+  window.dispatchEvent(new Event('offline'));  // holds the 1 s retry ...
+  window.dispatchEvent(new Event('online'));   // ... and fires it now
+  await settle();
+  assert.deepEqual(h.calls, ['load']);
+  h.recovery.destroy();
 });
 
 // Beacons ------------------------------------------------------------------------------------

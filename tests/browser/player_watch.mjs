@@ -7,10 +7,11 @@
 // stdout: "STATE <unix ms> <state>" on every state change (the Python side waits on these),
 // then one JSON line: {ok, transitions, samples, errors, beacons, navigations, final, ...};
 // a sample is [unix ms, currentTime, state, live_sync_distance_s, live_edge_distance_s,
-// overlay message, spinner shown, live status, played level, auto level].
+// overlay message, spinner shown, live status, played level, auto level, playbackRate].
 // stdin: "shot NAME" saves a screenshot into SCREENSHOT_DIR; "key K" presses a key on the
 // page; "hover CSS" moves the mouse over an element (the controls fade out while playing);
-// "click CSS" clicks an element; "offline" / "online" switch the browser's network
+// "click CSS" clicks an element; "eval JS" runs a script in the page (e.g. to move the
+// playhead the way a stall would); "offline" / "online" switch the browser's network
 // (navigator.onLine and its events follow); "stop" ends the watch. Each command prints
 // "DONE <unix ms> <command>" once performed.
 // Usage: node player_watch.mjs PAGE_URL MAX_SECONDS [WIDTHxHEIGHT] [--autoplay-flag]
@@ -61,6 +62,7 @@ async function perform(command, page, context) {
   else if (verb === 'hover') await page.hover(arg, { timeout: 5000 });
   else if (verb === 'click') await page.click(arg, { timeout: 5000 });
   else if (verb === 'offline' || verb === 'online') await context.setOffline(verb === 'offline');
+  else if (verb === 'eval') await page.evaluate(arg);
 }
 
 const browser = await launchBrowser({ autoplayFlag });
@@ -101,7 +103,7 @@ try {
       if (s) {
         result.samples.push([lastSample, s.stats.current_time, s.state, s.stats.live_sync_distance_s,
                              s.stats.live_edge_distance_s, s.message, s.spinner, s.stats.live,
-                             s.level.index, s.level.auto]);
+                             s.level.index, s.level.auto, s.rate]);
       }
     }
     const command = commands.shift();

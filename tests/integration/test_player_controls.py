@@ -1,5 +1,6 @@
 """The player's controls and a transcoded ladder with its slate, in Chromium: keyboard (K
-play/pause, M mute), "Go live" after the viewer paused behind the edge, the quality menu
+play/pause, M mute), "Go live" after the viewer paused behind the edge, the catch-up when
+playback drifts behind while following live (playbackRate 1.1, or a seek), the quality menu
 (Auto + each rendition; choosing one switches to it), accessible names on every control, and
 a publisher outage that the slate fills: the page keeps playing — no "Reconnecting…", since
 the playlist keeps growing — and plays on when the publisher returns."""
@@ -37,6 +38,12 @@ def test_player_controls():
             went_live = watch.perform("click .scp-live")
             watch.perform("key m")
             time.sleep(3)
+            # Drift while following live (as after a long stall): 8 s behind → playbackRate
+            # 1.1; 14 s behind → a seek to the sync position.
+            small = watch.perform("eval window.steadycastPlayer.video.currentTime -= 8")
+            time.sleep(4)
+            large = watch.perform("eval window.steadycastPlayer.video.currentTime -= 14")
+            time.sleep(3)
             # The quality menu: wake the controls, open it, pick the lowest rendition.
             watch.perform("hover .scp-root video")
             watch.perform("click .scp-quality-button")
@@ -68,9 +75,16 @@ def test_player_controls():
         assert final["muted"] is False, "M did not unmute"
         behind = [s[7] for s in samples_between(result, resumed_at + 0.5, went_live - 0.1)]
         assert "behind" in behind, behind
-        after_live = samples_between(result, went_live + 2.5, chose)
+        after_live = samples_between(result, went_live + 2.5, small)
         assert after_live and all(s[7] == "live" for s in after_live), after_live
         assert all(abs(s[3]) < 3 for s in after_live), [s[3] for s in after_live]
+        catching_up = samples_between(result, small + 0.8, large)
+        log(f"8 s behind: rates {sorted({s[10] for s in catching_up})}, sync distance "
+            f"{catching_up[0][3]:.1f} → {catching_up[-1][3]:.1f} s")
+        assert all(s[10] == 1.1 for s in catching_up), [s[10] for s in catching_up]
+        assert catching_up[-1][3] > catching_up[0][3] + 0.2, "no catching up"
+        jumped = samples_between(result, large + 1.5, chose)
+        assert jumped and all(abs(s[3]) < 3 and s[10] == 1 for s in jumped), jumped
         # Quality: the lowest rendition, chosen by hand (not auto).
         lowest = min(final["levels"], key=lambda l: l["bitrate_kbps"])
         assert final["level"] == {"index": lowest["index"], "auto": False}, final["level"]
