@@ -7,7 +7,7 @@
 // aria-live status, so "Reconnecting…" is announced. Text from the network never reaches the
 // DOM: every label is set through textContent from the player's own strings.
 
-import { icon, setIcon } from './ui-icons.js';
+import { setIcon } from './ui-icons.js';
 import { MESSAGES, State } from './player-state.js';
 import { QualityMenu } from './ui-quality-menu.js';
 
