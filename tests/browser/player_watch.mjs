@@ -11,7 +11,9 @@
 // stdin: "shot NAME" saves a screenshot into SCREENSHOT_DIR; "key K" presses a key on the
 // page; "hover CSS" moves the mouse over an element (the controls fade out while playing);
 // "click CSS" clicks an element; "eval JS" runs a script in the page (e.g. to move the
-// playhead the way a stall would); "offline" / "online" switch the browser's network
+// playhead the way a stall would); "leave" records the player's state as "left", navigates
+// away (the page's pagehide sends view_end) and keeps every beacon the page sent as
+// "sent_beacons"; "offline" / "online" switch the browser's network
 // (navigator.onLine and its events follow); "stop" ends the watch. Each command prints
 // "DONE <unix ms> <command>" once performed.
 // Usage: node player_watch.mjs PAGE_URL MAX_SECONDS [WIDTHxHEIGHT] [--autoplay-flag]
@@ -24,8 +26,17 @@ const [width, height] = (viewportArg && viewportArg.includes('x') ? viewportArg 
 const autoplayFlag = process.argv.includes('--autoplay-flag');
 const shotPrefix = process.env.SCREENSHOT_PREFIX || 'watch';
 
-// Runs in the page before any of its scripts: records the controller's events.
+// Runs in the page before any of its scripts: records the controller's events, and keeps a
+// copy of every beacon body in sessionStorage, where it outlives the page: a beacon sent from
+// pagehide shows in no request event with its body.
 function hookPlayer() {
+  const sendBeacon = navigator.sendBeacon.bind(navigator);
+  navigator.sendBeacon = (url, data) => {
+    const sent = JSON.parse(sessionStorage.getItem('player-watch-beacons') || '[]');
+    sent.push(String(data));
+    sessionStorage.setItem('player-watch-beacons', JSON.stringify(sent));
+    return sendBeacon(url, data);
+  };
   window.__events = [];
   const record = (type, data) => window.__events.push({ t: Date.now(), type, data });
   let player = null;
@@ -54,7 +65,7 @@ process.stdin.on('data', (chunk) => {
   }
 });
 
-async function perform(command, page, context) {
+async function perform(command, page, context, result) {
   const [verb, ...rest] = command.split(' ');
   const arg = rest.join(' ');
   if (verb === 'shot') await screenshot(page, arg);
@@ -63,6 +74,14 @@ async function perform(command, page, context) {
   else if (verb === 'click') await page.click(arg, { timeout: 5000 });
   else if (verb === 'offline' || verb === 'online') await context.setOffline(verb === 'offline');
   else if (verb === 'eval') await page.evaluate(arg);
+  else if (verb === 'leave') {
+    // The viewer leaves: the player's last state, then the page goes (pagehide → view_end)
+    // for another page of the same origin, which can read what the player sent.
+    result.left = await playerSnapshot(page);
+    await page.goto(new URL('/healthz', page.url()).href);
+    result.sent_beacons = (await page.evaluate(
+      () => JSON.parse(sessionStorage.getItem('player-watch-beacons') || '[]'))).map(JSON.parse);
+  }
 }
 
 const browser = await launchBrowser({ autoplayFlag });
@@ -70,7 +89,9 @@ const result = { ok: false, transitions: [], samples: [], errors: [], firstframe
 try {
   const { context, page, beacons, pageErrors } = await newPlayerPage(browser, { width, height });
   result.page_errors = pageErrors;
-  page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) result.navigations += 1; });
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame() && !result.left) result.navigations += 1;  // leaving is no reload
+  });
   await page.addInitScript(hookPlayer);
   result.opened_at = Date.now();
   await page.goto(pageUrl);
@@ -109,7 +130,7 @@ try {
     const command = commands.shift();
     if (command === 'stop') break;
     if (command) {
-      await perform(command, page, context);
+      await perform(command, page, context, result);
       say(`DONE ${Date.now()} ${command}`);
     }
     await page.waitForTimeout(50);
