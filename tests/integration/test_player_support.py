@@ -3,8 +3,10 @@
 PageWatch runs tests/browser/player_watch.mjs: Chromium opens the player page /play/ID and
 reports every player state change ("STATE <unix ms> <state>") while the test changes the world,
 then one JSON result line. Set PLAYER_SCREENSHOT_DIR to keep screenshots of every state the
-page went through (PLAYER_VIEWPORT=390x844 to see them at phone size). The server serves the player from the checkout
-when STEADYCAST_WEB_DIR names one (development), else the copy compiled into the binary.
+page went through (PLAYER_VIEWPORT=390x844 to see them at phone size), PLAYER_RESULT_FILE to
+keep the last page's full result (every sample) for a closer look. The server serves the
+player from the checkout when STEADYCAST_WEB_DIR names one (development), else the copy
+compiled into the binary.
 """
 
 import json
