@@ -51,8 +51,10 @@ export function playerSnapshot(page) {
     const overlay = document.querySelector('.scp-overlay');
     const spinner = document.querySelector('.scp-spinner');
     // Every control: its accessible name, and whether it is on screen now.
-    const controls = [...document.querySelectorAll('.scp-root button, .scp-root input')].map((c) => ({
-      label: c.getAttribute('aria-label'), visible: c.offsetParent !== null && !c.closest('[hidden]'),
+    const elements = document.querySelectorAll('.scp-root button, .scp-root input');
+    const controls = [...elements].map((c) => ({
+      label: c.getAttribute('aria-label'),
+      visible: c.offsetParent !== null && !c.closest('[hidden]'),
       focusable: c.tabIndex >= 0 && !c.disabled,
     }));
     return {

@@ -85,12 +85,15 @@ async function perform(command, page, context, result) {
 }
 
 const browser = await launchBrowser({ autoplayFlag });
-const result = { ok: false, transitions: [], samples: [], errors: [], firstframes: [], navigations: 0 };
+const result = {
+  ok: false, transitions: [], samples: [], errors: [], firstframes: [], navigations: 0,
+};
 try {
   const { context, page, beacons, pageErrors } = await newPlayerPage(browser, { width, height });
   result.page_errors = pageErrors;
   page.on('framenavigated', (frame) => {
-    if (frame === page.mainFrame() && !result.left) result.navigations += 1;  // leaving is no reload
+    // Leaving at the end ("leave") is not a reload.
+    if (frame === page.mainFrame() && !result.left) result.navigations += 1;
   });
   await page.addInitScript(hookPlayer);
   result.opened_at = Date.now();
@@ -122,8 +125,9 @@ try {
       lastSample = Date.now();
       const s = await playerSnapshot(page);
       if (s) {
-        result.samples.push([lastSample, s.stats.current_time, s.state, s.stats.live_sync_distance_s,
-                             s.stats.live_edge_distance_s, s.message, s.spinner, s.stats.live,
+        const st = s.stats;
+        result.samples.push([lastSample, st.current_time, s.state, st.live_sync_distance_s,
+                             st.live_edge_distance_s, s.message, s.spinner, st.live,
                              s.level.index, s.level.auto, s.rate]);
       }
     }

@@ -67,7 +67,8 @@ def test_player_embed():
         lines = [l for l in proc.stdout.splitlines() if l.startswith("{")]
         assert lines, proc.stderr[-3000:]
         result = json.loads(lines[-1])
-        log(f"embed: {json.dumps({k: result.get(k) for k in ('module', 'iframe', 'beacon_count')})}")
+        shown = {k: result.get(k) for k in ("module", "iframe", "beacon_count")}
+        log(f"embed: {json.dumps(shown)}")
         assert result["ok"], (result.get("exception"), proc.stderr[-3000:])
         assert result["module"]["origin"] != server.url("").rstrip("/")
         assert result["module"]["stylesheets"] == [server.url("/player/steadycast-player.css")]

@@ -61,7 +61,8 @@ def test_player_ended():
         assert messages_in(late_result, "ended") == {ENDED}
         before = [s for s in late_result["samples"] if s[0] / 1000 < republished]
         assert max(s[1] for s in before) < 0.5, "the finished broadcast was replayed"
-        log(f"NEW_BROADCAST_TO_PLAYING_S={again - republished:.2f} (the ended page looks every 10 s)")
+        log(f"NEW_BROADCAST_TO_PLAYING_S={again - republished:.2f} "
+            f"(the ended page looks every 10 s)")
         assert late_result["final"]["state"] == "playing", late_result["final"]
         assert late_result["navigations"] == 1
 

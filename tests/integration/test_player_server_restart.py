@@ -53,7 +53,8 @@ def test_player_server_restart():
             f"{[(round(t / 1000 - stopped, 2), s) for t, s in result['transitions']]}")
         log(f"errors: {result['errors']}")
         log(f"RESTART_TO_PLAYING_S={back - started:.2f}; REPUBLISH_TO_PLAYING_S="
-            f"{back - republished:.2f}; SIGTERM → reconnecting message {reconnecting - stopped:.2f} s")
+            f"{back - republished:.2f}; SIGTERM → reconnecting message "
+            f"{reconnecting - stopped:.2f} s")
         assert result["navigations"] == 1, "the page was reloaded"
         states_while_down = {s for t, s in result["transitions"] if stopped <= t / 1000 < back}
         assert states_while_down <= {"playing", "buffering", "reconnecting"}, states_while_down

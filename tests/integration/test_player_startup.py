@@ -43,7 +43,8 @@ def test_player_startup():
         runs = result["runs"]
         for run in runs:
             log(f"{run['viewport']}: first frame {run['first_frame_ms']} ms after navigation "
-                f"(startup_ms {run['startup_ms']}); timeline {run['timeline']}; marks {run['marks']}")
+                f"(startup_ms {run['startup_ms']}); timeline {run['timeline']}; "
+                f"marks {run['marks']}")
             assert run["state"] == "playing" and run["current_time"] > 0.5, run
             assert run["page_errors"] == [], run["page_errors"]
         figures = [r["first_frame_ms"] for r in runs]

@@ -217,5 +217,6 @@ def check_beacons(beacons, playback_id, token=None):
 
 def last_totals(view_beacons):
     """The last heartbeat/view_end totals of a view (cumulative)."""
-    totals = [e for b in view_beacons for e in b["events"] if e["type"] in ("heartbeat", "view_end")]
+    totals = [e for b in view_beacons for e in b["events"]
+              if e["type"] in ("heartbeat", "view_end")]
     return totals[-1] if totals else None

@@ -38,7 +38,8 @@ def test_player_wait_to_live():
             f"(playing state at +{playing - published:.2f} s); states: "
             f"{[s for _, s in result['transitions']]}")
         assert messages_in(result, "waiting") == {WAITING}, messages_in(result, "waiting")
-        assert not any(s[6] for s in result["samples"] if s[2] == "waiting"), "spinner while waiting"
+        assert not any(s[6] for s in result["samples"] if s[2] == "waiting"), \
+            "a spinner while waiting"
         assert result["navigations"] == 1, "the page was reloaded"
         assert fatal_errors(result) == [], fatal_errors(result)
         moved = advanced(result, playing + 1)

@@ -118,7 +118,9 @@ export class HlsEngine {
     const level = this.hls.levels[frag.level];
     if (!level) return;
     this.bus.emit('engine:rendition', {
-      index: frag.level, height: level.height || null, bitrate_kbps: Math.round(level.bitrate / 1000),
+      index: frag.level,
+      height: level.height || null,
+      bitrate_kbps: Math.round(level.bitrate / 1000),
     });
   }
 

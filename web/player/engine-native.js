@@ -42,9 +42,12 @@ export class NativeEngine {
   #error() {
     const error = this.video.error;
     if (!error) return;
-    const network = error.code === error.MEDIA_ERR_NETWORK || error.code === error.MEDIA_ERR_SRC_NOT_SUPPORTED;
+    const network = error.code === error.MEDIA_ERR_NETWORK ||
+        error.code === error.MEDIA_ERR_SRC_NOT_SUPPORTED;
     this.bus.emit('engine:error', {
-      fatal: true, type: network ? 'networkError' : 'mediaError', details: `mediaError${error.code}`,
+      fatal: true,
+      type: network ? 'networkError' : 'mediaError',
+      details: `mediaError${error.code}`,
       code: `native/mediaError${error.code}`, httpStatus: null, network, media: !network,
     });
   }

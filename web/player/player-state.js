@@ -37,7 +37,8 @@ export const MESSAGES = Object.freeze({
   [State.RECONNECTING]: ['Reconnecting…', null],
   [State.OFFLINE]: ['You are offline', 'Playback resumes when the connection returns.'],
   [State.ENDED]: ['The stream has ended', null],
-  [State.UNSUPPORTED]: ['This browser cannot play this stream', 'Try a current version of your browser.'],
+  [State.UNSUPPORTED]: ['This browser cannot play this stream',
+    'Try a current version of your browser.'],
 });
 
 export function defaultFacts() {

@@ -88,5 +88,6 @@ export async function probeBroadcast(url, options = {}) {
   if (!media) return { ...master, outcome: Outcome.FAILED };
   const playlist = await probeMaster(media, { ...options, cache: 'no-store' });
   if (playlist.outcome !== Outcome.LIVE) return playlist;
-  return { ...playlist, outcome: /#EXT-X-ENDLIST/.test(playlist.text) ? Outcome.ENDED : Outcome.LIVE };
+  const ended = /#EXT-X-ENDLIST/.test(playlist.text);
+  return { ...playlist, outcome: ended ? Outcome.ENDED : Outcome.LIVE };
 }

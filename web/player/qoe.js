@@ -39,7 +39,10 @@ export class QoeController {
       bus.on('reload', () => { this.reloadAt = this.now(); }),
     ];
     this.onPageHide = () => this.endView();
-    this.onVisibility = () => (document.visibilityState === 'hidden' ? this.endView() : this.#resumeView());
+    this.onVisibility = () => {
+      if (document.visibilityState === 'hidden') this.endView();
+      else this.#resumeView();
+    };
     window.addEventListener('pagehide', this.onPageHide);
     document.addEventListener('visibilitychange', this.onVisibility);
   }

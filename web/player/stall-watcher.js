@@ -109,8 +109,10 @@ export class StallWatcher {
       this.waitingEvent = false;
     }
     const edge = this.engine()?.playlistEdge ?? null;
-    if (edge !== null && this.lastEdge !== null && edge > this.lastEdge + 0.1 && this.playlist?.endSN == null) {
-      this.#grew();  // engines without playlist reports (native): the seekable end moved
+    // Engines without playlist reports (native): growth is the seekable end moving on.
+    const noReports = this.playlist?.endSN == null;
+    if (noReports && edge !== null && this.lastEdge !== null && edge > this.lastEdge + 0.1) {
+      this.#grew();
     }
     if (edge !== null) this.lastEdge = edge;
   }

@@ -43,8 +43,12 @@ function mseAvailable() {
 }
 
 export function createPlayer(video, options = {}) {
-  if (!(video instanceof HTMLVideoElement)) throw new TypeError('createPlayer: a <video> element is required');
-  if (!options.src) throw new TypeError('createPlayer: options.src (the master playlist URL) is required');
+  if (!(video instanceof HTMLVideoElement)) {
+    throw new TypeError('createPlayer: a <video> element is required');
+  }
+  if (!options.src) {
+    throw new TypeError('createPlayer: options.src (the master playlist URL) is required');
+  }
   return new Player(video, options).controller;
 }
 
@@ -67,8 +71,9 @@ class Player {
     this.enginePromise.catch(() => {});
     const setFacts = (patch) => this.setFacts(patch);
     const engine = () => this.engine;
-    this.qoe = new QoeController({ bus: this.bus, facts: this.facts, now, beacons: this.#beaconOptions() });
-    this.stalls = new StallWatcher({ video, bus: this.bus, facts: this.facts, setFacts, engine, now });
+    const { bus, facts } = this;
+    this.qoe = new QoeController({ bus, facts, now, beacons: this.#beaconOptions() });
+    this.stalls = new StallWatcher({ video, bus, facts, setFacts, engine, now });
     this.liveEdge = new LiveEdgeController({ video, bus: this.bus, facts: this.facts, engine });
     this.recovery = new RecoveryController({
       src: this.src.href, bus: this.bus, facts: this.facts, setFacts, engine,
@@ -106,7 +111,9 @@ class Player {
       return new NativeEngine(v, this.bus);
     }
     const Hls = await importHls();
-    if (Hls.isSupported()) return new HlsEngine(Hls, v, this.bus, liveConfig(this.options.hlsConfig));
+    if (Hls.isSupported()) {
+      return new HlsEngine(Hls, v, this.bus, liveConfig(this.options.hlsConfig));
+    }
     if (nativeHlsSupported(v)) return new NativeEngine(v, this.bus);
     throw new Error('neither MSE nor native HLS');
   }

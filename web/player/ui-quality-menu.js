@@ -61,7 +61,9 @@ export class QualityMenu {
       item.tabIndex = -1;
       item.dataset.index = String(entry.index);
       item.append(el('span', 'scp-menu-label', entry.label));
-      if (entry.detail && levels[0]?.height) item.append(el('span', 'scp-menu-detail', entry.detail));
+      if (entry.detail && levels[0]?.height) {
+        item.append(el('span', 'scp-menu-detail', entry.detail));
+      }
       item.addEventListener('click', () => this.#choose(entry.index));
       this.menu.append(item);
     }
@@ -122,7 +124,9 @@ export class QualityMenu {
     else if (e.key === 'ArrowUp') focus(at - 1);
     else if (e.key === 'Home') focus(0);
     else if (e.key === 'End') focus(items.length - 1);
-    else if (e.key === 'Enter' || e.key === ' ') this.#choose(Number(items[at]?.dataset.index ?? -1));
+    else if (e.key === 'Enter' || e.key === ' ') {
+      this.#choose(Number(items[at]?.dataset.index ?? -1));
+    }
     else if (e.key === 'Escape' || e.key === 'Tab') {
       this.close();
       if (e.key === 'Escape') this.button.focus();

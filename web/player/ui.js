@@ -13,6 +13,7 @@ import { QualityMenu } from './ui-quality-menu.js';
 
 const STYLESHEET = new URL('./steadycast-player.css', import.meta.url).href;
 const IDLE_MS = 2500;
+const MEDIA_EVENTS = ['play', 'pause', 'volumechange', 'playing'];
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -50,10 +51,13 @@ export class PlayerUI {
       player.events.on('statechange', () => this.render()),
       player.events.on('levelschange', (levels) => this.quality.setLevels(levels)),
       player.events.on('renditionchange', () => this.quality.update()),
-      player.events.on('autoplaymuted', () => { this.root.dataset.autoplayMuted = 'true'; this.render(); }),
+      player.events.on('autoplaymuted', () => {
+        this.root.dataset.autoplayMuted = 'true';
+        this.render();
+      }),
     ];
     this.onMedia = () => this.render();
-    for (const type of ['play', 'pause', 'volumechange', 'playing']) this.video.addEventListener(type, this.onMedia);
+    for (const type of MEDIA_EVENTS) this.video.addEventListener(type, this.onMedia);
     this.onFullscreen = () => this.render();
     document.addEventListener('fullscreenchange', this.onFullscreen);
     this.timer = setInterval(() => this.#renderLive(), 500);
@@ -222,7 +226,7 @@ export class PlayerUI {
     clearInterval(this.timer);
     clearTimeout(this.idleTimer);
     this.off.forEach((off) => off());
-    for (const type of ['play', 'pause', 'volumechange', 'playing']) this.video.removeEventListener(type, this.onMedia);
+    for (const type of MEDIA_EVENTS) this.video.removeEventListener(type, this.onMedia);
     document.removeEventListener('fullscreenchange', this.onFullscreen);
     this.video.removeEventListener('click', this.onVideoClick);
     this.video.removeEventListener('dblclick', this.onVideoDoubleClick);
