@@ -60,6 +60,7 @@ export function playerSnapshot(page) {
     return {
       state: p.state, stats: p.stats(), levels: p.levels, level: p.level, controls,
       muted: p.video.muted, rate: p.video.playbackRate,
+      fullscreen: document.fullscreenElement?.className ?? null,
       focused: document.activeElement?.className ?? null,
       message: overlay ? overlay.querySelector('.scp-title').textContent : null,
       spinner: spinner ? getComputedStyle(spinner).display !== 'none' : false,

@@ -1,5 +1,5 @@
 """The player's controls and a transcoded ladder with its slate, in Chromium: keyboard (K
-play/pause, M mute), "Go live" after the viewer paused behind the edge, the catch-up when
+play/pause, M mute, F full screen), "Go live" after the viewer paused behind the edge, the catch-up when
 playback drifts behind while following live (playbackRate 1.1, or a seek), the quality menu
 (Auto + each rendition; choosing one switches to it), accessible names on every control, and
 a publisher outage that the slate fills: the page keeps playing — no "Reconnecting…", since
@@ -60,6 +60,8 @@ def test_player_controls():
             second = rtmp_publisher(server, key)
             restarted = time.time()
             time.sleep(10)
+            watch.perform("key f")
+            time.sleep(1)
             result = watch.stop()
         finally:
             for p in (first, second):
@@ -71,7 +73,9 @@ def test_player_controls():
         log(f"levels {final['levels']}; final level {final['level']}; transitions "
             f"{[(round(t / 1000 - playing, 1), s) for t, s in result['transitions']]}")
         assert len(final["levels"]) >= 2, final["levels"]
-        # Keyboard: K paused and resumed (checked by the waits above), M unmuted.
+        # Keyboard: K paused and resumed (checked by the waits above), M unmuted, F put the
+        # player (its root, controls included) in full screen.
+        assert final["fullscreen"] == "scp-root", final["fullscreen"]
         assert final["muted"] is False, "M did not unmute"
         behind = [s[7] for s in samples_between(result, resumed_at + 0.5, went_live - 0.1)]
         assert "behind" in behind, behind
