@@ -48,10 +48,10 @@ class FiftyViewersTest : public ::testing::Test {
   static constexpr int kViewers = 50;
   static constexpr int kPlaying = 45;
 
-  static int64_t Startup(int i) { return 500 + 37 * ((i * 7) % kPlaying); }
-  static int64_t FirstKbps(int i) { return 800 * (1 + i % 3); }
+  static int64_t Startup(int i) { return 500 + int64_t{37} * ((i * 7) % kPlaying); }
+  static int64_t FirstKbps(int i) { return int64_t{800} * (1 + i % 3); }
   static int64_t SecondKbps(int i) { return i % 2 == 0 ? FirstKbps(i) : 2 * FirstKbps(i); }
-  static int64_t Rebuffer(int i) { return 100 * i; }
+  static int64_t Rebuffer(int i) { return int64_t{100} * i; }
 
   void SendAll() {
     for (int i = 0; i < kViewers; ++i) {

@@ -125,7 +125,7 @@ TEST_F(PlaybackBeaconsTest, UnknownPlaybackIdIs404) {
 
 TEST_F(PlaybackBeaconsTest, OversizedBodyIs413) {
   json body = Beacon(playback_id_);
-  body["padding"] = std::string(16 * 1024, 'x');
+  body["padding"] = std::string(size_t{16} * 1024, 'x');
   ExpectProblem(Post(body.dump()), 413, "payload-too-large");
   EXPECT_EQ(Count(BeaconOutcome::kTooLarge), 1u);
 }
@@ -188,7 +188,8 @@ TEST_F(PlaybackBeaconsTest, WithoutAnAggregatorTheRouteIsUnavailable) {
 class PlaybackBeaconRateLimitTest : public PlaybackBeaconsTest {
  protected:
   ApiOptions MakeOptions() override {
-    ApiOptions options = ApiTest::MakeOptions();  // API limits off; beacon limits on
+    ApiOptions options = PlaybackBeaconsTest::MakeOptions();  // API limits stay off
+    options.beacons.rate_limits = true;
     options.beacons.per_address = {1, 2};
     return options;
   }
