@@ -1,6 +1,7 @@
 #include "analytics/viewer_aggregator.h"
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -229,6 +230,23 @@ TEST(ViewerAggregatorTest, BoundsForgetTheLeastRecentlyHeard) {
   EXPECT_EQ(aggregator.Stats().streams, 2u);
   EXPECT_EQ(aggregator.Stats().views, 4u);
   EXPECT_EQ(aggregator.Stats().views_evicted, 5u);
+}
+
+TEST(ViewerAggregatorTest, ConcurrentRecordsAndReads) {
+  base::FakeClock clock;
+  ViewerAggregator aggregator(clock);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&aggregator, t] {
+      for (int i = 0; i < 500; ++i) {
+        aggregator.Record("ls", MakeBeacon(ViewId(t * 1000 + i % 100), i / 100, {}));
+        if (i % 50 == 0) aggregator.AllFigures();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(aggregator.Figures("ls")->current, 400);
+  EXPECT_EQ(aggregator.Stats().views, 400u);
 }
 
 TEST(ViewerAggregatorTest, NearestRankPercentiles) {
