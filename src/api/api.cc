@@ -11,6 +11,7 @@
 #include "api/live_streams.h"
 #include "api/middleware.h"
 #include "api/openapi.h"
+#include "api/playback_beacons.h"
 #include "api/rate_limiter.h"
 #include "api/webhook_endpoints.h"
 
@@ -19,6 +20,8 @@ namespace steadycast::api {
 void RegisterApiRoutes(net::HttpRouter& router, ApiContext& ctx) {
   RegisterHealthRoutes(router, ctx);
   RegisterOpenApiRoute(router);  // public, like the probes
+  // Anonymous player beacons: their own checks and per-address limits (playback_beacons.h).
+  RegisterPlaybackBeaconRoutes(router, ctx);
   // Every /v1 route (api/README.md "Request pipeline"): credentials and rate limits first
   // (nothing is parsed for an anonymous caller, and an address that keeps failing is refused
   // before any secret is hashed), then the token's scope, the body limits, and idempotency

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +17,11 @@
 #include "net/http_router.h"
 #include "session/stream_registry.h"
 #include "store/store.h"
+
+namespace steadycast::analytics {
+class BeaconCounters;
+class ViewerAggregator;
+}  // namespace steadycast::analytics
 
 namespace steadycast::api {
 
@@ -36,6 +42,16 @@ struct RateLimitOptions {
   size_t max_tracked_keys = 100'000;  // buckets kept (least recently used dropped first)
 };
 
+// POST /v1/playback/beacons (playback_beacons.h): anonymous player beacons, limited per client
+// address in their own buckets (a NAT of viewers shares one address; README documents the
+// defaults, settings beacons.address_rate / beacons.address_burst).
+struct BeaconOptions {
+  size_t max_body_bytes = size_t{16} * 1024;  // larger bodies → 413
+  bool rate_limits = true;
+  RateLimit per_address{20, 60};
+  size_t max_tracked_addresses = 100'000;  // buckets kept (least recently used dropped first)
+};
+
 struct ApiOptions {
   size_t max_body_bytes = size_t{64} * 1024;  // larger bodies → 413
   int default_page_limit = 25;                // ?limit= when absent
@@ -45,6 +61,7 @@ struct ApiOptions {
   std::chrono::hours idempotency_ttl{24};  // Idempotency-Key records kept this long
   // Setting webhooks.allow_private: webhook URLs on private/loopback IP literals accepted.
   bool webhooks_allow_private = true;
+  BeaconOptions beacons;
 };
 
 // Everything the API handlers need, owned by app/ and borrowed by the routes: it must outlive
@@ -69,6 +86,14 @@ struct ApiContext {
   std::function<bool()> listeners_ready;
   // Live events for GET /v1/events/stream (events/event_bus.h). Null → that route answers 503.
   events::EventBus* event_bus = nullptr;
+  // POST /v1/playback/beacons: accepted beacons go to the aggregator (null → that route
+  // answers 503) and every outcome is counted in beacon_counters (null → not counted).
+  analytics::ViewerAggregator* viewer_aggregator = nullptr;
+  analytics::BeaconCounters* beacon_counters = nullptr;
+  // Whether `token` is a valid, current playback token for the signed `playback_id` (app/
+  // wires deliver::PlaybackTokenVerifier here; api/ may not depend on deliver/). Empty → every
+  // beacon for a signed playback id is refused.
+  std::function<bool(std::string_view playback_id, std::string_view token)> verify_playback_token;
 };
 
 // Registers /healthz, /readyz and the /v1 routes. Throws only on a programming error in the

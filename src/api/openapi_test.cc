@@ -171,7 +171,9 @@ TEST(OpenApiDocumentTest, DescribesTheContract) {
         if (p["in"] == "header") headers.insert(p["name"].get<std::string>());
       }
       const json& responses = operation["responses"];
-      if (path.starts_with("/v1/") && path != "/v1/openapi.json") {  // authenticated
+      // Public /v1 routes: this document and the anonymous player beacons.
+      const bool is_public = path == "/v1/openapi.json" || path == "/v1/playback/beacons";
+      if (path.starts_with("/v1/") && !is_public) {  // authenticated
         if (method == "post") {
           EXPECT_EQ(headers.count("Idempotency-Key"), 1u);
         }

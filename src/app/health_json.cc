@@ -111,9 +111,10 @@ json ViewersJson(const health::ViewerFigures& viewers) {
   return json{{"current", viewers.current},
               {"startup_ms_p50", Optional(viewers.startup_ms_p50, 0)},
               {"startup_ms_p95", Optional(viewers.startup_ms_p95, 0)},
-              {"rebuffer_ratio", Round(viewers.rebuffer_ratio, 4)},
-              {"playback_failure_ratio", Round(viewers.playback_failure_ratio, 4)},
-              {"average_kbps", Round(viewers.average_kbps, 1)}};
+              // Unrounded: health, its history, the viewer events and /metrics agree exactly.
+              {"rebuffer_ratio", viewers.rebuffer_ratio},
+              {"playback_failure_ratio", viewers.playback_failure_ratio},
+              {"average_kbps", viewers.average_kbps}};
 }
 
 json GuidanceJson(const health::Guidance& guidance) {

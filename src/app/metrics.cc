@@ -78,6 +78,7 @@ std::string Metrics::Render() const {
            "SRT connections closed because their payload was not MPEG-TS.", srt.demux_errors);
   }
   out += LinkHealthMetrics(registry_.AllHealth());
+  for (const auto& section : sections_) out += section();
   return out;
 }
 

@@ -4,6 +4,8 @@
 // figures as the health route).
 
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "events/webhook_dispatcher.h"
@@ -25,6 +27,8 @@ class Metrics {
   }
   // Webhook delivery counters and each endpoint's circuit-breaker state.
   void SetWebhookDispatcher(const events::WebhookDispatcher* dispatcher) { webhooks_ = dispatcher; }
+  // More series rendered by another part of the server (e.g. viewer analytics), appended.
+  void AddSection(std::function<std::string()> render) { sections_.push_back(std::move(render)); }
 
  private:
   session::StreamRegistry& registry_;
@@ -32,6 +36,7 @@ class Metrics {
   base::Clock::MonotonicTime started_;
   std::function<ingest::srt::SrtIngestCounters()> srt_counters_;
   const events::WebhookDispatcher* webhooks_ = nullptr;
+  std::vector<std::function<std::string()>> sections_;
 };
 
 }  // namespace steadycast::app

@@ -24,6 +24,7 @@
 #include "app/health_json.h"
 #include "app/health_sampling.h"
 #include "app/metrics.h"
+#include "app/viewer_analytics.h"
 #include "app/webhooks.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -33,6 +34,7 @@
 #include "events/event_bus.h"
 #include "events/event_bus_store.h"
 #include "health/health_history.h"
+#include "health/viewer_figures.h"
 #include "ingest/rtmp/rtmp_connection.h"
 #include "ingest/srt/srt_ingest.h"
 #include "net/http_router.h"
@@ -113,6 +115,24 @@ base::Result<std::unique_ptr<deliver::PlaybackTokenVerifier>> MakePlaybackTokenV
     keys.push_back({deliver::TokenAlgorithm::kRs256, "", pem.str()});
   }
   return deliver::PlaybackTokenVerifier::Create(std::move(keys), clock);
+}
+
+// Calls `tick` every `period` on the timer's io_context until the timer is cancelled.
+void RunEvery(boost::asio::steady_timer& timer, std::chrono::milliseconds period,
+              std::function<void()> tick) {
+  timer.expires_after(period);
+  timer.async_wait([&timer, period, tick = std::move(tick)](const boost::system::error_code& ec) {
+    if (ec) return;
+    tick();
+    RunEvery(timer, period, tick);
+  });
+}
+
+// Viewer analytics from settings: the experience hold is shortened only by tests.
+ViewerAnalyticsOptions ViewerAnalyticsSettings(const Settings& settings) {
+  ViewerAnalyticsOptions options;
+  options.monitor.hold = std::chrono::milliseconds(settings.Int("viewers.experience_hold_ms"));
+  return options;
 }
 
 }  // namespace
@@ -196,6 +216,12 @@ int RunServe(const Settings& settings) {
   boost::asio::io_context io;
   std::atomic<bool> listeners_ready{false};
   Metrics metrics(registry, clock);
+  // Viewer QoE: player beacons → per-stream figures (health JSON, history, /metrics) and the
+  // viewer_experience events, judged by a 1 Hz timer below.
+  ViewerAnalytics viewers(registry, clock, ViewerAnalyticsSettings(settings));
+  std::function<std::optional<health::ViewerFigures>(const std::string& stream_id)> viewer_figures =
+      [&viewers](const std::string& stream_id) { return viewers.aggregator().Figures(stream_id); };
+  metrics.AddSection([&viewers] { return viewers.Metrics(); });
 
   net::HttpRouter router;
   api::ApiContext api_context{.store = events_store, .clock = clock, .sessions = registry};
@@ -208,12 +234,20 @@ int RunServe(const Settings& settings) {
   api_context.options.rate_limits.per_address = {settings.Double("api.address_rate"),
                                                  settings.Double("api.address_burst")};
   api_context.options.webhooks_allow_private = settings.Bool("webhooks.allow_private");
+  api_context.options.beacons.per_address = {settings.Double("beacons.address_rate"),
+                                             settings.Double("beacons.address_burst")};
+  api_context.viewer_aggregator = &viewers.aggregator();
+  api_context.beacon_counters = &viewers.counters();
   api_context.listeners_ready = [&listeners_ready] { return listeners_ready.load(); };
   auto verifier = MakePlaybackTokenVerifier(settings, clock);
   if (!verifier.ok()) {
     SC_LOG_ERROR("playback signing keys: {}", verifier.status().ToString());
     return 2;
   }
+  api_context.verify_playback_token = [tokens = verifier->get()](std::string_view playback_id,
+                                                                 std::string_view token) {
+    return tokens != nullptr && tokens->Verify(token, playback_id).ok();
+  };
   deliver::RegisterPlaybackRoutes(
       router,
       [&registry](std::string_view playback_id) {
@@ -323,8 +357,6 @@ int RunServe(const Settings& settings) {
   }
   api_context.srt_base =
       fmt::format("srt://{}:{}", PublicHost(settings, *srt_bound), PortOf(*srt_bound));
-  // The viewers' experience of a stream (health::ViewerFigures), when something measures it.
-  std::function<std::optional<health::ViewerFigures>(const std::string& stream_id)> viewer_figures;
   // One health sample per stream per second, the last hour (GET .../health/history).
   health::HealthHistory health_history;
   HealthSampler health_sampler(io, registry, health_history, clock, viewer_figures);
@@ -357,15 +389,10 @@ int RunServe(const Settings& settings) {
 
   // The lifecycle clock: stall detection and reconnect-window expiry, every 100 ms.
   boost::asio::steady_timer lifecycle_timer(io);
-  std::function<void()> schedule_tick = [&] {
-    lifecycle_timer.expires_after(std::chrono::milliseconds(100));
-    lifecycle_timer.async_wait([&](const boost::system::error_code& ec) {
-      if (ec) return;
-      registry.Tick();
-      schedule_tick();
-    });
-  };
-  schedule_tick();
+  RunEvery(lifecycle_timer, std::chrono::milliseconds(100), [&registry] { registry.Tick(); });
+  // The viewers' clock: old views forgotten, experience judged, once a second.
+  boost::asio::steady_timer viewers_timer(io);
+  RunEvery(viewers_timer, std::chrono::seconds(1), [&viewers] { viewers.Tick(); });
   health_sampler.Start();
 
   boost::asio::steady_timer shutdown_timer(io);
@@ -376,6 +403,7 @@ int RunServe(const Settings& settings) {
     listeners_ready = false;
     lifecycle_timer.cancel();
     health_sampler.Stop();
+    viewers_timer.cancel();
     rtmp.Stop();
     if (rtmps) rtmps->Stop();
     srt.Stop();

@@ -121,6 +121,15 @@ const std::vector<SettingSpec>& ServeSettingSpecs() {
        "unauthenticated or failed-auth requests per second per client address", 0.01, 100000},
       {"api.address_burst", SettingType::kDouble, "20", "burst of those per client address", 1,
        100000},
+      {"beacons.address_rate", SettingType::kDouble, "20",
+       "player QoE beacons per second per client address (a NAT of viewers shares one)", 0.01,
+       100000},
+      {"beacons.address_burst", SettingType::kDouble, "60", "burst of beacons per client address",
+       1, 100000},
+      {"viewers.experience_hold_ms", SettingType::kInt, "30000",
+       "testing: how long rebuffering must stay above 5 % (below 3 %) before a stream's viewer "
+       "experience is degraded (recovered)",
+       100, 3600000},
       {"webhooks.allow_private", SettingType::kBool, "true",
        "accept webhook URLs on private and loopback addresses (link-local and cloud metadata "
        "addresses are always refused)"},

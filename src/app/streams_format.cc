@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "base/json_nesting.h"
+
 namespace steadycast::app {
 namespace {
 
@@ -22,26 +24,7 @@ const json& Field(const json& object, std::string_view key) {
 }  // namespace
 
 json ParseJsonLimited(std::string_view text) {
-  // Brackets outside string literals give the nesting depth; escapes inside strings are
-  // skipped so "\"[" does not count.
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth) return json(json::value_t::discarded);
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
+  if (base::JsonNestingDepth(text) > kMaxJsonDepth) return json(json::value_t::discarded);
   return json::parse(text, nullptr, /*allow_exceptions=*/false);
 }
 

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "base/base64.h"
+#include "base/json_nesting.h"
 
 namespace steadycast::deliver {
 
@@ -42,35 +43,10 @@ base::Status Denied(std::string_view reason) {
   return base::Status(base::ErrorCode::kPermissionDenied, fmt::format("token: {}", reason));
 }
 
-// Deepest bracket nesting outside strings. Checked before parsing so that hostile input never
-// builds a deep tree (nlohmann destroys values recursively).
-int JsonNesting(std::string_view text) {
-  int depth = 0;
-  int deepest = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') in_string = true;
-    if (c == '{' || c == '[') deepest = std::max(deepest, ++depth);
-    if (c == '}' || c == ']') --depth;
-  }
-  return deepest;
-}
-
 // A JSON object, or nullopt. Never throws. Duplicate member names: nlohmann keeps the last one,
 // which RFC 7515 §4 allows ("the lexically last duplicate member name").
 std::optional<json> ParseObject(std::string_view text, size_t max_size) {
-  if (text.size() > max_size || JsonNesting(text) > kMaxJsonNesting) return std::nullopt;
+  if (text.size() > max_size || base::JsonNestingDepth(text) > kMaxJsonNesting) return std::nullopt;
   json value = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (!value.is_object()) return std::nullopt;
   return value;

@@ -25,12 +25,31 @@ inline constexpr std::string_view kStreamHealthChanged = "live_stream.health_cha
 inline constexpr std::string_view kStreamCompleted = "live_stream.completed";
 inline constexpr std::string_view kStreamPublisherReplaced = "live_stream.publisher_replaced";
 inline constexpr std::string_view kStreamPublisherRefused = "live_stream.publisher_refused";
+// The viewers' rebuffering stayed above / below its thresholds (analytics/experience_monitor.h);
+// data carries the stream's "viewers" figures.
+inline constexpr std::string_view kStreamViewerExperienceDegraded =
+    "live_stream.viewer_experience_degraded";
+inline constexpr std::string_view kStreamViewerExperienceRecovered =
+    "live_stream.viewer_experience_recovered";
 
 inline constexpr std::string_view kAllEventTypes[] = {
-    kStreamCreated,   kStreamUpdated,           kStreamDeleted,          kStreamConnected,
-    kStreamActive,    kStreamDisconnected,      kStreamReconnected,      kStreamIdle,
-    kStreamDisabled,  kStreamEnabled,           kStreamKeyReset,         kStreamHealthChanged,
-    kStreamCompleted, kStreamPublisherReplaced, kStreamPublisherRefused,
+    kStreamCreated,
+    kStreamUpdated,
+    kStreamDeleted,
+    kStreamConnected,
+    kStreamActive,
+    kStreamDisconnected,
+    kStreamReconnected,
+    kStreamIdle,
+    kStreamDisabled,
+    kStreamEnabled,
+    kStreamKeyReset,
+    kStreamHealthChanged,
+    kStreamCompleted,
+    kStreamPublisherReplaced,
+    kStreamPublisherRefused,
+    kStreamViewerExperienceDegraded,
+    kStreamViewerExperienceRecovered,
 };
 
 }  // namespace steadycast::events

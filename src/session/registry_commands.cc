@@ -83,7 +83,7 @@ base::Result<store::LiveStream> StreamRegistry::Delete(const std::string& stream
   if (packager) {
     const auto expires = clock_.Now() + options_.deleted_playback_grace;
     for (const store::PlaybackId& pb : before.playback_ids) {
-      ended_playback_[pb.id] = EndedPlayback{packager, pb.policy, expires};
+      ended_playback_[pb.id] = EndedPlayback{packager, pb.policy, expires, stream_id};
     }
   }
   return before;
@@ -106,6 +106,17 @@ void StreamRegistry::OnSettingsChanged(const store::LiveStream& stream, bool str
   for (auto& kick : kicks) kick();
 }
 
+base::Status StreamRegistry::RecordStreamEvent(const std::string& stream_id, std::string_view type,
+                                               nlohmann::json extra) {
+  Effects effects;
+  effects.events.push_back(LifecycleEvent{.type = type, .extra = std::move(extra)});
+  std::shared_ptr<StreamEntry> entry = FindEntry(stream_id);
+  if (!entry) return Persist(stream_id, effects).status();
+  std::lock_guard lock(entry->mu);  // ordered with the stream's lifecycle events
+  if (entry->deleted) return base::NotFound("live stream not found");
+  return Persist(stream_id, effects).status();
+}
+
 bool StreamRegistry::HasPublisher(const std::string& stream_id) const {
   auto entry = FindEntry(stream_id);
   if (!entry) return false;
@@ -120,19 +131,22 @@ PlaybackTarget StreamRegistry::LookupPlayback(std::string_view playback_id) {
       PlaybackTarget target;
       target.exists = true;
       target.policy = cached->second.second;
+      target.stream_id = cached->second.first;
       if (auto it = streams_.find(cached->second.first); it != streams_.end()) {
         target.packager = it->second->Packager();
       }
       return target;
     }
     if (auto ended = ended_playback_.find(playback_id); ended != ended_playback_.end()) {
-      return PlaybackTarget{true, ended->second.packager, ended->second.policy};
+      return PlaybackTarget{true, ended->second.packager, ended->second.policy,
+                            ended->second.stream_id};
     }
   }
   auto stream = store_.live_streams().GetByPlaybackId(std::string(playback_id));
   if (!stream.ok()) return {};
   PlaybackTarget target;
   target.exists = true;
+  target.stream_id = stream->id;
   for (const auto& pb : stream->playback_ids) {
     if (pb.id == playback_id) target.policy = pb.policy;
   }

@@ -59,6 +59,7 @@ struct PlaybackTarget {
   bool exists = false;
   std::shared_ptr<const package::StreamPackager> packager;  // null before the first broadcast
   std::string policy = "public";                            // "public" | "signed"
+  std::string stream_id;  // the live stream the playback id belongs to (when it exists)
 };
 
 // Health of a stream and its current publisher: the lifecycle status, the publisher's ingest
@@ -137,6 +138,12 @@ class StreamRegistry {
   void OnSettingsChanged(const store::LiveStream& stream, bool stream_key_changed);
   // True while a publisher is attached to the stream.
   bool HasPublisher(const std::string& stream_id) const;
+  // An event about the stream that changes nothing else (e.g. the viewers' experience, judged
+  // outside session/): persisted like the lifecycle's events, in one transaction and in order
+  // with the stream's other events. `type` is an events/event_types.h constant; `extra` is
+  // merged into the payload. kNotFound for an unknown or deleted stream.
+  base::Status RecordStreamEvent(const std::string& stream_id, std::string_view type,
+                                 nlohmann::json extra);
 
   // For deliver/: does the playback id exist, and what is its current packager.
   PlaybackTarget LookupPlayback(std::string_view playback_id);
@@ -197,6 +204,7 @@ class StreamRegistry {
     std::shared_ptr<const package::StreamPackager> packager;
     std::string policy;
     base::Clock::MonotonicTime expires;
+    std::string stream_id;
   };
   std::map<std::string, EndedPlayback, std::less<>> ended_playback_;
   std::atomic<uint64_t> next_serial_{1};

@@ -269,6 +269,29 @@ TEST_F(StreamRegistryTest, UnknownPlaybackIdDoesNotExist) {
   auto t = registry_->LookupPlayback("pb_test");
   EXPECT_TRUE(t.exists);
   EXPECT_EQ(t.packager, nullptr);
+  EXPECT_EQ(t.stream_id, "ls_test");
+  EXPECT_EQ(registry_->LookupPlayback("pb_test").stream_id, "ls_test");  // from the cache
+}
+
+TEST_F(StreamRegistryTest, RecordStreamEventPersistsWithThePublicObject) {
+  ASSERT_TRUE(registry_
+                  ->RecordStreamEvent(stream_.id, "live_stream.viewer_experience_degraded",
+                                      {{"viewers", {{"current", 3}}}})
+                  .ok());
+  auto events = store_->events().List({.limit = 10, .object_id = stream_.id});
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  const nlohmann::json data = nlohmann::json::parse(events->front().data_json);
+  EXPECT_EQ(events->front().type, "live_stream.viewer_experience_degraded");
+  EXPECT_EQ(data["id"], "ls_test");
+  EXPECT_EQ(data["viewers"]["current"], 3);
+  EXPECT_FALSE(data.contains("stream_key"));
+  EXPECT_EQ(Status(), store::StreamStatus::kIdle);  // nothing else changed
+  EXPECT_EQ(registry_
+                ->RecordStreamEvent("ls_missing", "live_stream.viewer_experience_degraded",
+                                    nlohmann::json::object())
+                .code(),
+            base::ErrorCode::kNotFound);
 }
 
 // The publisher's ingest figures reach Health(), and a publisher whose media arrives at half
