@@ -1,5 +1,5 @@
 #pragma once
-// The REST API v1 (CONTRACT.md "REST API"): registers every /v1 route plus /healthz and
+// The REST API v1 (docs/contract.md "REST API"): registers every /v1 route plus /healthz and
 // /readyz on an net::HttpRouter. Handlers are synchronous (they call the store and respond
 // before returning) and run on whichever thread the HTTP server dispatches from; everything
 // they share lives in ApiContext and is thread-safe.
@@ -31,7 +31,7 @@ struct RateLimit {
   double burst = 0;
 };
 
-// Rate limits (CONTRACT.md "Rate limits"; README documents the defaults). Authenticated
+// Rate limits (docs/contract.md "Rate limits"; README documents the defaults). Authenticated
 // requests are limited per access token — reads (GET/HEAD) and writes (everything else) in
 // separate buckets; requests that fail authentication or need none, per client address.
 struct RateLimitOptions {

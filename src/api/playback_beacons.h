@@ -1,5 +1,5 @@
 #pragma once
-// POST /v1/playback/beacons: QoE beacons from players (CONTRACT.md "Viewer layer"; the format
+// POST /v1/playback/beacons: QoE beacons from players (docs/contract.md "Viewer layer"; the format
 // is analytics/beacon_parser.h). Anonymous: no Basic auth, so none of the /v1 middleware
 // chain; instead, in this order:
 //

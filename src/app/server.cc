@@ -99,7 +99,7 @@ std::string PublicHost(const Settings& settings, const std::string& bound) {
   return host;
 }
 
-// Keys that sign playback tokens for "signed" playback ids (CONTRACT.md "Playback"): an HS256
+// Keys that sign playback tokens for "signed" playback ids (docs/contract.md "Playback"): an HS256
 // shared secret and/or an RS256 public key file. Without keys, signed ids always answer 403.
 base::Result<std::unique_ptr<deliver::PlaybackTokenVerifier>> MakePlaybackTokenVerifier(
     const Settings& settings, base::Clock& clock) {
@@ -274,7 +274,7 @@ int RunServe(const Settings& settings) {
                             return registry.Authorize(request);
                           }));
 
-  // RTMPS: the same protocol over TLS, only when a certificate is configured (CONTRACT.md).
+  // RTMPS: the same protocol over TLS, only when a certificate is configured (docs/contract.md).
   const bool rtmps_enabled =
       !settings.String("tls.cert_file").empty() && !settings.String("tls.key_file").empty();
   net::TcpServerOptions tls_options = tcp_options;

@@ -1,5 +1,5 @@
 #pragma once
-// Event type names (CONTRACT.md "Webhook delivery": at least these). One constant per type so
+// Event type names (docs/contract.md "Webhook delivery": at least these). One constant per type so
 // that producers and tests cannot misspell them.
 
 #include <string_view>

@@ -1,10 +1,10 @@
 #pragma once
 // LinkHealthMonitor: turns a publisher's link and media figures into health conditions for
-// `live_stream.health_changed` (issue 6: "SRT link degradation: loss or drops above
-// thresholds, keyframe interval too long, bitrate collapse — with hysteresis so a flapping link
-// does not flood"). Pure: fed SRT statistics (cumulative totals, about once a second), the
-// publisher's access units and Evaluate() calls, each with the current time; no clock, no I/O.
-// Not thread-safe: the StreamRegistry calls it under the stream's lock.
+// `live_stream.health_changed`: SRT loss or drops above thresholds, a keyframe interval too long,
+// a bitrate collapse, ingest drift — with hysteresis so a flapping link does not flood. Pure: fed
+// SRT statistics (cumulative totals, about once a second), the publisher's access units and
+// Evaluate() calls, each with the current time; no clock, no I/O. Not thread-safe: the
+// StreamRegistry calls it under the stream's lock.
 //
 // Conditions (kind → trigger / clear), each with hysteresis: it turns on only after the
 // trigger held for `on_after` and off only after the clear condition held for `off_after`.

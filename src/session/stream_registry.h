@@ -1,11 +1,11 @@
 #pragma once
 // StreamRegistry: the live streams known to this process, their lifecycle, current publisher
-// and packager (ARCHITECTURE.md "session"). It authorises publishers (media::PublishAuthorizer)
-// and fans their media out to the stream's packager; it runs each stream's StreamLifecycle
-// (lifecycle.h) and carries out its effects: the status change and its outbox events in one
-// store transaction, then the packager action, then disconnecting a publisher. The packager
-// outlives publishers: it lives through the reconnect window and, after the broadcast ended,
-// keeps serving the final playlist (ENDLIST) until the next broadcast starts.
+// and packager (docs/architecture.md "session"). It authorises publishers
+// (media::PublishAuthorizer) and fans their media out to the stream's packager; it runs each
+// stream's StreamLifecycle (lifecycle.h) and carries out its effects: the status change and its
+// outbox events in one store transaction, then the packager action, then disconnecting a publisher.
+// The packager outlives publishers: it lives through the reconnect window and, after the broadcast
+// ended, keeps serving the final playlist (ENDLIST) until the next broadcast starts.
 //
 // Threading: thread-safe. PublishSession callbacks arrive on each publisher's strand, API
 // commands and playback lookups on HTTP threads, Tick() on a timer. Locks: the registry lock

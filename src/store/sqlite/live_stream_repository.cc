@@ -302,7 +302,7 @@ base::Status SqliteLiveStreamRepository::Update(const LiveStream& stream) {
 
 base::Status SqliteLiveStreamRepository::SetStatus(const std::string& id, StreamStatus status,
                                                    int64_t updated_at_ms) {
-  // The events outbox (next issue) adds its INSERT to this same transaction.
+  // A status change with events goes through Mutate (the outbox INSERT in the same transaction).
   return db_.InTransaction(TransactionMode::kWrite, [&](Connection& c) -> base::Status {
     SC_ASSIGN_OR_RETURN(
         Statement s,
