@@ -11,12 +11,15 @@ const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { chromium } = require(path.join(root, 'node_modules', 'playwright-core'));
 
-// Headless Chromium talking only to the page's server (loopback). By default without the
-// autoplay switch: the player must cope with the browser's autoplay policy itself.
+// Headless Chromium talking only to the page's server (loopback). By default with the strict
+// autoplay policy of a browser that has never seen the site (sound needs a user gesture, muted
+// playback does not; headless Chromium's own default let sound through in some runs): the
+// player must cope with it itself. `autoplayFlag` lifts the policy.
 export function launchBrowser({ autoplayFlag = false } = {}) {
   const args = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                 '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-  if (autoplayFlag) args.push('--autoplay-policy=no-user-gesture-required');
+  args.push(autoplayFlag ? '--autoplay-policy=no-user-gesture-required'
+                         : '--autoplay-policy=user-gesture-required');
   return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
                            headless: true, args });
 }

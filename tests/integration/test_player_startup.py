@@ -52,7 +52,14 @@ def test_player_startup():
         log(f"STARTUP_FIRST_FRAME_MS={figures} median={median:.0f} (goal < 1000)")
         assert median < MEDIAN_LIMIT_MS, figures
         unmuted = runs[0]
-        assert unmuted["autoplay_muted"] and unmuted["muted"] and unmuted["unmute_button"], unmuted
+        # Without ?muted=1: where the browser refuses sound without a gesture the player falls
+        # back to muted autoplay with an Unmute button; headless Chromium does not refuse it in
+        # every run (even with --autoplay-policy=user-gesture-required), and then plays with
+        # sound, which is right too.
+        if unmuted["muted"]:
+            assert unmuted["autoplay_muted"] and unmuted["unmute_button"], unmuted
+        else:
+            assert not unmuted["autoplay_muted"] and not unmuted["unmute_button"], unmuted
         assert not any(r["autoplay_muted"] or r["unmute_button"] for r in runs[1:]), runs
 
 
