@@ -72,7 +72,7 @@ def check_ladder(server, stream, expected_names):
     return variants, pb
 
 
-def check_renditions(server, pb, variants, expected_frames):
+def check_renditions(server, pb, variants, expected_frames, dropped):
     durations, keyframes = {}, {}
     for v in variants:
         name = v["URI"].split("/")[1]
@@ -97,9 +97,12 @@ def check_renditions(server, pb, variants, expected_frames):
         keyframes[name] = keys
     counts = {n: len(d) for n, d in durations.items()}
     assert len(set(counts.values())) == 1, counts
+    # A rendition that fell behind on a busy machine drops frames from its queue instead of
+    # growing memory (frames_dropped in health); its segments are shorter by at most those.
+    slack = FRAME * (1 + max(dropped.values(), default=0)) + 0.002
     for i in range(len(next(iter(durations.values())))):
         column = [d[i] for d in durations.values()]
-        assert max(column) - min(column) <= FRAME + 0.002, (i, durations)
+        assert max(column) - min(column) <= slack, (i, durations, dropped)
     # An IDR starts every segment, at the same time in every rendition.
     reference = next(iter(keyframes.values()))
     for name, keys in keyframes.items():
@@ -121,7 +124,11 @@ def publish_and_check(server, size, expected_names, seconds):
         in metrics, metrics[-2000:]
     _, err = publisher.communicate(timeout=seconds + 60)
     assert publisher.returncode == 0, err.decode()
-    check_renditions(server, pb, variants, seconds * 30)
+    time.sleep(1)  # the server sees the publisher leave; the renditions drain
+    final = server.api("GET", f"/v1/live-streams/{stream['id']}/health")["data"]
+    dropped = {r["name"]: r.get("frames_dropped", 0) for r in final["renditions"]}
+    log(f"frames dropped per rendition: {dropped}")
+    check_renditions(server, pb, variants, seconds * 30, dropped)
 
 
 def test_abr_ladder():
