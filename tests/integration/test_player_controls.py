@@ -9,7 +9,8 @@ import time
 
 from harness import Server, log, run_test
 from reconnect_helpers import rtmp_publisher, wait_status
-from test_player_support import (PageWatch, advanced, fatal_errors, play_url, server_args)
+from test_player_support import (PageWatch, close_all, advanced, fatal_errors, play_url,
+                                 server_args)
 
 
 def samples_between(result, start, end):
@@ -64,11 +65,7 @@ def test_player_controls():
             time.sleep(1)
             result = watch.stop()
         finally:
-            for p in (first, second):
-                if p:
-                    p.close()
-            if watch:
-                watch.close()
+            close_all(first, second, watch)
         final = result["final"]
         log(f"levels {final['levels']}; final level {final['level']}; transitions "
             f"{[(round(t / 1000 - playing, 1), s) for t, s in result['transitions']]}")

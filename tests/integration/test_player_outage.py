@@ -13,8 +13,8 @@ import time
 
 from harness import Server, log, run_test
 from reconnect_helpers import rtmp_publisher, wait_status
-from test_player_support import (PageWatch, advanced, check_beacons, fatal_errors, last_totals,
-                                 messages_in, play_url, server_args)
+from test_player_support import (PageWatch, close_all, advanced, check_beacons, fatal_errors,
+                                 last_totals, messages_in, play_url, server_args)
 
 OUTAGE_S = 15.0
 
@@ -44,11 +44,7 @@ def test_player_outage():
             watch.perform("leave")
             result = watch.stop()
         finally:
-            for p in (first, second):
-                if p:
-                    p.close()
-            if watch:
-                watch.close()
+            close_all(first, second, watch)
         log(f"killed at {killed:.2f}, publisher back at {restarted:.2f}; transitions "
             f"{[(round(t / 1000 - killed, 2), s) for t, s in result['transitions']]}")
         final = result["left"]["stats"]

@@ -11,8 +11,8 @@ import time
 
 from harness import log, run_test
 from reconnect_helpers import rtmp_publisher, wait_status
-from test_player_support import (PageWatch, PinnedServer, advanced, messages_in, play_url,
-                                 server_args)
+from test_player_support import (PageWatch, close_all, PinnedServer, advanced, messages_in,
+                                 play_url, server_args)
 
 DOWN_S = 5.0
 
@@ -44,11 +44,7 @@ def test_player_server_restart():
             time.sleep(8)
             result = watch.stop()
         finally:
-            for p in (first, second):
-                if p:
-                    p.close()
-            if watch:
-                watch.close()
+            close_all(first, second, watch)
         log(f"transitions (s from SIGTERM): "
             f"{[(round(t / 1000 - stopped, 2), s) for t, s in result['transitions']]}")
         log(f"errors: {result['errors']}")

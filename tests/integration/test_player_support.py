@@ -172,6 +172,13 @@ class PageWatch:
 
 
 # Checks on the recorded result -------------------------------------------------------------
+def close_all(*things):
+    """Closes every publisher and page watch given that was started (None is skipped)."""
+    for thing in things:
+        if thing:
+            thing.close()
+
+
 def fatal_errors(result):
     return [e for e in result["errors"] if e[1]]
 
