@@ -25,7 +25,7 @@ test_pkgs=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav chromium curl python3
   srt-tools
 )
-bench_pkgs=(nginx-light wrk)
+bench_pkgs=(nginx-light wrk libnginx-mod-rtmp)
 
 wanted=()
 for g in "${groups[@]}"; do
