@@ -40,12 +40,25 @@ std::string RenderMediaPlaylist(const MediaPlaylistModel& model) {
 
 std::string RenderMasterPlaylist(const std::vector<VariantStream>& variants,
                                  std::string_view playback_id) {
+  return RenderMasterPlaylist(variants, playback_id, std::nullopt);
+}
+
+std::string RenderMasterPlaylist(const std::vector<VariantStream>& variants,
+                                 std::string_view playback_id,
+                                 const std::optional<AudioRendition>& audio) {
   std::string out = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n";
+  if (audio) {
+    out += fmt::format(
+        "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"{}\",NAME=\"{}\",DEFAULT=YES,AUTOSELECT=YES,"
+        "CHANNELS=\"{}\",URI=\"{}\"\n",
+        audio->group_id, audio->name, audio->channels, audio->uri);
+  }
   for (const VariantStream& v : variants) {
     out += fmt::format("#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\"",
                        v.bandwidth, v.average_bandwidth, v.codecs);
     if (v.width > 0 && v.height > 0) out += fmt::format(",RESOLUTION={}x{}", v.width, v.height);
     if (v.frame_rate) out += fmt::format(",FRAME-RATE={:.3f}", *v.frame_rate);
+    if (audio) out += fmt::format(",AUDIO=\"{}\"", audio->group_id);
     out += fmt::format("\n{}/{}/index.m3u8\n", playback_id, v.name);
   }
   return out;

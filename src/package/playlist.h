@@ -63,4 +63,17 @@ struct VariantStream {
 std::string RenderMasterPlaylist(const std::vector<VariantStream>& variants,
                                  std::string_view playback_id);
 
+// The audio rendition every variant names (EXT-X-MEDIA:TYPE=AUDIO). The caller includes its
+// peak in each variant's BANDWIDTH and its codec in each variant's CODECS.
+struct AudioRendition {
+  std::string group_id = "audio";
+  std::string name = "audio";
+  std::string uri;
+  int channels = 2;
+  std::string codecs;
+};
+std::string RenderMasterPlaylist(const std::vector<VariantStream>& variants,
+                                 std::string_view playback_id,
+                                 const std::optional<AudioRendition>& audio);
+
 }  // namespace steadycast::package
