@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
-#include <cstdlib>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -29,26 +29,44 @@ constexpr std::string_view kAudioSetId = "2";
 constexpr int64_t kMaxSafeInteger = int64_t{1} << 53;
 constexpr uint64_t kMaxUnsignedInt = std::numeric_limits<uint32_t>::max();
 
-// Appends XML 1.0 text, escaped for attribute values and character data. Tab, LF and CR
-// become character references (a parser turns them into spaces inside an attribute); other C0
-// controls are not allowed in XML 1.0 at all and become U+FFFD.
+// Length of the valid UTF-8 sequence (RFC 3629) of an XML 1.0 Char at text[i]; 0 if invalid.
+size_t Utf8CharLength(std::string_view text, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  const size_t len = lead < 0x80           ? 1
+                     : (lead >> 5) == 0x6  ? 2
+                     : (lead >> 4) == 0xE  ? 3
+                     : (lead >> 3) == 0x1E ? 4
+                                           : 0;
+  if (len == 0 || i + len > text.size()) return 0;
+  uint32_t cp = len == 1 ? lead : lead & (0x7Fu >> len);
+  for (size_t k = 1; k < len; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3Fu);
+  }
+  constexpr uint32_t kShortest[] = {0, 0, 0x80, 0x800, 0x10000};
+  const bool excluded = (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF;
+  return cp < kShortest[len] || cp > 0x10FFFF || excluded ? 0 : len;
+}
+
+// Appends text escaped for XML 1.0 attribute values and character data. Tab, LF and CR become
+// character references (a parser turns them into spaces inside an attribute); other C0
+// controls and invalid UTF-8 are not XML characters and become U+FFFD.
 void AppendEscaped(std::string& out, std::string_view text) {
-  for (const char c : text) {
-    const std::string_view escaped = c == '&'                               ? "&amp;"
-                                     : c == '<'                             ? "&lt;"
-                                     : c == '>'                             ? "&gt;"
-                                     : c == '"'                             ? "&quot;"
-                                     : c == '\''                            ? "&apos;"
-                                     : c == '\t'                            ? "&#9;"
-                                     : c == '\n'                            ? "&#10;"
-                                     : c == '\r'                            ? "&#13;"
-                                     : static_cast<unsigned char>(c) < 0x20 ? "\xEF\xBF\xBD"
-                                                                            : "";
-    if (escaped.empty()) {
-      out += c;
+  constexpr std::string_view kSpecial = "&<>\"'\t\n\r";
+  constexpr std::string_view kEscaped[] = {"&amp;",  "&lt;", "&gt;",  "&quot;",
+                                           "&apos;", "&#9;", "&#10;", "&#13;"};
+  for (size_t i = 0; i < text.size();) {
+    const size_t len = Utf8CharLength(text, i);
+    const size_t special = kSpecial.find(text[i]);
+    if (special != std::string_view::npos) {
+      out += kEscaped[special];
+    } else if (len == 0 || static_cast<unsigned char>(text[i]) < 0x20) {
+      out += "\xEF\xBF\xBD";
     } else {
-      out += escaped;
+      out += text.substr(i, len);
     }
+    i += std::max<size_t>(len, 1);
   }
 }
 
@@ -268,9 +286,14 @@ base::Status Invalid(std::string_view where, std::string_view what) {
   return InvalidArgument(fmt::format("{}: {}", where, what));
 }
 
+// Control characters or invalid UTF-8.
 bool HasControlChar(std::string_view s) {
-  return std::any_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
+  for (size_t i = 0; i < s.size();) {
+    const size_t len = Utf8CharLength(s, i);
+    if (len == 0 || static_cast<unsigned char>(s[i]) < 0x20 || s[i] == 0x7F) return true;
+    i += len;
+  }
+  return false;
 }
 
 bool HasSpace(std::string_view s) {
@@ -392,19 +415,16 @@ base::Status CheckAlignment(const std::vector<DashRepresentation>& video) {
   std::map<int64_t, uint64_t> numbers;                    // time -> number
   for (const DashRepresentation& rep : video) {
     if (rep.timescale != video.front().timescale) {
-      return InvalidArgument(fmt::format(
-          "representation '{}': video timescale differs from '{}' (one sample timeline per "
-          "adaptation set)",
-          rep.id, video.front().id));
+      return InvalidArgument(fmt::format("representation '{}': video timescale differs from '{}'",
+                                         rep.id, video.front().id));
     }
     for (const DashSegment& s : rep.segments) {
       const auto [span, fresh_span] = spans.try_emplace(s.number, s.time, s.duration);
       const auto [number, fresh_time] = numbers.try_emplace(s.time, s.number);
       if ((!fresh_span && span->second != std::make_pair(s.time, s.duration)) ||
           (!fresh_time && number->second != s.number)) {
-        return InvalidArgument(fmt::format(
-            "representation '{}': segment {} not aligned with the other video representations",
-            rep.id, s.number));
+        return InvalidArgument(
+            fmt::format("representation '{}': segment {} not aligned", rep.id, s.number));
       }
     }
   }
