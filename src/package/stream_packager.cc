@@ -11,6 +11,7 @@
 
 #include "base/log.h"
 #include "package/audio_track.h"
+#include "package/dash_source.h"
 #include "package/ladder_timeline.h"
 #include "package/rendition_packager.h"
 
@@ -87,6 +88,7 @@ class StreamPackager::Impl {
   }
 
   bool HasSegments() const;
+  std::optional<std::string> DashManifest(const DashRequest& request) const;
   std::optional<std::string> MasterPlaylist(std::string_view playback_id) const;
   std::optional<Resource> Lookup(std::string_view subpath) const;
   PackagerStats Stats() const;
@@ -108,6 +110,7 @@ class StreamPackager::Impl {
   AudioTrack audio_;  // declared before the renditions, which refer to it
   std::vector<std::unique_ptr<RenditionPackager>> renditions_;
   std::atomic<uint64_t> pause_changes_{0};
+  mutable DashSource dash_;
 
   // Master playlist cache: rebuilt when a window changed or another playback id asks.
   mutable std::mutex master_mu_;
@@ -188,6 +191,28 @@ std::optional<std::string> StreamPackager::Impl::MasterPlaylist(
   }
   if (master_text_.empty()) return std::nullopt;
   return master_text_;
+}
+
+std::optional<std::string> StreamPackager::Impl::DashManifest(const DashRequest& request) const {
+  const std::vector<VariantStream> variants = ListedVariants();
+  if (variants.empty()) return std::nullopt;
+  std::vector<DashTrack> video;
+  std::optional<DashTrack> audio;
+  for (const VariantStream& v : variants) {
+    const SegmentWindow* window = Window(v.name);
+    if (window == nullptr) continue;
+    if (v.width == 0 && v.height == 0 && !audio) {  // an audio-only stream keeps audio in "src"
+      audio = DashTrack{v, window->Snapshot(), 2};
+      continue;
+    }
+    video.push_back(DashTrack{v, window->Snapshot(), 0});
+  }
+  if (auto track = audio_.Variant()) {
+    audio = DashTrack{*track, audio_.window().Snapshot(), audio_.channels().value_or(2)};
+  }
+  std::optional<DashManifestModel> model = dash_.Build(video, audio, request);
+  if (!model) return std::nullopt;
+  return RenderDashManifest(*model);
 }
 
 std::optional<Resource> StreamPackager::Impl::Lookup(std::string_view subpath) const {
@@ -292,6 +317,9 @@ std::optional<std::string> StreamPackager::MasterPlaylist(std::string_view playb
 }
 std::optional<Resource> StreamPackager::Lookup(std::string_view subpath) const {
   return impl_->Lookup(subpath);
+}
+std::optional<std::string> StreamPackager::DashManifest(const DashRequest& request) const {
+  return impl_->DashManifest(request);
 }
 const SegmentWindow* StreamPackager::Window(std::string_view rendition) const {
   return impl_->Window(rendition);

@@ -124,6 +124,7 @@ struct PackagerStats {
 };
 
 class SegmentWindow;
+struct DashRequest;
 
 class StreamPackager {
  public:
@@ -201,6 +202,9 @@ class StreamPackager {
   // work from snapshots (LL-HLS, DASH) and for blocking requests; null for an unknown name.
   // Valid as long as the packager.
   const SegmentWindow* Window(std::string_view rendition) const;
+  // The DASH MPD over the same segments (dash_source.h): the master's variants as one video
+  // AdaptationSet, the audio rendition as another. Nullopt while the master lists nothing.
+  std::optional<std::string> DashManifest(const DashRequest& request) const;
 
  private:
   class Impl;
