@@ -42,8 +42,9 @@
 //  - Frame rates as FrameRateType "[0-9]+(/[1-9][0-9]*)?": 30, 30000/1001, 25/2.
 //  - query_suffix is appended to every URL the MPD emits (initialization, media, a relative
 //    UTCTiming value; not BaseURL), with '&' when the URL already has a query; inside
-//    templates every '$' of the suffix is written "$$" (23009-1 5.3.9.4.4), and every
-//    attribute value is XML-escaped.
+//    templates every '$' of the suffix is written "$$" (23009-1 5.3.9.4.4). Every attribute
+//    value is XML-escaped; C0 controls and invalid UTF-8 become U+FFFD, so any model renders
+//    well-formed XML.
 //
 // ValidateDashModel checks the model against the rules above and these (first failure wins):
 //  - at least one period; Period@id non-empty and unique (5.3.2.2: required for dynamic);
@@ -70,7 +71,7 @@
 //    suggestedPresentationDelay (timing model "Presentation delay": the effective time shift
 //    buffer is not empty); static: mediaPresentationDuration present and after the last
 //    period's start; minBufferTime > 0 (required, 5.3.1.2); query_suffix empty or "?…"
-//    without whitespace or '#'; no control characters in any string.
+//    without whitespace or '#'; no control characters or invalid UTF-8 in any string.
 //
 // Not checked here (they need the wall clock; the caller owns them): segment references that
 // left the time shift buffer and periods ending before it SHALL be removed (timing model
