@@ -6,7 +6,7 @@
 //   GET|HEAD|OPTIONS /hls/{pb}/{rest...}     "src/index.m3u8", "src/init.mp4", "src/seg7.m4s",
 //                                            "audio/index.m3u8" (the separate audio rendition)
 //   GET|HEAD|OPTIONS /dash/{pb}.mpd          dynamic DASH MPD over the same segments (BaseURL
-//                                            "../hls/{pb}/"; static once the broadcast ended)
+//                                            "../hls/{pb}/"; a final snapshot once it ended)
 //   GET|HEAD|OPTIONS /dash/time              the server's UTC time (ISO 8601, ms), the MPD's
 //                                            UTCTiming source
 //

@@ -62,7 +62,10 @@ std::optional<DashManifestModel> DashSource::Build(const std::vector<DashTrack>&
 
   std::lock_guard lock(mu_);
   DashManifestModel model;
-  model.dynamic = !ref.ended;
+  // An ended broadcast keeps type="dynamic" with a final snapshot (the last period gets its
+  // duration, minimumUpdatePeriod goes): dash.js stops refreshing and plays to the end, while
+  // an MPD that turns static under a playing dash.js is ignored.
+  model.dynamic = true;
   model.publish_ms = request.now_ms;
   model.minimum_update_period_ms = request.target_ms;
   model.min_buffer_time_ms = request.target_ms;
@@ -141,6 +144,19 @@ std::optional<DashManifestModel> DashSource::Build(const std::vector<DashTrack>&
     begin = end;
   }
   if (model.periods.empty()) return std::nullopt;
+  // maxSegmentDuration covers every representation (audio segments end on whole AAC frames, so
+  // they may run up to a frame longer than the video's).
+  for (const DashPeriod& period : model.periods) {
+    auto cover = [&model](const DashRepresentation& r) {
+      for (const DashSegment& s : r.segments) {
+        const int64_t ms =
+            (s.duration * 1000 + r.timescale - 1) / std::max<uint32_t>(r.timescale, 1);
+        model.max_segment_duration_ms = std::max(model.max_segment_duration_ms, ms);
+      }
+    };
+    for (const DashRepresentation& r : period.video) cover(r);
+    if (period.audio) cover(*period.audio);
+  }
   // Periods that left the window are forgotten (their anchors are never needed again).
   anchors_.erase(anchors_.begin(), anchors_.lower_bound(discontinuity[ref.first_listed]));
   model.availability_start_ms = *availability_start_ms_;
@@ -152,7 +168,6 @@ std::optional<DashManifestModel> DashSource::Build(const std::vector<DashTrack>&
                                       : period.presentation_time_offset_video;
     const int64_t duration = TicksToMs(last.media_time + last.media_duration - pto, last.timescale);
     period.duration_ms = std::max<int64_t>(duration, 1);
-    model.media_presentation_duration_ms = period.start_ms + *period.duration_ms;
   }
   return model;
 }
