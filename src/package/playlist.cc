@@ -118,12 +118,12 @@ std::string RenderStandard(const MediaPlaylistModel& model) {
 void AppendLowLatencyTail(std::string& out, const MediaPlaylistModel& model, int64_t current_init) {
   const LowLatency& ll = *model.low_latency;
   if (!model.ended && ll.preload_hint) {
-    const PlaylistSegment& last = model.segments.back();
     // RFC 8216bis Appendix B.1: a hinted part that needs another init than the last listed
     // one comes with a TYPE=MAP hint. Only knowable for the in-progress entry (no part yet).
-    if (!last.complete && last.parts.empty() && last.sequence == ll.hint_sequence &&
-        last.init_index >= 0 && last.init_index != current_init) {
-      out += fmt::format("#EXT-X-PRELOAD-HINT:TYPE=MAP,URI=\"{}\"\n", InitUri(last.init_index));
+    const PlaylistSegment* last = model.segments.empty() ? nullptr : &model.segments.back();
+    if (last && !last->complete && last->parts.empty() && last->sequence == ll.hint_sequence &&
+        last->init_index >= 0 && last->init_index != current_init) {
+      out += fmt::format("#EXT-X-PRELOAD-HINT:TYPE=MAP,URI=\"{}\"\n", InitUri(last->init_index));
     }
     out += fmt::format("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"{}\"\n",
                        PartUri(ll.hint_sequence, ll.preload_hint->index));
@@ -139,9 +139,10 @@ void AppendLowLatencyTail(std::string& out, const MediaPlaylistModel& model, int
 std::string RenderLowLatency(const MediaPlaylistModel& model) {
   const LowLatency& ll = *model.low_latency;
   const std::vector<PlaylistSegment>& segments = model.segments;
-  assert(!segments.empty());
-  assert(std::all_of(segments.begin(), segments.end() - 1,
-                     [](const PlaylistSegment& s) { return s.complete; }));
+  // The caller's job: only the last entry may be in progress, the hold back is ≥ 3 parts.
+  assert(ll.part_hold_back_us >= 3 * ll.part_target_us);
+  assert(segments.empty() || std::all_of(segments.begin(), segments.end() - 1,
+                                         [](const PlaylistSegment& s) { return s.complete; }));
   std::string out;
   out.reserve(256 + segments.size() * 160);
   AppendHeader(out, model, std::max(model.version, kLowLatencyMinVersion));

@@ -257,12 +257,23 @@ TEST(PlaylistLowLatencyTest, DurationsInSecondsAreExactToTheMicrosecond) {
         "#EXT-X-PART-INF:PART-TARGET=0.33333\n",
         "#EXT-X-PART:DURATION=0.333333,URI=\"part14.0.m4s\",INDEPENDENT=YES\n",
         "#EXT-X-PART:DURATION=0.000001,URI=\"part14.1.m4s\",GAP=YES\n",
-        "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part14.2.m4s\"\n"
+        "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part14.2.m4s\"\n",
         "#EXT-X-RENDITION-REPORT:URI=\"../src/index.m3u8\",LAST-MSN=9\n"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
   }
   EXPECT_EQ(PartUri(7, 3), "part7.3.m4s");
   EXPECT_EQ(PartUri(18446744073709551615u, 4294967295u), "part18446744073709551615.4294967295.m4s");
+}
+
+TEST(PlaylistLowLatencyTest, EmptyModelRendersTheHeaderAndTheHint) {
+  MediaPlaylistModel model;
+  model.low_latency = LowLatencyFor(0, 0);
+  model.low_latency->rendition_reports.clear();
+  const std::string text = RenderMediaPlaylist(model);
+  EXPECT_TRUE(
+      text.ends_with("#EXT-X-DISCONTINUITY-SEQUENCE:0\n"
+                     "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part0.0.m4s\"\n"))
+      << text;
 }
 
 TEST(PlaylistLowLatencyTest, ModelVersionAboveNineIsKept) {
