@@ -39,8 +39,8 @@
 // - Playlist Delta Update (§6.2.5.1, LowLatency::skip, ignored once ended or without
 //   CAN-SKIP-UNTIL): the oldest complete segments whose end lies more than CAN-SKIP-UNTIL
 //   before the end of the playlist are replaced by EXT-X-SKIP:SKIPPED-SEGMENTS=n (§4.4.5.2),
-//   with their EXT-X-DISCONTINUITY tags. EXT-X-MEDIA-SEQUENCE and EXT-X-DISCONTINUITY-SEQUENCE
-//   keep the full playlist's values (§4.4.5.2: skipping does not change them). Tags that are
+//   with their EXT-X-DISCONTINUITY tags. EXT-X-MEDIA-SEQUENCE keeps numbering the first
+//   (skipped) segment and EXT-X-DISCONTINUITY-SEQUENCE keeps its value (§4.4.5.2). Tags that are
 //   not only the skipped segments' must remain (§6.2.5.1): the EXT-X-MAP in force is repeated
 //   before the first listed segment, as after the window slides.
 //
@@ -48,7 +48,7 @@
 // rendition (EXT-X-MEDIA:TYPE=AUDIO, RFC 8216bis §4.4.6.1) that every variant names with
 // AUDIO="group" (§4.4.6.2), so the video playlists carry video only.
 //
-// Not thread-safe per object; the functions hold no state.
+// Thread-safe: the functions hold no state.
 
 #include <cstdint>
 #include <optional>
