@@ -254,7 +254,10 @@ int RunServe(const Settings& settings) {
         auto target = registry.LookupPlayback(playback_id);
         return deliver::PlaybackTarget{target.exists, target.packager, target.policy};
       },
-      deliver::PlaybackRouteOptions{.token_verifier = verifier->get()});
+      deliver::PlaybackRouteOptions{
+          .token_verifier = verifier->get(),
+          .target_segment_ms = static_cast<int64_t>(
+              registry_options.broadcast.packager.target_segment_seconds * 1000)});
   // The dashboard (/), the player page (/play/PLAYBACK_ID) and their modules.
   deliver::RegisterWebRoutes(router,
                              deliver::WebRouteOptions{.web_dir = settings.String("web.dir")});

@@ -6,14 +6,20 @@
 #include <string>
 #include <utility>
 
+#include "base/clock.h"
 #include "deliver/byte_range.h"
 #include "deliver/playlist_rewrite.h"
+#include "package/dash_source.h"
 #include "package/segment_window.h"
 
 namespace steadycast::deliver {
 namespace {
 
 constexpr std::string_view kPlaylistType = "application/vnd.apple.mpegurl";
+constexpr std::string_view kDashType = "application/dash+xml";
+// The server-time route the MPD's UTCTiming names (ISO/IEC 23009-1 §5.8.5.7,
+// urn:mpeg:dash:utc:http-iso:2014): dash.js aligns its clock with it.
+constexpr std::string_view kTimeRoute = "/dash/time";
 constexpr std::string_view kPlaylistCache = "public, max-age=1";
 constexpr std::string_view kImmutableCache = "public, max-age=86400, immutable";
 constexpr std::string_view kErrorCache = "no-cache";
@@ -172,6 +178,50 @@ void HandleResource(const RouteContext& context, const net::HttpRequest& request
   respond(ServeResource(*resource, *access, request.Header("range")));
 }
 
+// Percent-encodes a token for a URL query (JWTs are URL-safe already; this keeps it so).
+std::string QueryEscape(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '-' || c == '_' || c == '.' || c == '~';
+    if (plain) {
+      out += c;
+    } else {
+      out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    }
+  }
+  return out;
+}
+
+void HandleDash(const RouteContext& context, const net::HttpRequest& request,
+                const net::HttpResponder& respond) {
+  net::HttpResponse error;
+  std::optional<Access> access = Resolve(context, request, error);
+  if (!access) return respond(std::move(error));
+  const std::string playback_id(request.Param("pb"));
+  package::DashRequest dash;
+  dash.base_url = "../hls/" + playback_id + "/";
+  if (!access->token.empty()) dash.query_suffix = "?token=" + QueryEscape(access->token);
+  dash.utc_timing_uri = std::string(kTimeRoute);
+  dash.now_ms = base::ToUnixMillis(base::Clock::Real().WallNow());
+  dash.target_ms = context.options.target_segment_ms;
+  std::optional<std::string> mpd = access->packager->DashManifest(dash);
+  if (!mpd) return respond(Problem(412, "the stream has no segment yet; retry shortly"));
+  net::HttpResponse response;
+  response.Text(*mpd, std::string(kDashType));
+  response.Header("Cache-Control",
+                  std::string(access->token.empty() ? kPlaylistCache : kPrivatePlaylistCache));
+  respond(WithCors(std::move(response)));
+}
+
+void HandleTime(const net::HttpRequest&, const net::HttpResponder& respond) {
+  net::HttpResponse response;
+  response.Text(base::FormatRfc3339(base::ToUnixMillis(base::Clock::Real().WallNow())),
+                "text/plain; charset=utf-8");
+  response.Header("Cache-Control", "no-store");
+  respond(WithCors(std::move(response)));
+}
+
 // CORS preflight (Fetch standard §3.2.2): any origin, read-only methods, the headers asked for.
 void HandlePreflight(const net::HttpRequest& request, const net::HttpResponder& respond) {
   net::HttpResponse response = net::HttpResponse::Status(204);
@@ -197,6 +247,15 @@ void RegisterPlaybackRoutes(net::HttpRouter& router, PlaybackLookup lookup,
                  HandleResource(*shared, request, respond);
                });
   }
+  for (const char* method : {"GET", "HEAD"}) {
+    router.Add(method, "/dash/{pb}.mpd",
+               [shared](const net::HttpRequest& request, net::HttpResponder respond) {
+                 HandleDash(*shared, request, respond);
+               });
+    router.Add(method, std::string(kTimeRoute), HandleTime);
+  }
+  router.Add("OPTIONS", "/dash/{pb}.mpd", HandlePreflight);
+  router.Add("OPTIONS", std::string(kTimeRoute), HandlePreflight);
   router.Add("OPTIONS", "/hls/{pb}.m3u8", HandlePreflight);
   router.Add("OPTIONS", "/hls/{pb}/{rest...}", HandlePreflight);
 }

@@ -3,7 +3,12 @@
 // segments and media segments served from a stream's StreamPackager.
 //
 //   GET|HEAD|OPTIONS /hls/{pb}.m3u8          master playlist
-//   GET|HEAD|OPTIONS /hls/{pb}/{rest...}     "src/index.m3u8", "src/init.mp4", "src/seg7.m4s"
+//   GET|HEAD|OPTIONS /hls/{pb}/{rest...}     "src/index.m3u8", "src/init.mp4", "src/seg7.m4s",
+//                                            "audio/index.m3u8" (the separate audio rendition)
+//   GET|HEAD|OPTIONS /dash/{pb}.mpd          dynamic DASH MPD over the same segments (BaseURL
+//                                            "../hls/{pb}/"; a final snapshot once it ended)
+//   GET|HEAD|OPTIONS /dash/time              the server's UTC time (ISO 8601, ms), the MPD's
+//                                            UTCTiming source
 //
 // Status codes: unknown playback id → 404; known but nothing to play yet → 412 with
 // Retry-After; a segment that left the window (or never existed) → 404. Errors are RFC 9457
@@ -60,6 +65,8 @@ struct PlaybackRouteOptions {
   // Checks `?token=` of signed playback ids. Not owned: must outlive the router. Null: signed
   // ids are refused with 403 (fail closed, e.g. no signing key configured).
   const PlaybackTokenVerifier* token_verifier = nullptr;
+  // The packagers' target segment duration (the MPD's update period and buffer figures).
+  int64_t target_segment_ms = 2000;
 };
 
 // Registers the playback routes on `router` (at start-up, before serving).

@@ -338,16 +338,21 @@ TEST_F(PlaybackRoutesTest, PlayerCanFollowSignedPlaylists) {
     }
   };
   collect(master.body.AsStringView(), "/hls/");
-  ASSERT_EQ(uris.size(), 1u);
-  const net::HttpResponse media = Call("GET", uris[0]);
-  ASSERT_EQ(media.status, 200) << uris[0];
-  uris.clear();
-  collect(media.body.AsStringView(), "/hls/pb_signed/src/");
-  ASSERT_EQ(uris.size(), 4u);  // init + 3 segments
-  for (const std::string& uri : uris) EXPECT_EQ(Call("GET", uri).status, 200) << uri;
-  // The same URIs without their query are refused.
-  for (const std::string& uri : uris) {
-    ExpectProblem(Call("GET", uri.substr(0, uri.find('?'))), 403);
+  // The audio rendition (EXT-X-MEDIA URI) and the one video variant.
+  ASSERT_EQ(uris.size(), 2u);
+  const std::vector<std::string> playlists = uris;
+  for (const std::string& playlist : playlists) {
+    const net::HttpResponse media = Call("GET", playlist);
+    ASSERT_EQ(media.status, 200) << playlist;
+    uris.clear();
+    const std::string dir = playlist.substr(0, playlist.rfind('/') + 1);
+    collect(media.body.AsStringView(), dir);
+    ASSERT_EQ(uris.size(), 4u) << playlist;  // init + 3 segments
+    for (const std::string& uri : uris) EXPECT_EQ(Call("GET", uri).status, 200) << uri;
+    // The same URIs without their query are refused.
+    for (const std::string& uri : uris) {
+      ExpectProblem(Call("GET", uri.substr(0, uri.find('?'))), 403);
+    }
   }
 }
 
@@ -399,6 +404,47 @@ TEST(PlaybackRoutesWithoutVerifierTest, SignedIdsAreRefused) {
   EXPECT_EQ(r.status, 403);
   EXPECT_NE(r.body.AsStringView().find("not configured"), std::string::npos);
   EXPECT_EQ(call("/hls/pb_public.m3u8").status, 200);
+}
+
+TEST_F(PlaybackRoutesTest, DashManifestListsTheSameSegmentsAsHls) {
+  AddStream("pb_live", 7.0);
+  const net::HttpResponse mpd = Call("GET", "/dash/pb_live.mpd");
+  ASSERT_EQ(mpd.status, 200);
+  EXPECT_EQ(HeaderOf(mpd, "Content-Type"), "application/dash+xml");
+  EXPECT_EQ(HeaderOf(mpd, "Cache-Control"), "public, max-age=1");
+  EXPECT_EQ(HeaderOf(mpd, "Access-Control-Allow-Origin"), "*");
+  const std::string_view text = mpd.body.AsStringView();
+  EXPECT_NE(text.find("type=\"dynamic\""), std::string_view::npos) << text;
+  EXPECT_NE(text.find("<BaseURL>../hls/pb_live/</BaseURL>"), std::string_view::npos) << text;
+  EXPECT_NE(text.find("media=\"src/seg$Number$.m4s\""), std::string_view::npos) << text;
+  EXPECT_NE(text.find("media=\"audio/seg$Number$.m4s\""), std::string_view::npos) << text;
+  EXPECT_NE(text.find("/dash/time"), std::string_view::npos) << text;
+  // What the templates name is what /hls serves.
+  EXPECT_EQ(Call("GET", "/hls/pb_live/src/init.mp4").status, 200);
+  EXPECT_EQ(Call("GET", "/hls/pb_live/audio/init.mp4").status, 200);
+  ExpectProblem(Call("GET", "/dash/pb_unknown.mpd"), 404);
+}
+
+TEST_F(PlaybackRoutesTest, SignedDashNeedsATokenAndCarriesItOnEveryUrl) {
+  AddStream("pb_signed", 7.0);
+  policies_["pb_signed"] = "signed";
+  ExpectProblem(Call("GET", "/dash/pb_signed.mpd"), 403);
+  const net::HttpResponse mpd = Call("GET", WithToken("/dash/pb_signed.mpd", testing::kHsValid));
+  ASSERT_EQ(mpd.status, 200);
+  EXPECT_EQ(HeaderOf(mpd, "Cache-Control"), "private, max-age=1");
+  const std::string_view text = mpd.body.AsStringView();
+  EXPECT_NE(text.find("seg$Number$.m4s?token="), std::string_view::npos) << text;
+}
+
+TEST_F(PlaybackRoutesTest, TimeRouteAnswersUtcWithMilliseconds) {
+  const net::HttpResponse r = Call("GET", "/dash/time");
+  ASSERT_EQ(r.status, 200);
+  const std::string_view text = r.body.AsStringView();
+  ASSERT_EQ(text.size(), 24u) << text;  // 2026-12-07T06:04:46.123Z
+  EXPECT_EQ(text[10], 'T');
+  EXPECT_EQ(text[19], '.');
+  EXPECT_EQ(text.back(), 'Z');
+  EXPECT_EQ(HeaderOf(r, "Cache-Control"), "no-store");
 }
 
 }  // namespace

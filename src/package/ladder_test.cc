@@ -132,12 +132,20 @@ TEST(LadderTest, MasterListsEveryRenditionByBandwidthWithItsAttributes) {
   EXPECT_NE(master->find("CODECS=\"avc1.64001f,mp4a.40.2\",RESOLUTION=1280x720,FRAME-RATE=30.000"),
             std::string::npos);
   EXPECT_NE(master->find("#EXT-X-INDEPENDENT-SEGMENTS\n"), std::string::npos);
-  EXPECT_EQ(master->find("EXT-X-MEDIA:"), std::string::npos);  // audio muxed in every variant
-  // BANDWIDTH and AVERAGE-BANDWIDTH are what each rendition's stats measured.
-  for (const RenditionStats& r : driver.packager().Stats().renditions) {
-    EXPECT_NE(master->find("BANDWIDTH=" + std::to_string(r.peak_bandwidth) +
-                           ",AVERAGE-BANDWIDTH=" + std::to_string(r.average_bandwidth)),
-              std::string::npos)
+  // Audio once, as its own rendition that every variant names.
+  EXPECT_NE(master->find("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"audio\",DEFAULT=YES,"
+                         "AUTOSELECT=YES,CHANNELS=\"2\",URI=\"pb_abc/audio/index.m3u8\""),
+            std::string::npos);
+  // BANDWIDTH and AVERAGE-BANDWIDTH: each rendition's measured video plus the audio's.
+  const PackagerStats stats = driver.packager().Stats();
+  ASSERT_TRUE(stats.audio.has_value());
+  EXPECT_GT(stats.audio->peak_bandwidth, 0u);
+  for (const RenditionStats& r : stats.renditions) {
+    EXPECT_NE(
+        master->find("BANDWIDTH=" + std::to_string(r.peak_bandwidth + stats.audio->peak_bandwidth) +
+                     ",AVERAGE-BANDWIDTH=" +
+                     std::to_string(r.average_bandwidth + stats.audio->average_bandwidth)),
+        std::string::npos)
         << r.name;
   }
 }

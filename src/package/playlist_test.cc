@@ -55,6 +55,41 @@ TEST(PlaylistTest, MasterListsEachVariant) {
             "pb_x/audio/index.m3u8\n");
 }
 
+TEST(PlaylistTest, MasterWithAudioRendition) {
+  // The caller sums BANDWIDTH and appends the audio codec to each variant's CODECS.
+  VariantStream hd{"720p", 3'128'000, 2'628'000, "avc1.64001f,mp4a.40.2", 1280, 720, 30.0};
+  VariantStream sd{"240p", 728'000, 528'000, "avc1.42c015,mp4a.40.2", 426, 240, std::nullopt};
+  AudioRendition audio;
+  audio.uri = "pb_x/audio/index.m3u8";
+  audio.codecs = "mp4a.40.2";
+  const std::string expected =
+      "#EXTM3U\n"
+      "#EXT-X-VERSION:7\n"
+      "#EXT-X-INDEPENDENT-SEGMENTS\n"
+      "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"audio\",DEFAULT=YES,AUTOSELECT=YES,"
+      "CHANNELS=\"2\",URI=\"pb_x/audio/index.m3u8\"\n"
+      "#EXT-X-STREAM-INF:BANDWIDTH=3128000,AVERAGE-BANDWIDTH=2628000,"
+      "CODECS=\"avc1.64001f,mp4a.40.2\",RESOLUTION=1280x720,FRAME-RATE=30.000,AUDIO=\"audio\"\n"
+      "pb_x/720p/index.m3u8\n"
+      "#EXT-X-STREAM-INF:BANDWIDTH=728000,AVERAGE-BANDWIDTH=528000,"
+      "CODECS=\"avc1.42c015,mp4a.40.2\",RESOLUTION=426x240,AUDIO=\"audio\"\n"
+      "pb_x/240p/index.m3u8\n";
+  EXPECT_EQ(RenderMasterPlaylist({hd, sd}, "pb_x", audio), expected);
+
+  audio.group_id = "aac";
+  audio.name = "English";
+  audio.channels = 1;
+  const std::string mono = RenderMasterPlaylist({sd}, "pb_x", audio);
+  EXPECT_NE(
+      mono.find("GROUP-ID=\"aac\",NAME=\"English\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"1\""),
+      std::string::npos)
+      << mono;
+  EXPECT_NE(mono.find(",AUDIO=\"aac\"\n"), std::string::npos) << mono;
+  // Without a rendition: the two-argument text.
+  EXPECT_EQ(RenderMasterPlaylist({hd, sd}, "pb_x", std::nullopt),
+            RenderMasterPlaylist({hd, sd}, "pb_x"));
+}
+
 TEST(PlaylistTest, ResourceNamesAreCanonical) {
   EXPECT_EQ(InitUri(0), "init.mp4");
   EXPECT_EQ(InitUri(3), "init3.mp4");

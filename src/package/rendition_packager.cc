@@ -34,24 +34,6 @@ SegmenterOptions ToSegmenterOptions(const PackagerOptions& o) {
   return s;
 }
 
-// Audio samples of one segment. Frames normally last samples_per_frame; where the input has a
-// gap (lost frames) the frame before it is stretched, so later frames keep their timestamps.
-std::vector<fmp4::Sample> AudioSamplesWithGaps(const std::vector<AccessUnit>& units,
-                                               const AudioTrackConfig& config, int64_t offset,
-                                               int64_t base_time) {
-  std::vector<fmp4::Sample> samples =
-      fmp4::AudioSamples(units, static_cast<uint32_t>(config.samples_per_frame));
-  const int64_t frame = config.samples_per_frame;
-  int64_t time = base_time;
-  for (size_t i = 0; i + 1 < units.size(); ++i) {
-    const int64_t next =
-        fmp4::RescaleTime(units[i + 1].dts + offset, media::kTimescale, config.sample_rate);
-    if (next - (time + frame) > frame / 2) samples[i].duration = static_cast<uint32_t>(next - time);
-    time += samples[i].duration;
-  }
-  return samples;
-}
-
 // Where a segment sits on the input timeline, for matching it across renditions: the
 // keyframe's presentation time (decode times of aligned IDRs differ between encoders with
 // different B-frame delays; presentation times do not).
@@ -66,12 +48,14 @@ int64_t TicksToMs(int64_t ticks) { return (ticks + 45) / 90; }
 
 RenditionPackager::RenditionPackager(std::string name, const PackagerOptions& options,
                                      base::Clock& clock, LadderTimeline& timeline,
-                                     std::function<void()> on_published, int playlist_version)
+                                     std::function<void()> on_published, int playlist_version,
+                                     AudioTrack* audio_track)
     : name_(std::move(name)),
       options_(options),
       clock_(clock),
       timeline_(timeline),
       on_published_(std::move(on_published)),
+      audio_track_(audio_track),
       segmenter_(ToSegmenterOptions(options)),
       init_index_(static_cast<int64_t>(options.first_sequence) - 1),
       next_sequence_(options.first_sequence),
@@ -240,18 +224,20 @@ void RenditionPackager::OnDiscontinuity() {
 
 // Builds a new init segment when the configuration differs from the newest one.
 bool RenditionPackager::EnsureInitLocked() {
+  // With separate audio the init describes the video track alone.
+  const std::optional<AudioTrackConfig> audio = SeparateAudioLocked() ? std::nullopt : audio_;
   if (init_index_ >= static_cast<int64_t>(options_.first_sequence) && init_video_ == video_ &&
-      init_audio_ == audio_) {
+      init_audio_ == audio) {
     return false;
   }
   fmp4::InitSegmentSpec spec;
   spec.video = video_;
-  spec.audio = audio_;
+  spec.audio = audio;
   auto init = fmp4::BuildInitSegment(spec);
   if (!init.ok()) return false;  // unreachable: both configs were validated on arrival
   ++init_index_;
   init_video_ = video_;
-  init_audio_ = audio_;
+  init_audio_ = audio;
   // Init and media segments are served many times each: a sealed memfd lets the HTTP server
   // send them with sendfile(2) instead of copying them into every socket (heap on failure).
   window_.AddInit(init_index_, base::Buffer::CopyIntoMemfd(*init, "steadycast-init"));
@@ -364,11 +350,36 @@ void RenditionPackager::PublishLocked(std::vector<SegmentMedia>& closed) {
     segment.entry.discontinuity = media.discontinuity;
     segment.entry.init_index = init_index_;
     segment.bytes = base::Buffer::CopyIntoMemfd(*bytes, "steadycast-segment");
+    segment.timescale = fmp4::kVideoTimescale;
+    if (!media.video.empty()) {
+      int64_t earliest = media.video.front().pts;
+      for (const AccessUnit& u : media.video) earliest = std::min(earliest, u.pts);
+      segment.media_time = earliest + dts_offset_;
+    } else {
+      segment.media_time = media.start_dts + dts_offset_;
+    }
+    segment.media_duration = media.end_dts - media.start_dts;
+    if (!video_ && audio_ && audio) {  // audio-only: the audio track's own timescale
+      segment.timescale = static_cast<uint32_t>(audio_->sample_rate);
+      segment.media_time = audio->start;
+      segment.media_duration = audio->end - audio->start;
+    }
     bytes_ += segment.bytes.size();
     UpdateVariantLocked(media);
     // Counted before the window shows it: the master cache keys on window versions, so a
     // reader that sees the new version must see the new count too.
     ++segments_;
+    if (SeparateAudioLocked()) {
+      AudioOffer offer;
+      offer.sequence = sequence;
+      offer.discontinuity_sequence = discontinuity_sequence_;
+      offer.duration_ms = segment.entry.duration_ms;
+      offer.program_date_ms = segment.entry.program_date_ms;
+      offer.dts_offset = dts_offset_;
+      offer.units = media.audio;
+      offer.config = audio_ ? &*audio_ : nullptr;
+      audio_track_->Offer(offer);
+    }
     window_.AddSegment(std::move(segment));
     if (first) UpdateTracksLocked();     // audio-only starts need not wait any more
     if (on_published_) on_published_();  // paused siblings list this number as a gap
@@ -394,7 +405,7 @@ base::Result<base::Buffer> RenditionPackager::BuildSegmentLocked(const SegmentMe
     spec.tracks.push_back({fmp4::kVideoTrackId, static_cast<uint64_t>(units.front().dts),
                            fmp4::VideoSamples(units, next, static_cast<uint32_t>(fallback))});
   }
-  if (!media.audio.empty() && audio_) {
+  if (!media.audio.empty() && audio_ && !SeparateAudioLocked()) {
     int64_t base = fmp4::RescaleTime(media.audio.front().dts + dts_offset_, media::kTimescale,
                                      audio_->sample_rate);
     // Continue exactly where the previous run ended unless the input really jumped.
@@ -429,7 +440,9 @@ void RenditionPackager::UpdateVariantLocked(const SegmentMedia& media) {
       v.frame_rate = static_cast<double>(video_frames_) * media::kTimescale / video_ticks_;
     }
   }
-  if (audio_) v.codecs += (v.codecs.empty() ? "" : ",") + audio_->CodecString();
+  if (audio_ && !SeparateAudioLocked()) {
+    v.codecs += (v.codecs.empty() ? "" : ",") + audio_->CodecString();
+  }
   window_.SetVariant(std::move(v));
 }
 

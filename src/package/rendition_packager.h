@@ -40,6 +40,7 @@
 #include "media/access_unit.h"
 #include "media/media_sink.h"
 #include "media/track.h"
+#include "package/audio_track.h"
 #include "package/ladder_timeline.h"
 #include "package/segment_window.h"
 #include "package/segmenter.h"
@@ -56,9 +57,12 @@ class RenditionPackager final : public media::MediaSink {
   // `on_published` runs on the writer's thread after each published segment, with writer_mu_
   // held (it must take no writer lock). `playlist_version`: EXT-X-VERSION of the media
   // playlist (8 when the rendition belongs to a ladder and may list gaps).
+  // `audio_track` (optional, outlives this): with video, this rendition's segments carry
+  // video only and each segment's audio is offered there (audio_track.h); without video (an
+  // audio-only stream) the audio stays in this rendition's own segments.
   RenditionPackager(std::string name, const PackagerOptions& options, base::Clock& clock,
                     LadderTimeline& timeline, std::function<void()> on_published = {},
-                    int playlist_version = 7);
+                    int playlist_version = 7, AudioTrack* audio_track = nullptr);
 
   // media::MediaSink (the rendition's writer thread).
   void OnVideoConfig(const media::VideoTrackConfig& config) override;
@@ -99,12 +103,15 @@ class RenditionPackager final : public media::MediaSink {
   base::Result<base::Buffer> BuildSegmentLocked(const SegmentMedia& media, uint64_t sequence,
                                                 std::optional<AudioRun>& audio);
   void UpdateVariantLocked(const SegmentMedia& media);
+  // The audio goes to the shared audio track rather than into this rendition's segments.
+  bool SeparateAudioLocked() const { return audio_track_ != nullptr && video_.has_value(); }
 
   const std::string name_;
   const PackagerOptions options_;
   base::Clock& clock_;
   LadderTimeline& timeline_;
   const std::function<void()> on_published_;
+  AudioTrack* const audio_track_;
 
   // Writer state, guarded by writer_mu_.
   std::mutex writer_mu_;

@@ -43,6 +43,13 @@ std::optional<int64_t> ParseInitName(std::string_view name) {
   return static_cast<int64_t>(*value);
 }
 
+const PublishedSegment* WindowSnapshot::Find(uint64_t sequence) const {
+  if (segments.empty()) return nullptr;
+  const uint64_t first = segments.front().entry.sequence;
+  if (sequence < first || sequence - first >= segments.size()) return nullptr;
+  return &segments[sequence - first];
+}
+
 SegmentWindow::SegmentWindow(int playlist_segments, int extra_retained_segments, int64_t target_ms,
                              uint64_t first_discontinuity_sequence, int playlist_version)
     : playlist_segments_(static_cast<size_t>(std::max(playlist_segments, 1))),
@@ -50,6 +57,7 @@ SegmentWindow::SegmentWindow(int playlist_segments, int extra_retained_segments,
                          static_cast<size_t>(std::max(extra_retained_segments, 1))),
       target_ms_(std::max<int64_t>(target_ms, 1)),
       playlist_version_(playlist_version),
+      snapshot_(std::make_shared<WindowSnapshot>()),
       freed_discontinuities_(first_discontinuity_sequence) {}
 
 void SegmentWindow::SetFirstDiscontinuitySequence(uint64_t sequence) {
@@ -60,10 +68,11 @@ void SegmentWindow::SetFirstDiscontinuitySequence(uint64_t sequence) {
 void SegmentWindow::AddInit(int64_t init_index, base::Buffer bytes) {
   std::lock_guard lock(mu_);
   inits_[init_index] = std::move(bytes);
+  // Not yet referenced by a listed segment: the next segment's snapshot carries it.
 }
 
 void SegmentWindow::AddSegment(PublishedSegment segment) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   const int64_t ms = std::max<int64_t>(segment.entry.duration_ms, 1);
   const uint64_t bps = segment.bytes.size() * 8 * 1000 / static_cast<uint64_t>(ms);
   total_bytes_ += segment.bytes.size();
@@ -72,17 +81,29 @@ void SegmentWindow::AddSegment(PublishedSegment segment) {
   // A short tail (flush, forced cut) with a keyframe would overstate the peak.
   if (2 * ms >= target_ms_) peak_bps_ = std::max(peak_bps_, bps);
   segment.entry.gap = false;
-  AppendLocked(std::move(segment));
+  const WindowPosition position = AppendLocked(std::move(segment));
+  lock.unlock();
+  waiters_.Publish(position);
 }
 
 void SegmentWindow::AddGap(PlaylistSegment entry) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   entry.gap = true;
   entry.init_index = inits_.empty() ? -1 : inits_.rbegin()->first;
-  AppendLocked(PublishedSegment{entry, base::Buffer()});
+  PublishedSegment gap{entry, base::Buffer()};
+  // A gap lasts as long as the others' segment; its media timing continues the previous one.
+  if (!segments_.empty()) {
+    const PublishedSegment& last = segments_.back();
+    gap.timescale = last.timescale;
+    gap.media_time = last.media_time + last.media_duration;
+    gap.media_duration = entry.duration_ms * static_cast<int64_t>(last.timescale) / 1000;
+  }
+  const WindowPosition position = AppendLocked(std::move(gap));
+  lock.unlock();
+  waiters_.Publish(position);
 }
 
-void SegmentWindow::AppendLocked(PublishedSegment segment) {
+WindowPosition SegmentWindow::AppendLocked(PublishedSegment segment) {
   const int64_t ms = std::max<int64_t>(segment.entry.duration_ms, 1);
   // RFC 8216 §4.3.3.1: every EXTINF rounded to the nearest integer must be ≤ the target
   // duration. Rounding (not ceiling) keeps a 2.001 s segment — millisecond jitter of an
@@ -101,23 +122,26 @@ void SegmentWindow::AppendLocked(PublishedSegment segment) {
     const bool newest = std::next(it) == inits_.end();
     it = (used.count(it->first) || newest) ? std::next(it) : inits_.erase(it);
   }
-  RenderLocked();
+  return RenderLocked();
 }
 
 void SegmentWindow::SetVariant(VariantStream variant) {
   std::lock_guard lock(mu_);
   variant_ = std::move(variant);
   ++version_;
+  // The snapshot's variant follows at the next segment (SetVariant precedes AddSegment).
 }
 
 void SegmentWindow::End() {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   if (ended_) return;
   ended_ = true;
-  if (!segments_.empty()) RenderLocked();
+  const WindowPosition position = RenderLocked();
+  lock.unlock();
+  waiters_.Publish(position);
 }
 
-void SegmentWindow::RenderLocked() {
+WindowPosition SegmentWindow::RenderLocked() {
   MediaPlaylistModel model;
   model.version = playlist_version_;
   model.target_duration_s = std::max(target_duration_s_, 1);
@@ -132,8 +156,32 @@ void SegmentWindow::RenderLocked() {
       model.segments.push_back(segments_[i].entry);
     }
   }
-  playlist_ = base::Buffer::FromString(RenderMediaPlaylist(model));
+  if (!model.segments.empty()) playlist_ = base::Buffer::FromString(RenderMediaPlaylist(model));
   ++version_;
+
+  auto snapshot = std::make_shared<WindowSnapshot>();
+  snapshot->inits = inits_;
+  snapshot->segments.assign(segments_.begin(), segments_.end());
+  snapshot->first_listed = first;
+  snapshot->discontinuity_sequence = freed_discontinuities_;
+  snapshot->target_duration_s = model.target_duration_s;
+  snapshot->ended = ended_;
+  snapshot->version = version_;
+  snapshot->playlist = playlist_;
+  if (total_ms_ > 0) snapshot->variant = VariantLocked();
+  WindowPosition& position = snapshot->position;
+  position.ended = ended_;
+  if (!segments_.empty()) {
+    position.complete_through = segments_.back().entry.sequence;
+    position.next_sequence = segments_.back().entry.sequence + 1;
+  }
+  snapshot_ = std::move(snapshot);
+  return position;
+}
+
+std::shared_ptr<const WindowSnapshot> SegmentWindow::Snapshot() const {
+  std::lock_guard lock(mu_);
+  return snapshot_;
 }
 
 bool SegmentWindow::HasSegments() const {
@@ -157,6 +205,10 @@ uint64_t SegmentWindow::version() const {
 std::optional<VariantStream> SegmentWindow::Variant() const {
   std::lock_guard lock(mu_);
   if (total_ms_ == 0) return std::nullopt;  // no real segment yet (gaps do not count)
+  return VariantLocked();
+}
+
+VariantStream SegmentWindow::VariantLocked() const {
   VariantStream v = variant_;
   v.bandwidth = peak_bps_ > 0 ? peak_bps_ : peak_short_bps_;
   v.average_bandwidth =

@@ -11,6 +11,12 @@
 // real ones (numbering, sliding, EXT-X-TARGETDURATION) but have no bytes: Lookup answers
 // nullopt (404) for them and the bandwidth measurement ignores them.
 //
+// Snapshots: every change publishes a new immutable WindowSnapshot (inits, retained segments with
+// their media timing, the rendered playlist, the variant). HLS playlists, LL-HLS and the DASH
+// MPD all render from a snapshot, so one request sees one consistent window however the writer
+// moves on meanwhile. Requests that wait for a segment (blocking reload) register with
+// `waiters()`; the window wakes them after each change (window_waiters.h).
+//
 // Threading: one writer (the packager's writer thread) and any number of concurrent readers;
 // all methods lock an internal mutex. Returned Buffers are immutable and shared, so readers
 // never copy segment bytes and the playlist text is rendered once per change, not per request.
@@ -18,14 +24,17 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/buffer.h"
 #include "package/playlist.h"
 #include "package/stream_packager.h"
+#include "package/window_waiters.h"
 
 namespace steadycast::package {
 
@@ -36,6 +45,29 @@ inline constexpr std::string_view kSegmentContentType = "video/iso.segment";
 struct PublishedSegment {
   PlaylistSegment entry;
   base::Buffer bytes;
+  // Media timing of the segment in its track's timescale (DASH SegmentTimeline): the earliest
+  // presentation time of its first sample on the output timeline, and its duration.
+  uint32_t timescale = 90'000;
+  int64_t media_time = 0;
+  int64_t media_duration = 0;
+};
+
+// One consistent view of a window, immutable once published.
+struct WindowSnapshot {
+  std::map<int64_t, base::Buffer> inits;
+  std::vector<PublishedSegment> segments;  // retained, oldest first (gaps included)
+  size_t first_listed = 0;                 // index of the first segment the playlist lists
+  // EXT-X-DISCONTINUITY-SEQUENCE of segments[0] (count the discontinuity flags from there).
+  uint64_t discontinuity_sequence = 0;
+  int target_duration_s = 1;
+  bool ended = false;
+  uint64_t version = 0;
+  base::Buffer playlist;                 // the standard media playlist (empty while no segment)
+  std::optional<VariantStream> variant;  // with measured bandwidth, once a segment exists
+  WindowPosition position;               // what a blocking request can be answered with
+
+  // The segment numbered `sequence`, if retained.
+  const PublishedSegment* Find(uint64_t sequence) const;
 };
 
 class SegmentWindow {
@@ -73,10 +105,17 @@ class SegmentWindow {
   std::optional<VariantStream> Variant() const;
   // `name` is rendition-relative: "index.m3u8", "init.mp4", "init2.mp4", "seg7.m4s".
   std::optional<Resource> Lookup(std::string_view name) const;
+  // The newest snapshot (never null; empty before the first segment).
+  std::shared_ptr<const WindowSnapshot> Snapshot() const;
+  // Requests waiting for a segment of this window (thread-safe; see window_waiters.h).
+  WindowWaiters& waiters() const { return waiters_; }
 
  private:
-  void RenderLocked();
-  void AppendLocked(PublishedSegment segment);
+  // Re-renders the playlist and builds the next snapshot; returns the position to publish to
+  // the waiters once the lock is released.
+  WindowPosition RenderLocked();
+  WindowPosition AppendLocked(PublishedSegment segment);
+  VariantStream VariantLocked() const;
 
   const size_t playlist_segments_;
   const size_t retained_segments_;
@@ -84,6 +123,8 @@ class SegmentWindow {
   const int playlist_version_;
 
   mutable std::mutex mu_;
+  std::shared_ptr<const WindowSnapshot> snapshot_;
+  mutable WindowWaiters waiters_;
   std::map<int64_t, base::Buffer> inits_;
   std::deque<PublishedSegment> segments_;  // retained, oldest first
   uint64_t freed_discontinuities_ = 0;     // discontinuity tags of freed segments

@@ -7,7 +7,11 @@
 #include <set>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "base/log.h"
+#include "package/audio_track.h"
+#include "package/dash_source.h"
 #include "package/ladder_timeline.h"
 #include "package/rendition_packager.h"
 
@@ -35,14 +39,17 @@ int64_t ToleranceTicks(const PackagerOptions& options) {
 class StreamPackager::Impl {
  public:
   Impl(PackagerOptions options, const std::vector<RenditionSpec>& renditions, base::Clock& clock)
-      : options_(options), timeline_(options.first_sequence, ToleranceTicks(options)) {
+      : options_(options),
+        timeline_(options.first_sequence, ToleranceTicks(options)),
+        audio_(options) {
     // Any rendition of a ladder may be paused and list EXT-X-GAP segments; its playlist's
     // version cannot change later (see MediaPlaylistModel::version). One rendition has no
     // sibling to take gap timings from, so it never lists one.
     const int version = renditions.size() > 1 ? 8 : 7;
     for (size_t i = 0; i < renditions.size(); ++i) {
       renditions_.push_back(std::make_unique<RenditionPackager>(
-          renditions[i].name, options, clock, timeline_, [this, i] { OnPublished(i); }, version));
+          renditions[i].name, options, clock, timeline_, [this, i] { OnPublished(i); }, version,
+          &audio_));
     }
   }
 
@@ -68,9 +75,20 @@ class StreamPackager::Impl {
       if (!r->paused()) r->OnEndOfStream();
     }
     for (const auto& r : renditions_) r->OnEndOfStream();
+    audio_.End();
+  }
+
+  const AudioTrack& audio() const { return audio_; }
+  const SegmentWindow* Window(std::string_view rendition) const {
+    if (rendition == kAudioRenditionName) return &audio_.window();
+    for (const auto& r : renditions_) {
+      if (r->name() == rendition) return &r->window();
+    }
+    return nullptr;
   }
 
   bool HasSegments() const;
+  std::optional<std::string> DashManifest(const DashRequest& request) const;
   std::optional<std::string> MasterPlaylist(std::string_view playback_id) const;
   std::optional<Resource> Lookup(std::string_view subpath) const;
   PackagerStats Stats() const;
@@ -89,8 +107,10 @@ class StreamPackager::Impl {
 
   const PackagerOptions options_;
   LadderTimeline timeline_;
+  AudioTrack audio_;  // declared before the renditions, which refer to it
   std::vector<std::unique_ptr<RenditionPackager>> renditions_;
   std::atomic<uint64_t> pause_changes_{0};
+  mutable DashSource dash_;
 
   // Master playlist cache: rebuilt when a window changed or another playback id asks.
   mutable std::mutex master_mu_;
@@ -106,7 +126,7 @@ bool StreamPackager::Impl::HasSegments() const {
 
 // Every window's version only grows, so their sum changes whenever any of them changed.
 uint64_t StreamPackager::Impl::Version() const {
-  uint64_t version = pause_changes_;
+  uint64_t version = pause_changes_ + audio_.window().version();
   for (const auto& r : renditions_) version += r->window().version();
   return version;
 }
@@ -150,8 +170,22 @@ std::optional<std::string> StreamPackager::Impl::MasterPlaylist(
   std::lock_guard lock(master_mu_);
   const uint64_t version = Version();
   if (version != master_version_ || playback_id != master_playback_id_) {
-    const std::vector<VariantStream> variants = ListedVariants();
-    master_text_ = variants.empty() ? "" : RenderMasterPlaylist(variants, playback_id);
+    std::vector<VariantStream> variants = ListedVariants();
+    // Audio is its own rendition once it has a segment: every variant names it, and its
+    // BANDWIDTH is the sum of both peaks (RFC 8216bis §4.4.6.2: the largest combination).
+    std::optional<AudioRendition> audio;
+    if (auto track = audio_.Variant(); track && !variants.empty()) {
+      audio.emplace();
+      audio->uri = fmt::format("{}/{}/index.m3u8", playback_id, kAudioRenditionName);
+      audio->channels = audio_.channels().value_or(2);
+      audio->codecs = track->codecs;
+      for (VariantStream& v : variants) {
+        v.bandwidth += track->bandwidth;
+        v.average_bandwidth += track->average_bandwidth;
+        v.codecs += (v.codecs.empty() ? "" : ",") + track->codecs;
+      }
+    }
+    master_text_ = variants.empty() ? "" : RenderMasterPlaylist(variants, playback_id, audio);
     master_version_ = version;
     master_playback_id_ = std::string(playback_id);
   }
@@ -159,14 +193,34 @@ std::optional<std::string> StreamPackager::Impl::MasterPlaylist(
   return master_text_;
 }
 
+std::optional<std::string> StreamPackager::Impl::DashManifest(const DashRequest& request) const {
+  const std::vector<VariantStream> variants = ListedVariants();
+  if (variants.empty()) return std::nullopt;
+  std::vector<DashTrack> video;
+  std::optional<DashTrack> audio;
+  for (const VariantStream& v : variants) {
+    const SegmentWindow* window = Window(v.name);
+    if (window == nullptr) continue;
+    if (v.width == 0 && v.height == 0 && !audio) {  // an audio-only stream keeps audio in "src"
+      audio = DashTrack{v, window->Snapshot(), 2};
+      continue;
+    }
+    video.push_back(DashTrack{v, window->Snapshot(), 0});
+  }
+  if (auto track = audio_.Variant()) {
+    audio = DashTrack{*track, audio_.window().Snapshot(), audio_.channels().value_or(2)};
+  }
+  std::optional<DashManifestModel> model = dash_.Build(video, audio, request);
+  if (!model) return std::nullopt;
+  return RenderDashManifest(*model);
+}
+
 std::optional<Resource> StreamPackager::Impl::Lookup(std::string_view subpath) const {
   const size_t slash = subpath.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
-  const std::string_view name = subpath.substr(0, slash);
-  for (const auto& r : renditions_) {
-    if (r->name() == name) return r->window().Lookup(subpath.substr(slash + 1));
-  }
-  return std::nullopt;
+  const SegmentWindow* window = Window(subpath.substr(0, slash));
+  if (window == nullptr) return std::nullopt;
+  return window->Lookup(subpath.substr(slash + 1));
 }
 
 PackagerStats StreamPackager::Impl::Stats() const {
@@ -183,6 +237,7 @@ PackagerStats StreamPackager::Impl::Stats() const {
     s.next_sequence = std::max(s.next_sequence, rs.next_sequence);
     s.renditions.push_back(std::move(rs));
   }
+  if (audio_.window().HasSegments()) s.audio = audio_.Stats();
   return s;
 }
 
@@ -212,6 +267,10 @@ base::Status StreamPackager::ValidateRenditions(const std::vector<RenditionSpec>
       return base::InvalidArgument("package: rendition name must be 1 to " +
                                    std::to_string(kMaxRenditionNameLength) +
                                    " characters of [a-z0-9_]");
+    }
+    if (spec.name == kAudioRenditionName) {
+      return base::InvalidArgument(
+          "package: rendition name 'audio' is reserved for the audio track");
     }
     if (!names.insert(spec.name).second) {
       return base::InvalidArgument("package: rendition name '" + spec.name + "' is used twice");
@@ -258,6 +317,12 @@ std::optional<std::string> StreamPackager::MasterPlaylist(std::string_view playb
 }
 std::optional<Resource> StreamPackager::Lookup(std::string_view subpath) const {
   return impl_->Lookup(subpath);
+}
+std::optional<std::string> StreamPackager::DashManifest(const DashRequest& request) const {
+  return impl_->DashManifest(request);
+}
+const SegmentWindow* StreamPackager::Window(std::string_view rendition) const {
+  return impl_->Window(rendition);
 }
 PackagerStats StreamPackager::Stats() const { return impl_->Stats(); }
 

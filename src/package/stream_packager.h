@@ -22,6 +22,11 @@
 //
 // URL layout (relative to /hls/): master "{pb}.m3u8" references "{pb}/{rendition}/index.m3u8";
 // a media playlist references "init.mp4" (EXT-X-MAP) and "seg{N}.m4s" beside it.
+//
+// Audio: with video, the audio is packaged once as the rendition "audio" (audio_track.h): its
+// own init and segments under "{pb}/audio/", an EXT-X-MEDIA:TYPE=AUDIO entry in the master that
+// every variant names with AUDIO=, and video segments that carry video only. Audio segment N
+// covers exactly the span of video segment N. An audio-only stream keeps its audio in "src".
 
 #include <cstdint>
 #include <memory>
@@ -114,7 +119,12 @@ struct PackagerStats {
   uint64_t rejected_configs = 0;           // configurations that cannot be packaged
   uint64_t next_sequence = 0;              // media sequence number the next segment will get (max)
   std::vector<RenditionStats> renditions;  // in construction order
+  // The separate audio rendition ("audio"), once it has a segment.
+  std::optional<RenditionStats> audio;
 };
+
+class SegmentWindow;
+struct DashRequest;
 
 class StreamPackager {
  public:
@@ -188,6 +198,13 @@ class StreamPackager {
   std::optional<Resource> Lookup(std::string_view subpath) const;
   // Counters for health/metrics (extension).
   PackagerStats Stats() const;
+  // The published window of a rendition ("src", "720p", ..., or "audio"), for renderers that
+  // work from snapshots (LL-HLS, DASH) and for blocking requests; null for an unknown name.
+  // Valid as long as the packager.
+  const SegmentWindow* Window(std::string_view rendition) const;
+  // The DASH MPD over the same segments (dash_source.h): the master's variants as one video
+  // AdaptationSet, the audio rendition as another. Nullopt while the master lists nothing.
+  std::optional<std::string> DashManifest(const DashRequest& request) const;
 
  private:
   class Impl;

@@ -26,8 +26,9 @@ std::string Playlist(const StreamPackager& packager) {
   return resource ? std::string(resource->body.AsStringView()) : "<none>";
 }
 
-std::string SegmentDump(const StreamPackager& packager, const std::string& name) {
-  auto resource = packager.Lookup("src/" + name);
+std::string SegmentDump(const StreamPackager& packager, const std::string& name,
+                        const std::string& rendition = "src") {
+  auto resource = packager.Lookup(rendition + "/" + name);
   if (!resource) return "<none>";
   auto dump = formats::fmp4::DumpBoxes(resource->body.span(), {.max_samples_per_trun = 0});
   return dump.ok() ? *dump : dump.status().ToString();
@@ -90,11 +91,17 @@ TEST(StreamPackagerTest, SegmentsCarryInputTimestampsAndContinuousAudio) {
   driver.Feed(7.0);
   const std::string seg1 = SegmentDump(driver.packager(), "seg1.m4s");
   EXPECT_TRUE(MatchesGolden(Golden("seg1_dump.txt"), seg1)) << seg1;
-  // Video decode time is the keyframe's 90 kHz dts as received; audio continues exactly where
-  // segment 0 ended (94 frames × 1024).
+  // Video decode time is the keyframe's 90 kHz dts as received; the video segment carries
+  // video only (one traf).
   EXPECT_NE(seg1.find("tfdt size=20 v=1 base=180000"), std::string::npos);
-  EXPECT_NE(seg1.find("tfdt size=20 v=1 base=96256"), std::string::npos);
+  EXPECT_EQ(seg1.find("track=2"), std::string::npos);
   EXPECT_NE(seg1.find("mfhd size=16 seq=2"), std::string::npos);
+  // The audio rendition's segment 1 continues exactly where its segment 0 ended (94 frames ×
+  // 1024) and carries audio only.
+  const std::string audio_dump = SegmentDump(driver.packager(), "seg1.m4s", "audio");
+  EXPECT_NE(audio_dump.find("tfdt size=20 v=1 base=96256"), std::string::npos) << audio_dump;
+  EXPECT_EQ(audio_dump.find("track=1"), std::string::npos);
+  EXPECT_NE(audio_dump.find("mfhd size=16 seq=2"), std::string::npos);
 }
 
 TEST(StreamPackagerTest, SlidingWindowKeepsRecentSegmentsAndFreesOldOnes) {
@@ -209,7 +216,7 @@ TEST(StreamPackagerTest, FrameRateIsMeasuredWhenTheSpsHasNone) {
   driver.Feed(5.0);
   auto master = driver.packager().MasterPlaylist("pb");
   ASSERT_TRUE(master.has_value());
-  EXPECT_NE(master->find(",FRAME-RATE=30.000\n"), std::string::npos) << *master;
+  EXPECT_NE(master->find(",FRAME-RATE=30.000,AUDIO="), std::string::npos) << *master;
 }
 
 TEST(StreamPackagerTest, TargetDurationNeverDecreases) {

@@ -1,0 +1,171 @@
+#include "package/audio_track.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "base/log.h"
+#include "formats/fmp4/init_segment.h"
+
+namespace steadycast::package {
+namespace {
+
+namespace fmp4 = formats::fmp4;
+
+int64_t TargetMs(const PackagerOptions& options) {
+  return static_cast<int64_t>(std::llround(options.target_segment_seconds * 1000));
+}
+
+}  // namespace
+
+std::vector<fmp4::Sample> AudioSamplesWithGaps(std::span<const media::AccessUnit> units,
+                                               const media::AudioTrackConfig& config,
+                                               int64_t offset, int64_t base_time) {
+  std::vector<fmp4::Sample> samples =
+      fmp4::AudioSamples(units, static_cast<uint32_t>(config.samples_per_frame));
+  const int64_t frame = config.samples_per_frame;
+  int64_t time = base_time;
+  for (size_t i = 0; i + 1 < units.size(); ++i) {
+    const int64_t next =
+        fmp4::RescaleTime(units[i + 1].dts + offset, media::kTimescale, config.sample_rate);
+    if (next - (time + frame) > frame / 2) samples[i].duration = static_cast<uint32_t>(next - time);
+    time += samples[i].duration;
+  }
+  return samples;
+}
+
+AudioTrack::AudioTrack(const PackagerOptions& options)
+    : options_(options),
+      init_index_(static_cast<int64_t>(options.first_sequence) - 1),
+      window_(options.playlist_segments, options.extra_retained_segments, TargetMs(options), 0,
+              /*playlist_version=*/8) {
+  stats_.name = kAudioRenditionName;
+}
+
+bool AudioTrack::EnsureInitLocked(const media::AudioTrackConfig& config) {
+  if (config_ && *config_ == config) return false;
+  fmp4::InitSegmentSpec spec;
+  spec.audio = config;
+  auto init = fmp4::BuildInitSegment(spec);
+  if (!init.ok()) {  // the rendition validated this config already
+    SC_LOG_WARN("package: audio: init segment failed: {}", init.status().ToString());
+    return false;
+  }
+  config_ = config;
+  ++init_index_;
+  window_.AddInit(init_index_, base::Buffer::CopyIntoMemfd(*init, "steadycast-init"));
+  ++stats_.init_segments;
+  return true;
+}
+
+bool AudioTrack::Offer(const AudioOffer& offer) {
+  std::lock_guard lock(mu_);
+  if (ended_) return false;
+  if (next_sequence_ && offer.sequence < *next_sequence_) return false;  // already listed
+  const bool has_audio = offer.config != nullptr && !offer.units.empty();
+  if (!next_sequence_ && !has_audio) return false;  // the track starts with real audio
+
+  PlaylistSegment entry;
+  entry.sequence = offer.sequence;
+  entry.duration_ms = offer.duration_ms;
+  entry.program_date_ms = offer.program_date_ms;
+  if (!next_sequence_) {
+    window_.SetFirstDiscontinuitySequence(offer.discontinuity_sequence);
+    discontinuity_sequence_ = offer.discontinuity_sequence;
+  }
+  // Numbers nobody offered (cannot happen while every rendition offers every segment it
+  // publishes; kept so the numbering never skips): gaps of the target duration.
+  while (next_sequence_ && *next_sequence_ < offer.sequence) {
+    PlaylistSegment gap;
+    gap.sequence = (*next_sequence_)++;
+    gap.duration_ms = TargetMs(options_);
+    gap.program_date_ms = offer.program_date_ms;
+    window_.AddGap(gap);
+    ++stats_.gap_segments;
+  }
+  const bool first = !next_sequence_.has_value();
+  if (!has_audio) {
+    entry.discontinuity = offer.discontinuity_sequence > discontinuity_sequence_;
+    discontinuity_sequence_ += entry.discontinuity ? 1 : 0;
+    window_.AddGap(entry);
+    ++stats_.gap_segments;
+    next_sequence_ = offer.sequence + 1;
+    stats_.next_sequence = *next_sequence_;
+    return true;
+  }
+
+  const media::AudioTrackConfig& config = *offer.config;
+  const bool init_changed = EnsureInitLocked(config);
+  entry.discontinuity =
+      !first && (offer.discontinuity_sequence > discontinuity_sequence_ || init_changed);
+  if (entry.discontinuity) ++discontinuity_sequence_;
+  entry.init_index = init_index_;
+
+  int64_t base = fmp4::RescaleTime(offer.units.front().dts + offer.dts_offset, media::kTimescale,
+                                   config.sample_rate);
+  // Continue exactly where the previous segment ended unless the input really jumped.
+  if (next_time_ && !init_changed && std::llabs(base - *next_time_) <= config.samples_per_frame) {
+    base = *next_time_;
+  }
+  base = std::max<int64_t>(base, 0);
+  std::vector<fmp4::Sample> samples =
+      AudioSamplesWithGaps(offer.units, config, offer.dts_offset, base);
+  int64_t end = base;
+  for (const fmp4::Sample& s : samples) end += s.duration;
+  fmp4::MediaSegmentSpec spec;
+  spec.sequence_number = static_cast<uint32_t>(offer.sequence + 1);
+  spec.tracks.push_back({fmp4::kAudioTrackId, static_cast<uint64_t>(base), std::move(samples)});
+  auto bytes = fmp4::BuildMediaSegment(spec);
+  if (!bytes.ok()) {
+    SC_LOG_WARN("package: audio: segment {} failed: {}", offer.sequence, bytes.status().ToString());
+    window_.AddGap(entry);
+    ++stats_.gap_segments;
+    next_sequence_ = offer.sequence + 1;
+    stats_.next_sequence = *next_sequence_;
+    return true;
+  }
+  next_time_ = end;
+
+  VariantStream variant;
+  variant.name = kAudioRenditionName;
+  variant.codecs = config.CodecString();
+  window_.SetVariant(std::move(variant));
+
+  PublishedSegment segment;
+  segment.entry = entry;
+  segment.bytes = base::Buffer::CopyIntoMemfd(*bytes, "steadycast-segment");
+  segment.timescale = static_cast<uint32_t>(config.sample_rate);
+  segment.media_time = base;
+  segment.media_duration = end - base;
+  ++stats_.segments;
+  stats_.bytes += segment.bytes.size();
+  window_.AddSegment(std::move(segment));
+  next_sequence_ = offer.sequence + 1;
+  stats_.next_sequence = *next_sequence_;
+  return true;
+}
+
+void AudioTrack::End() {
+  std::lock_guard lock(mu_);
+  if (ended_) return;
+  ended_ = true;
+  window_.End();
+}
+
+std::optional<int> AudioTrack::channels() const {
+  std::lock_guard lock(mu_);
+  if (!config_) return std::nullopt;
+  return config_->channels;
+}
+
+RenditionStats AudioTrack::Stats() const {
+  std::lock_guard lock(mu_);
+  RenditionStats s = stats_;
+  if (auto variant = window_.Variant()) {
+    s.peak_bandwidth = variant->bandwidth;
+    s.average_bandwidth = variant->average_bandwidth;
+  }
+  return s;
+}
+
+}  // namespace steadycast::package

@@ -1,0 +1,85 @@
+#pragma once
+// AudioTrack: the stream's audio packaged once, as its own rendition ("audio": an audio-only
+// init segment, audio-only media segments and a media playlist), which every video variant of
+// the master playlist names with AUDIO= (RFC 8216bis §4.4.6.1 EXT-X-MEDIA) and which the DASH
+// MPD lists as its audio AdaptationSet. Video segments then carry video only.
+//
+// Where its segments come from: every video rendition receives the same source audio and its
+// segmenter assigns it to segments by decode time (segmenter.h), so each rendition already
+// knows exactly which audio frames belong to its segment N. The first rendition that publishes
+// N offers that audio here (Offer); later offers of the same number are ignored. So audio
+// segment N covers the same span as video segment N of every rendition (boundaries aligned,
+// same EXTINF, same PROGRAM-DATE-TIME, same discontinuity sequence), the cut rule lives only
+// in the segmenter, and a rendition that is paused or behind never holds audio back.
+//
+// Timing: audio decode times continue exactly where the previous segment ended unless the input
+// really jumped (more than one frame), whichever rendition offered the segment, so the audio
+// timeline has no gaps or overlaps at segment boundaries. A number no rendition offered with
+// audio (a segment without audio) is listed as EXT-X-GAP so the numbering stays in step.
+//
+// Threading: Offer and End from any writer thread (internally locked); readers use the window.
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "base/clock.h"
+#include "formats/fmp4/media_segment.h"
+#include "media/access_unit.h"
+#include "media/track.h"
+#include "package/segment_window.h"
+#include "package/stream_packager.h"
+
+namespace steadycast::package {
+
+inline constexpr const char* kAudioRenditionName = "audio";
+
+// The audio of one published video segment.
+struct AudioOffer {
+  uint64_t sequence = 0;
+  uint64_t discontinuity_sequence = 0;  // the ladder's discontinuity sequence of that number
+  int64_t duration_ms = 0;              // the video segment's EXTINF
+  int64_t program_date_ms = 0;
+  int64_t dts_offset = 0;  // input → output decode time of the offering rendition
+  std::span<const media::AccessUnit> units;  // input timestamps, decode order
+  const media::AudioTrackConfig* config = nullptr;
+};
+
+class AudioTrack {
+ public:
+  explicit AudioTrack(const PackagerOptions& options);
+
+  // True when the offer was taken (its number is the next one this track lists).
+  bool Offer(const AudioOffer& offer);
+  void End();
+
+  const SegmentWindow& window() const { return window_; }
+  // The EXT-X-MEDIA entry data once a segment exists: codecs, channels, measured bandwidth.
+  std::optional<VariantStream> Variant() const { return window_.Variant(); }
+  std::optional<int> channels() const;
+  RenditionStats Stats() const;
+
+ private:
+  bool EnsureInitLocked(const media::AudioTrackConfig& config);
+
+  const PackagerOptions options_;
+  mutable std::mutex mu_;
+  std::optional<media::AudioTrackConfig> config_;
+  int64_t init_index_;
+  std::optional<uint64_t> next_sequence_;
+  uint64_t discontinuity_sequence_ = 0;
+  std::optional<int64_t> next_time_;  // sample-rate units: where the previous segment ended
+  bool ended_ = false;
+  RenditionStats stats_;
+  SegmentWindow window_;
+};
+
+// Audio samples of one segment. Frames normally last samples_per_frame; where the input has a
+// gap (lost frames) the frame before it is stretched, so later frames keep their timestamps.
+std::vector<formats::fmp4::Sample> AudioSamplesWithGaps(std::span<const media::AccessUnit> units,
+                                                        const media::AudioTrackConfig& config,
+                                                        int64_t offset, int64_t base_time);
+
+}  // namespace steadycast::package

@@ -1,0 +1,130 @@
+// The separate audio rendition: aligned with every video rendition, continuous whoever offers a
+// segment, and in step through discontinuities, pauses and the end of the stream.
+
+#include "package/audio_track.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "formats/fmp4/fmp4_test_util.h"
+#include "package/ladder_test_util.h"
+#include "package/segment_window.h"
+#include "package/stream_packager.h"
+
+namespace steadycast::package {
+namespace {
+
+using testing::LadderDriver;
+using testing::LadderRung;
+
+std::vector<LadderRung> ThreeRungs() {
+  return {{"720p", 1280, 720, 0x64, 0, 0x1f, 6000, 3000},
+          {"480p", 854, 480, 0x4d, 0x40, 0x1e, 3000, 1500},
+          {"240p", 426, 240, 0x42, 0xc0, 0x15, 1000, 500}};
+}
+
+std::string Playlist(const StreamPackager& packager, const std::string& rendition) {
+  auto resource = packager.Lookup(rendition + "/index.m3u8");
+  return resource ? std::string(resource->body.AsStringView()) : "<none>";
+}
+
+// Every audio segment starts where the previous one ended (sample-rate units).
+void ExpectContinuous(const WindowSnapshot& snapshot) {
+  for (size_t i = 1; i < snapshot.segments.size(); ++i) {
+    const PublishedSegment& a = snapshot.segments[i - 1];
+    const PublishedSegment& b = snapshot.segments[i];
+    if (a.entry.gap || b.entry.gap) continue;
+    EXPECT_EQ(a.media_time + a.media_duration, b.media_time) << "segment " << b.entry.sequence;
+  }
+}
+
+TEST(AudioTrackTest, AudioPlaylistListsTheSameSegmentsAsEveryVideoRendition) {
+  LadderDriver driver(ThreeRungs());
+  driver.Configure();
+  driver.Feed(13.0);
+  const std::string audio = Playlist(driver.packager(), "audio");
+  // Same numbers, EXTINF, PROGRAM-DATE-TIME, discontinuities, init names: the text is the same.
+  EXPECT_EQ(audio, Playlist(driver.packager(), "720p"));
+  EXPECT_EQ(audio, Playlist(driver.packager(), "240p"));
+  const auto snapshot = driver.packager().Window("audio")->Snapshot();
+  ASSERT_GE(snapshot->segments.size(), 5u);
+  EXPECT_EQ(snapshot->segments.front().timescale, 48000u);
+  ExpectContinuous(*snapshot);
+  // The audio init describes one audio track; video inits one video track.
+  auto audio_init = driver.packager().Lookup("audio/init.mp4");
+  auto video_init = driver.packager().Lookup("720p/init.mp4");
+  ASSERT_TRUE(audio_init && video_init);
+  EXPECT_NE(std::string(audio_init->body.AsStringView()).find("soun"), std::string::npos);
+  EXPECT_EQ(std::string(audio_init->body.AsStringView()).find("vide"), std::string::npos);
+  EXPECT_NE(std::string(video_init->body.AsStringView()).find("vide"), std::string::npos);
+  EXPECT_EQ(std::string(video_init->body.AsStringView()).find("soun"), std::string::npos);
+}
+
+TEST(AudioTrackTest, DiscontinuityAppearsAtTheSameNumberInAudioAndVideo) {
+  LadderDriver driver(ThreeRungs());
+  driver.Configure();
+  driver.Feed(6.0);
+  driver.packager().OnDiscontinuity();
+  driver.RestartTimestamps(900'000);
+  driver.StartGop();
+  driver.Feed(7.0);
+  const std::string audio = Playlist(driver.packager(), "audio");
+  EXPECT_NE(audio.find("#EXT-X-DISCONTINUITY\n"), std::string::npos) << audio;
+  EXPECT_EQ(audio, Playlist(driver.packager(), "480p"));
+  ExpectContinuous(*driver.packager().Window("audio")->Snapshot());
+}
+
+TEST(AudioTrackTest, APausedFirstRenditionDoesNotHoldAudioBack) {
+  LadderDriver driver(ThreeRungs());
+  driver.Configure();
+  driver.Feed(4.0);
+  driver.packager().SetRenditionPaused(0, true);
+  driver.Feed(8.0, {1, 2});
+  const auto snapshot = driver.packager().Window("audio")->Snapshot();
+  const auto video = driver.packager().Window("480p")->Snapshot();
+  ASSERT_FALSE(snapshot->segments.empty());
+  EXPECT_EQ(snapshot->segments.back().entry.sequence, video->segments.back().entry.sequence);
+  for (const PublishedSegment& s : snapshot->segments) EXPECT_FALSE(s.entry.gap);
+  ExpectContinuous(*snapshot);
+}
+
+TEST(AudioTrackTest, EndOfStreamEndsTheAudioPlaylistToo) {
+  LadderDriver driver(ThreeRungs());
+  driver.Configure();
+  driver.Feed(5.0);
+  driver.packager().OnEndOfStream();
+  const std::string audio = Playlist(driver.packager(), "audio");
+  EXPECT_NE(audio.find("#EXT-X-ENDLIST\n"), std::string::npos);
+  EXPECT_EQ(audio, Playlist(driver.packager(), "720p"));
+}
+
+TEST(AudioTrackTest, OffersAreTakenOnceInOrderAndMissingAudioIsAGap) {
+  PackagerOptions options;
+  AudioTrack track(options);
+  const media::AudioTrackConfig config = formats::fmp4::testing::TestAudioConfig();
+  std::vector<media::AccessUnit> units;
+  for (int i = 0; i < 94; ++i) {
+    units.push_back(formats::fmp4::testing::AudioUnit(i * 1920, static_cast<uint8_t>(i)));
+  }
+  AudioOffer offer{0, 0, 2000, 1000, 0, units, &config};
+  EXPECT_FALSE(track.Offer(AudioOffer{0, 0, 2000, 1000, 0, {}, &config}));  // no audio yet
+  EXPECT_TRUE(track.Offer(offer));
+  EXPECT_FALSE(track.Offer(offer));  // the same number from another rendition
+  AudioOffer silent{1, 0, 2000, 3000, 0, {}, &config};
+  EXPECT_TRUE(track.Offer(silent));  // listed as a gap: numbering stays in step
+  const auto snapshot = track.window().Snapshot();
+  ASSERT_EQ(snapshot->segments.size(), 2u);
+  EXPECT_FALSE(snapshot->segments[0].entry.gap);
+  EXPECT_TRUE(snapshot->segments[1].entry.gap);
+  EXPECT_EQ(track.Stats().segments, 1u);
+  EXPECT_EQ(track.Stats().gap_segments, 1u);
+}
+
+TEST(AudioTrackTest, AudioIsReservedAsARenditionName) {
+  EXPECT_FALSE(StreamPackager::ValidateRenditions({{"src"}, {"audio"}}).ok());
+}
+
+}  // namespace
+}  // namespace steadycast::package
