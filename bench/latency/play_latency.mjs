@@ -45,8 +45,15 @@ function startPlayer({ player, url }) {
     dash.on('error', (e) => window.__playerErrors.push(JSON.stringify(e.error || e)));
     dash.initialize(video, url, true);
     window.__playerLatency = () => dash.getCurrentLiveLatency();
-    window.__playerInfo = () => ({ version: dash.getVersion(),
-                                   targetLatency: dash.getTargetLiveDelay?.() ?? null });
+    window.__playerInfo = () => {
+      let targetLatency = null;
+      try {
+        targetLatency = dash.getTargetLiveDelay();
+      } catch {
+        // not initialised yet
+      }
+      return { version: dash.getVersion(), targetLatency };
+    };
     return;
   }
   // "hls": hls.js with its default configuration; "llhls": lowLatencyMode on (the default of
