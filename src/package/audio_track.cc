@@ -95,7 +95,9 @@ bool AudioTrack::Offer(const AudioOffer& offer) {
   }
 
   const media::AudioTrackConfig& config = *offer.config;
-  const bool init_changed = EnsureInitLocked(config);
+  bool init_changed = EnsureInitLocked(config);
+  if (parts_ && parts_->sequence == offer.sequence) init_changed |= parts_->init_changed;
+  parts_.reset();
   entry.discontinuity =
       !first && (offer.discontinuity_sequence > discontinuity_sequence_ || init_changed);
   if (entry.discontinuity) ++discontinuity_sequence_;
@@ -142,6 +144,70 @@ bool AudioTrack::Offer(const AudioOffer& offer) {
   window_.AddSegment(std::move(segment));
   next_sequence_ = offer.sequence + 1;
   stats_.next_sequence = *next_sequence_;
+  return true;
+}
+
+bool AudioTrack::OfferPart(const AudioPartOffer& offer) {
+  std::lock_guard lock(mu_);
+  if (ended_ || offer.config == nullptr || !next_sequence_ || offer.sequence != *next_sequence_) {
+    return false;
+  }
+  const media::AudioTrackConfig& config = *offer.config;
+  if (!parts_ || parts_->sequence != offer.sequence) {
+    if (offer.index != 0) return false;
+    OpenParts open;
+    open.sequence = offer.sequence;
+    open.source = offer.source;
+    open.init_changed = EnsureInitLocked(config);
+    open.discontinuity =
+        offer.discontinuity_sequence > discontinuity_sequence_ || open.init_changed;
+    int64_t base = offer.units.empty()
+                       ? fmp4::RescaleTime(offer.start_dts + offer.dts_offset, media::kTimescale,
+                                           config.sample_rate)
+                       : fmp4::RescaleTime(offer.units.front().dts + offer.dts_offset,
+                                           media::kTimescale, config.sample_rate);
+    if (next_time_ && !open.init_changed &&
+        std::llabs(base - *next_time_) <= config.samples_per_frame) {
+      base = *next_time_;
+    }
+    open.next_time = std::max<int64_t>(base, 0);
+    parts_ = open;
+  }
+  if (parts_->source != offer.source || parts_->next_index != offer.index) return false;
+
+  PublishedPart part;
+  part.entry.index = offer.index;
+  part.entry.independent = true;
+  if (offer.units.empty()) {
+    part.entry.gap = true;
+    part.entry.duration_us = (offer.end_dts - offer.start_dts) * 100 / 9;
+    parts_->next_time +=
+        fmp4::RescaleTime(offer.end_dts - offer.start_dts, media::kTimescale, config.sample_rate);
+  } else {
+    int64_t base = parts_->next_time;
+    const int64_t own = fmp4::RescaleTime(offer.units.front().dts + offer.dts_offset,
+                                          media::kTimescale, config.sample_rate);
+    if (std::llabs(own - base) > config.samples_per_frame) base = std::max<int64_t>(own, 0);
+    std::vector<fmp4::Sample> samples =
+        AudioSamplesWithGaps(offer.units, config, offer.dts_offset, base);
+    int64_t end = base;
+    for (const fmp4::Sample& sample : samples) end += sample.duration;
+    fmp4::MediaSegmentSpec spec;
+    spec.sequence_number = static_cast<uint32_t>(offer.sequence + 1);
+    spec.tracks.push_back({fmp4::kAudioTrackId, static_cast<uint64_t>(base), std::move(samples)});
+    auto bytes = fmp4::BuildMediaSegment(spec);
+    if (!bytes.ok()) return false;
+    part.entry.duration_us = (end - base) * 1'000'000 / config.sample_rate;
+    part.bytes = base::Buffer::CopyIntoMemfd(*bytes, "steadycast-part");
+    parts_->next_time = end;
+  }
+  ++parts_->next_index;
+  OpenSegment open;
+  open.sequence = offer.sequence;
+  open.discontinuity = parts_->discontinuity;
+  open.init_index = init_index_;
+  open.program_date_ms = offer.program_date_ms;
+  window_.AddPart(open, std::move(part));
   return true;
 }
 

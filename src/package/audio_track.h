@@ -47,12 +47,30 @@ struct AudioOffer {
   const media::AudioTrackConfig* config = nullptr;
 };
 
+// The audio of one part of a video rendition's segment in progress (LL-HLS).
+struct AudioPartOffer {
+  const void* source = nullptr;  // the offering rendition: one source per segment's parts
+  uint64_t sequence = 0;
+  uint32_t index = 0;
+  uint64_t discontinuity_sequence = 0;
+  int64_t program_date_ms = 0;
+  int64_t dts_offset = 0;
+  int64_t start_dts = 0;  // the part's span (input time): an empty part is a GAP part
+  int64_t end_dts = 0;
+  std::span<const media::AccessUnit> units;
+  const media::AudioTrackConfig* config = nullptr;
+};
+
 class AudioTrack {
  public:
   explicit AudioTrack(const PackagerOptions& options);
 
   // True when the offer was taken (its number is the next one this track lists).
   bool Offer(const AudioOffer& offer);
+  // Parts of the next number (never of the first segment): the first rendition that offers
+  // part 0 of a number is the only source of that number's parts, so part boundaries never
+  // mix renditions. True when taken.
+  bool OfferPart(const AudioPartOffer& offer);
   void End();
 
   const SegmentWindow& window() const { return window_; }
@@ -73,6 +91,16 @@ class AudioTrack {
   std::optional<int64_t> next_time_;  // sample-rate units: where the previous segment ended
   bool ended_ = false;
   RenditionStats stats_;
+  // Parts of the number in progress.
+  struct OpenParts {
+    uint64_t sequence = 0;
+    const void* source = nullptr;
+    bool discontinuity = false;
+    bool init_changed = false;
+    uint32_t next_index = 0;
+    int64_t next_time = 0;  // sample-rate units
+  };
+  std::optional<OpenParts> parts_;
   SegmentWindow window_;
 };
 

@@ -91,7 +91,10 @@ class RenditionPackager final : public media::MediaSink {
  private:
   void FlushSegmenterLocked();
   void UpdateTracksLocked();
-  void PublishLocked(std::vector<SegmentMedia>& closed);
+  // Publishes closed parts and segments in order: each segment's parts before it.
+  void PublishLocked(std::vector<SegmentMedia>& closed, std::vector<PartMedia>& parts);
+  void PublishSegmentsLocked(std::vector<SegmentMedia>& closed);
+  void PublishPartLocked(const PartMedia& part);
   // `media.discontinuity` may be rewritten (a segment resuming after gaps).
   std::optional<SegmentPlacement> PlaceLocked(SegmentMedia& media, bool init_changed);
   bool FitAfterGapsLocked(SegmentPlacement& placement, SegmentMedia& media, bool init_changed);
@@ -132,6 +135,20 @@ class RenditionPackager final : public media::MediaSink {
   int64_t video_ticks_ = 0;
   bool ended_ = false;
   bool rejoining_ = false;  // resumed after a pause: the next segment is placed by Join
+
+  // The segment in progress while it is published in parts (LL-HLS): its placement is fixed
+  // at its first part. Only segments that follow a published one get parts (a first or
+  // rejoining segment is placed by the ladder timeline when it closes).
+  struct OpenParts {
+    int64_t segment_start_dts = 0;
+    uint64_t sequence = 0;
+    uint64_t discontinuity_sequence = 0;
+    bool discontinuity = false;
+    bool init_changed = false;
+    int64_t dts_offset = 0;
+    int64_t wall_ms = 0;
+  };
+  std::optional<OpenParts> open_parts_;
 
   // Gap state, guarded by gap_mu_.
   std::mutex gap_mu_;

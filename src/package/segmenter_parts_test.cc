@@ -28,7 +28,7 @@ struct Event {
 // 30 fps video (keyframe every `gop` frames) and audio lagging `audio_lag` ticks, in arrival
 // order; returns every event in emission order.
 std::vector<Event> RunParts(double part_seconds, int frames, int gop = 60, int64_t audio_lag = 0,
-                       bool with_audio = true, std::vector<size_t>* emitted_at = nullptr) {
+                            bool with_audio = true, std::vector<size_t>* emitted_at = nullptr) {
   SegmenterOptions options;
   options.part_target_ticks = static_cast<int64_t>(part_seconds * 90000);
   Segmenter segmenter(options);
@@ -117,7 +117,8 @@ TEST(SegmenterPartsTest, AVideoPartClosesAtItsLastFrameNotAFrameLater) {
 }
 
 TEST(SegmenterPartsTest, AudioPartsWaitForLateAudioVideoPartsDoNot) {
-  const std::vector<Event> events = RunParts(0.5, 130, 60, /*audio_lag=*/9000);  // audio 100 ms late
+  const std::vector<Event> events =
+      RunParts(0.5, 130, 60, /*audio_lag=*/9000);  // audio 100 ms late
   // The first event is the first video part; its audio follows as a separate event.
   ASSERT_GE(events.size(), 2u);
   EXPECT_TRUE(events[0].part.video);

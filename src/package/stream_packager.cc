@@ -13,6 +13,7 @@
 #include "package/audio_track.h"
 #include "package/dash_source.h"
 #include "package/ladder_timeline.h"
+#include "package/low_latency_playlist.h"
 #include "package/rendition_packager.h"
 
 namespace steadycast::package {
@@ -79,6 +80,24 @@ class StreamPackager::Impl {
   }
 
   const AudioTrack& audio() const { return audio_; }
+  const PackagerOptions& options() const { return options_; }
+
+  std::optional<std::string> LowLatencyPlaylist(std::string_view rendition, bool skip) const {
+    const SegmentWindow* window = Window(rendition);
+    if (window == nullptr) return std::nullopt;
+    LowLatencySettings settings;
+    settings.part_target_us = static_cast<int64_t>(options_.part_target_seconds * 1e6 + 0.5);
+    settings.skip = skip;
+    auto report = [&](const std::string& name, const SegmentWindow& other) {
+      if (name == rendition) return;
+      if (auto r = ReportOf(*other.Snapshot(), "../" + name + "/index.m3u8")) {
+        settings.reports.push_back(std::move(*r));
+      }
+    };
+    for (const auto& r : renditions_) report(r->name(), r->window());
+    report(kAudioRenditionName, audio_.window());
+    return RenderLowLatencyPlaylist(*window->Snapshot(), settings);
+  }
   const SegmentWindow* Window(std::string_view rendition) const {
     if (rendition == kAudioRenditionName) return &audio_.window();
     for (const auto& r : renditions_) {
@@ -320,6 +339,12 @@ std::optional<Resource> StreamPackager::Lookup(std::string_view subpath) const {
 }
 std::optional<std::string> StreamPackager::DashManifest(const DashRequest& request) const {
   return impl_->DashManifest(request);
+}
+bool StreamPackager::low_latency() const { return impl_->options().part_target_seconds > 0; }
+double StreamPackager::part_target_seconds() const { return impl_->options().part_target_seconds; }
+std::optional<std::string> StreamPackager::LowLatencyPlaylist(std::string_view rendition,
+                                                              bool skip) const {
+  return impl_->LowLatencyPlaylist(rendition, skip);
 }
 const SegmentWindow* StreamPackager::Window(std::string_view rendition) const {
   return impl_->Window(rendition);
