@@ -169,7 +169,10 @@ void Segmenter::AddVideo(const AccessUnit& unit, int64_t wall_ms,
     return;
   }
   current_.Append(unit);
-  if (parts_on()) CheckPartAfter(current_.media.video.size() - 1);
+  if (parts_on()) {
+    CheckPartAfter(current_.media.video.size() - 1);
+    EmitReadyAudioParts();  // audio the video has now passed
+  }
 }
 
 void Segmenter::AddAudio(const AccessUnit& unit, int64_t wall_ms,
@@ -278,23 +281,29 @@ void Segmenter::Flush(std::vector<SegmentMedia>& closed) {
 
 void Segmenter::ResetParts(int64_t start) {
   part_index_ = 0;
+  audio_part_index_ = 0;
   part_start_ = start;
   part_video_begin_ = 0;
   part_audio_begin_ = 0;
-  pending_audio_parts_.clear();
 }
 
 void Segmenter::CheckPartAfter(size_t i) {
   const std::vector<AccessUnit>& v = current_.media.video;
   if (i >= v.size() || i < part_video_begin_) return;
+  // The next frame is predicted one frame later; with jittery timestamps (FLV's milliseconds
+  // make 30 fps step 33/33/34 ms) the largest of the last few intervals keeps every part
+  // within the target.
   int64_t frame = i >= 1 ? v[i].dts - v[i - 1].dts : 0;
-  if (frame > 0 && frame <= options_.part_target_ticks) {
-    last_frame_ticks_ = frame;
-  } else {
-    frame = last_frame_ticks_;
+  if (frame <= 0 || frame > options_.part_target_ticks) frame = last_frame_ticks_;
+  last_frame_ticks_ = frame;
+  int64_t cautious = frame;
+  for (size_t k = i; k >= 1 && k + 4 > i; --k) {
+    const int64_t d = v[k].dts - v[k - 1].dts;
+    if (d > 0 && d <= options_.part_target_ticks) cautious = std::max(cautious, d);
   }
-  // Close now if the next frame would make the part longer than the target.
-  if (v[i].dts + 2 * frame - part_start_ > options_.part_target_ticks) {
+  // Measured from the part's first frame: what its samples will last.
+  const int64_t first = std::min(v[part_video_begin_].dts, std::max(part_start_, v[0].dts));
+  if (v[i].dts + 2 * cautious - first > options_.part_target_ticks) {
     ClosePartThrough(i, v[i].dts + frame);
   }
 }
@@ -317,35 +326,44 @@ void Segmenter::ClosePartThrough(size_t i, int64_t end) {
   part.units.assign(v.begin() + static_cast<std::ptrdiff_t>(part_video_begin_),
                     v.begin() + static_cast<std::ptrdiff_t>(i + 1));
   part.independent = !part.units.empty() && part.units.front().keyframe;
-  if (has_audio_) pending_audio_parts_.push_back({part.index, part.start_dts, part.end_dts});
   part_start_ = part.end_dts;
   part_video_begin_ = i + 1;
   parts_out_->push_back(std::move(part));
-  EmitReadyAudioParts();
+}
+
+// Audio parts are whole AAC frames, as many as fit in the part target, cut on their own (a
+// part need not line up with the video's). With video, only audio the video has already
+// passed is taken (a keyframe cut may still move later audio into the next segment).
+size_t Segmenter::AudioFramesPerPart() const {
+  return static_cast<size_t>(
+      std::max<int64_t>(options_.part_target_ticks / std::max<int64_t>(audio_frame_ticks_, 1), 1));
 }
 
 void Segmenter::EmitReadyAudioParts() {
-  while (!pending_audio_parts_.empty() && last_audio_dts_ &&
-         *last_audio_dts_ + audio_frame_ticks_ >= pending_audio_parts_.front().end) {
-    const PendingAudioPart pending = pending_audio_parts_.front();
-    pending_audio_parts_.pop_front();
-    EmitAudioPart(pending, pending.end);
+  const std::vector<AccessUnit>& a = current_.media.audio;
+  const size_t per_part = AudioFramesPerPart();
+  while (true) {
+    size_t ready = part_audio_begin_;
+    while (ready < a.size() && ready - part_audio_begin_ < per_part &&
+           (!has_video_ || cut_dts_ || (last_video_dts_ && a[ready].dts < *last_video_dts_))) {
+      ++ready;
+    }
+    if (ready - part_audio_begin_ < per_part) return;
+    EmitAudioPart(ready);
   }
 }
 
-// Emits the audio not yet in a part whose dts is before `until`.
-void Segmenter::EmitAudioPart(const PendingAudioPart& pending, int64_t until) {
+void Segmenter::EmitAudioPart(size_t end) {
   const std::vector<AccessUnit>& a = current_.media.audio;
-  size_t end = part_audio_begin_;
-  while (end < a.size() && a[end].dts < until) ++end;
+  if (end <= part_audio_begin_ || end > a.size()) return;
   PartMedia part;
   part.video = false;
-  part.index = pending.index;
+  part.index = audio_part_index_++;
   part.segment_start_dts = current_.media.start_dts;
   part.segment_start_wall_ms = current_.media.start_wall_ms;
   part.segment_discontinuity = current_.media.discontinuity;
-  part.start_dts = pending.start;
-  part.end_dts = pending.end;
+  part.start_dts = a[part_audio_begin_].dts;
+  part.end_dts = a[end - 1].dts + audio_frame_ticks_;
   part.units.assign(a.begin() + static_cast<std::ptrdiff_t>(part_audio_begin_),
                     a.begin() + static_cast<std::ptrdiff_t>(end));
   part.independent = true;
@@ -353,33 +371,19 @@ void Segmenter::EmitAudioPart(const PendingAudioPart& pending, int64_t until) {
   parts_out_->push_back(std::move(part));
 }
 
-void Segmenter::CheckAudioOnlyPart() {
-  const std::vector<AccessUnit>& a = current_.media.audio;
-  if (a.empty()) return;
-  const int64_t frame = audio_frame_ticks_;
-  if (a.back().dts + 2 * frame - part_start_ > options_.part_target_ticks) {
-    const PendingAudioPart pending{part_index_++, part_start_, a.back().dts + frame};
-    EmitAudioPart(pending, pending.end);
-    part_start_ = pending.end;
-  }
-}
+void Segmenter::CheckAudioOnlyPart() { EmitReadyAudioParts(); }
 
 void Segmenter::CloseSegmentParts(int64_t end) {
   if (!parts_on()) return;
-  if (has_video_) {
-    if (part_video_begin_ < current_.media.video.size()) {
-      ClosePartThrough(current_.media.video.size() - 1, end);
-    }
-    // The segment's audio is complete: every pending part takes its share, the last one all
-    // that remains (audio at or after the cut already moved to the next segment).
-    while (!pending_audio_parts_.empty()) {
-      const PendingAudioPart pending = pending_audio_parts_.front();
-      pending_audio_parts_.pop_front();
-      EmitAudioPart(pending, pending_audio_parts_.empty() ? INT64_MAX : pending.end);
-    }
-  } else if (part_audio_begin_ < current_.media.audio.size()) {
-    const PendingAudioPart pending{part_index_++, part_start_, std::max(end, part_start_ + 1)};
-    EmitAudioPart(pending, INT64_MAX);
+  if (has_video_ && part_video_begin_ < current_.media.video.size()) {
+    ClosePartThrough(current_.media.video.size() - 1, end);
+  }
+  // The segment's audio is complete (audio at or after the cut already moved to the next
+  // segment): what remains goes out in parts of at most the target.
+  const size_t per_part = AudioFramesPerPart();
+  const size_t total = current_.media.audio.size();
+  while (part_audio_begin_ < total) {
+    EmitAudioPart(std::min(total, part_audio_begin_ + per_part));
   }
 }
 

@@ -46,10 +46,12 @@ struct SegmenterOptions {
 };
 
 // One closed part (LL-HLS partial segment) of the open segment. Video parts close as soon as
-// their last frame arrives (its duration is predicted from the frame before: the part is
-// available then, not a frame later); the audio of the same span follows as its own event once
-// audio has reached the part's end (segments wait for audio the same way). Parts of one
-// segment come in index order, all before that segment's SegmentMedia.
+// their last frame arrives (its duration is predicted from the frames before: the part is
+// available then, not a frame later). Audio parts are cut on their own: whole AAC frames, as
+// many as fit in the target, from audio the video has passed (so a keyframe cut never has to
+// take frames back); the rest of a segment's audio goes out when it closes. Video and audio
+// parts are numbered separately; parts of one segment come in index order, all before that
+// segment's SegmentMedia. No part is longer than the target.
 struct PartMedia {
   bool video = true;              // false: the audio of the part `index` (or an audio-only part)
   uint32_t index = 0;             // within its segment, from 0
@@ -126,21 +128,18 @@ class Segmenter {
   void TrimHeldAudio();
 
   // Parts (no-ops while part_target_ticks is 0).
-  struct PendingAudioPart {
-    uint32_t index = 0;
-    int64_t start = 0;
-    int64_t end = 0;
-  };
   void ResetParts(int64_t start);
   // Closes the open video part after video unit `i` of the open segment when the next frame
   // would make it longer than the target; CatchUpParts applies that to every unit not judged.
   void CheckPartAfter(size_t i);
   void CatchUpParts();
   void ClosePartThrough(size_t i, int64_t end);
+  size_t AudioFramesPerPart() const;
   void EmitReadyAudioParts();
-  void EmitAudioPart(const PendingAudioPart& pending, int64_t until);
+  // Emits the audio units [part_audio_begin_, end) as the next audio part.
+  void EmitAudioPart(size_t end);
   void CheckAudioOnlyPart();
-  // The segment closes at `end`: its open part and every pending audio part are emitted.
+  // The segment closes at `end`: its open video part and all its remaining audio are emitted.
   void CloseSegmentParts(int64_t end);
   bool parts_on() const { return options_.part_target_ticks > 0 && parts_out_ != nullptr; }
 
@@ -167,8 +166,8 @@ class Segmenter {
   int64_t part_start_ = 0;
   size_t part_video_begin_ = 0;  // first video unit of the open part (index into current_)
   size_t part_audio_begin_ = 0;  // first audio unit not yet emitted in a part
+  uint32_t audio_part_index_ = 0;
   int64_t last_frame_ticks_ = 3000;
-  std::deque<PendingAudioPart> pending_audio_parts_;
 };
 
 }  // namespace steadycast::package
