@@ -61,6 +61,34 @@ bool AudioTrack::EnsureInitLocked(const media::AudioTrackConfig& config) {
 bool AudioTrack::Offer(const AudioOffer& offer) {
   std::lock_guard lock(mu_);
   if (ended_) return false;
+  if (offer.preferred) {
+    const bool taken = AcceptLocked(offer);
+    if (pending_ && pending_->offer.sequence <= offer.sequence) pending_.reset();
+    return taken;
+  }
+  if (next_sequence_ && offer.sequence < *next_sequence_) return false;
+  // The source has not offered the kept number although this rendition is a segment further:
+  // it fell behind (paused, stalled), so the kept offer is taken.
+  bool taken = false;
+  if (pending_ && pending_->offer.sequence < offer.sequence) {
+    taken = AcceptLocked(pending_->offer);
+    pending_.reset();
+  }
+  if (next_sequence_ && offer.sequence < *next_sequence_) return taken;
+  Pending kept;
+  kept.offer = offer;
+  kept.units.assign(offer.units.begin(), offer.units.end());
+  if (offer.config) {
+    kept.config = *offer.config;
+    kept.has_config = true;
+  }
+  pending_ = std::move(kept);
+  pending_->offer.units = pending_->units;
+  pending_->offer.config = pending_->has_config ? &pending_->config : nullptr;
+  return taken;
+}
+
+bool AudioTrack::AcceptLocked(const AudioOffer& offer) {
   if (next_sequence_ && offer.sequence < *next_sequence_) return false;  // already listed
   const bool has_audio = offer.config != nullptr && !offer.units.empty();
   if (!next_sequence_ && !has_audio) return false;  // the track starts with real audio
@@ -149,7 +177,8 @@ bool AudioTrack::Offer(const AudioOffer& offer) {
 
 bool AudioTrack::OfferPart(const AudioPartOffer& offer) {
   std::lock_guard lock(mu_);
-  if (ended_ || offer.config == nullptr || !next_sequence_ || offer.sequence != *next_sequence_) {
+  if (ended_ || !offer.preferred || offer.config == nullptr || !next_sequence_ ||
+      offer.sequence != *next_sequence_) {
     return false;
   }
   const media::AudioTrackConfig& config = *offer.config;

@@ -197,6 +197,7 @@ void RenditionPackager::PublishPartLocked(const PartMedia& part) {
     offer.end_dts = part.end_dts;
     offer.units = part.units;
     offer.config = &*audio_;
+    offer.preferred = !is_audio_source_ || is_audio_source_();
     audio_track_->OfferPart(offer);
     return;
   }
@@ -468,6 +469,7 @@ void RenditionPackager::PublishSegmentsLocked(std::vector<SegmentMedia>& closed)
       offer.dts_offset = dts_offset_;
       offer.units = media.audio;
       offer.config = audio_ ? &*audio_ : nullptr;
+      offer.preferred = !is_audio_source_ || is_audio_source_();
       audio_track_->Offer(offer);
     }
     window_.AddSegment(std::move(segment));

@@ -79,6 +79,10 @@ class RenditionPackager final : public media::MediaSink {
   // Called by the siblings' writers (any thread; must not hold this rendition's gap_mu_).
   void CatchUpGaps();
   bool paused() const { return paused_; }
+  // Whether this rendition is the audio track's source now (set once, before media flows).
+  void SetAudioSourceQuery(std::function<bool()> is_source) {
+    is_audio_source_ = std::move(is_source);
+  }
 
   // Reader side (any thread).
   const std::string& name() const { return name_; }
@@ -115,6 +119,7 @@ class RenditionPackager final : public media::MediaSink {
   LadderTimeline& timeline_;
   const std::function<void()> on_published_;
   AudioTrack* const audio_track_;
+  std::function<bool()> is_audio_source_;
 
   // Writer state, guarded by writer_mu_.
   std::mutex writer_mu_;

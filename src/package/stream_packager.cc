@@ -51,6 +51,7 @@ class StreamPackager::Impl {
       renditions_.push_back(std::make_unique<RenditionPackager>(
           renditions[i].name, options, clock, timeline_, [this, i] { OnPublished(i); }, version,
           &audio_));
+      renditions_.back()->SetAudioSourceQuery([this, i] { return audio_source_.load() == i; });
     }
   }
 
@@ -67,6 +68,10 @@ class StreamPackager::Impl {
     if (index >= renditions_.size()) return;
     renditions_[index]->SetPaused(paused);
     ++pause_changes_;  // the master's wait rule counts paused renditions
+    // The audio source: the first rendition that is not paused (the first one if all are).
+    size_t source = 0;
+    while (source < renditions_.size() && renditions_[source]->paused()) ++source;
+    audio_source_ = source < renditions_.size() ? source : 0;
   }
   void OnEndOfStream() {
     // The paused renditions last, so that their gaps cover the others' final segments. The
@@ -129,6 +134,7 @@ class StreamPackager::Impl {
   AudioTrack audio_;  // declared before the renditions, which refer to it
   std::vector<std::unique_ptr<RenditionPackager>> renditions_;
   std::atomic<uint64_t> pause_changes_{0};
+  std::atomic<size_t> audio_source_{0};
   mutable DashSource dash_;
 
   // Master playlist cache: rebuilt when a window changed or another playback id asks.
