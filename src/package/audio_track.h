@@ -7,7 +7,7 @@
 // Where its segments come from: every video rendition receives the same source audio and its
 // segmenter assigns it to segments by decode time (segmenter.h), so each rendition already
 // knows exactly which audio frames belong to its segment N and offers that audio here. One
-// rendition is the audio source (the packager's first rendition that is not paused): its
+// rendition is the audio source (the packager's last rendition that is not paused): its
 // offers are taken as they come, so the audio timeline is one rendition's, without seams where
 // renditions differ (around a slate switch they may cut silence and source audio differently).
 // Another rendition's offer is kept aside and taken only when the source falls a whole segment

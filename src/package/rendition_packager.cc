@@ -162,6 +162,13 @@ void RenditionPackager::PublishLocked(std::vector<SegmentMedia>& closed,
   for (; next_part < parts.size(); ++next_part) PublishPartLocked(parts[next_part]);
 }
 
+int64_t RenditionPackager::OffsetAfterDiscontinuity(int64_t start_dts) const {
+  if (!output_end_dts_) return dts_offset_;
+  const bool continuous =
+      input_end_dts_ && std::llabs(start_dts - *input_end_dts_) <= media::kTimescale / 2;
+  return continuous ? dts_offset_ : *output_end_dts_ - start_dts;
+}
+
 void RenditionPackager::PublishPartLocked(const PartMedia& part) {
   if (options_.part_target_seconds <= 0 || paused_) return;
   if (!open_parts_ || open_parts_->segment_start_dts != part.segment_start_dts) {
@@ -177,9 +184,7 @@ void RenditionPackager::PublishPartLocked(const PartMedia& part) {
     open.discontinuity_sequence = discontinuity_sequence_ + (open.discontinuity ? 1 : 0);
     open.dts_offset = dts_offset_;
     // Continue the output timeline where it stopped (as PlaceLocked does at a discontinuity).
-    if (open.discontinuity && output_end_dts_) {
-      open.dts_offset = *output_end_dts_ - part.segment_start_dts;
-    }
+    if (open.discontinuity) open.dts_offset = OffsetAfterDiscontinuity(part.segment_start_dts);
     open.wall_ms = part.segment_start_wall_ms;
     open_parts_ = open;
   }
@@ -388,7 +393,7 @@ std::optional<SegmentPlacement> RenditionPackager::PlaceLocked(SegmentMedia& med
   if (media.discontinuity) {
     ++proposed.discontinuity_sequence;
     // Continue the output timeline where it stopped (see StreamPackager::OnDiscontinuity).
-    if (output_end_dts_) proposed.dts_offset = *output_end_dts_ - media.start_dts;
+    proposed.dts_offset = OffsetAfterDiscontinuity(media.start_dts);
   }
   proposed.dts_offset = timeline_.Place(span, proposed, media.discontinuity, &misaligned);
   if (misaligned) ++misaligned_;
@@ -434,6 +439,7 @@ void RenditionPackager::PublishSegmentsLocked(std::vector<SegmentMedia>& closed)
     published_ = true;
     rejoining_ = false;
     output_end_dts_ = media.end_dts + dts_offset_;
+    input_end_dts_ = media.end_dts;
     PublishedSegment segment;
     segment.entry.sequence = sequence;
     segment.entry.duration_ms = (media.end_dts - media.start_dts + 45) / 90;

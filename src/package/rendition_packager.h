@@ -134,7 +134,12 @@ class RenditionPackager final : public media::MediaSink {
   bool published_ = false;           // a segment was published
   int join_skips_ = 0;               // first segments skipped (LadderTimeline::Join)
   int64_t dts_offset_ = 0;  // input → output decode time (≥ 0 output; continuous across breaks)
-  std::optional<int64_t> output_end_dts_;   // where the last published segment ended (output)
+  std::optional<int64_t> output_end_dts_;  // where the last published segment ended (output)
+  std::optional<int64_t> input_end_dts_;   // the same on the input timeline
+  // A discontinuity whose input timeline is continuous (a configuration change: the slate
+  // switching in or out of the passthrough rendition) keeps the offset, so this rendition stays
+  // on the same output times as its siblings; only a jump (a new publisher's clock) moves it.
+  int64_t OffsetAfterDiscontinuity(int64_t start_dts) const;
   std::optional<int64_t> audio_next_time_;  // audio timescale: keeps audio runs contiguous
   uint64_t video_frames_ = 0;               // frame rate measurement when the SPS has none
   int64_t video_ticks_ = 0;

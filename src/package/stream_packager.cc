@@ -53,6 +53,7 @@ class StreamPackager::Impl {
           &audio_));
       renditions_.back()->SetAudioSourceQuery([this, i] { return audio_source_.load() == i; });
     }
+    audio_source_ = renditions_.empty() ? 0 : renditions_.size() - 1;
   }
 
   RenditionPackager& rendition(size_t index) const {
@@ -68,10 +69,7 @@ class StreamPackager::Impl {
     if (index >= renditions_.size()) return;
     renditions_[index]->SetPaused(paused);
     ++pause_changes_;  // the master's wait rule counts paused renditions
-    // The audio source: the first rendition that is not paused (the first one if all are).
-    size_t source = 0;
-    while (source < renditions_.size() && renditions_[source]->paused()) ++source;
-    audio_source_ = source < renditions_.size() ? source : 0;
+    audio_source_ = AudioSource();
   }
   void OnEndOfStream() {
     // The paused renditions last, so that their gaps cover the others' final segments. The
@@ -135,6 +133,19 @@ class StreamPackager::Impl {
   std::vector<std::unique_ptr<RenditionPackager>> renditions_;
   std::atomic<uint64_t> pause_changes_{0};
   std::atomic<size_t> audio_source_{0};
+
+  // The audio track's source (audio_track.h): the last rendition that is not paused. In a
+  // ladder that is the cheapest transcoded rung: the passthrough rendition (first) switches
+  // configuration into and out of a slate, which makes discontinuities there that the other
+  // variants do not have, and a player must never see a discontinuity in the audio that its
+  // video lacks (hls.js waits for a timestamp mapping the video never provides). Degradation
+  // pauses the most expensive rungs first, so the cheapest is the last to go.
+  size_t AudioSource() const {
+    for (size_t i = renditions_.size(); i-- > 0;) {
+      if (!renditions_[i]->paused()) return i;
+    }
+    return renditions_.empty() ? 0 : renditions_.size() - 1;
+  }
   mutable DashSource dash_;
 
   // Master playlist cache: rebuilt when a window changed or another playback id asks.
