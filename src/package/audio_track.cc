@@ -97,10 +97,7 @@ bool AudioTrack::AcceptLocked(const AudioOffer& offer) {
   entry.sequence = offer.sequence;
   entry.duration_ms = offer.duration_ms;
   entry.program_date_ms = offer.program_date_ms;
-  if (!next_sequence_) {
-    window_.SetFirstDiscontinuitySequence(offer.discontinuity_sequence);
-    discontinuity_sequence_ = offer.discontinuity_sequence;
-  }
+
   // Numbers nobody offered (cannot happen while every rendition offers every segment it
   // publishes; kept so the numbering never skips): gaps of the target duration.
   while (next_sequence_ && *next_sequence_ < offer.sequence) {
@@ -113,8 +110,6 @@ bool AudioTrack::AcceptLocked(const AudioOffer& offer) {
   }
   const bool first = !next_sequence_.has_value();
   if (!has_audio) {
-    entry.discontinuity = offer.discontinuity_sequence > discontinuity_sequence_;
-    discontinuity_sequence_ += entry.discontinuity ? 1 : 0;
     window_.AddGap(entry);
     ++stats_.gap_segments;
     next_sequence_ = offer.sequence + 1;
@@ -126,17 +121,19 @@ bool AudioTrack::AcceptLocked(const AudioOffer& offer) {
   bool init_changed = EnsureInitLocked(config);
   if (parts_ && parts_->sequence == offer.sequence) init_changed |= parts_->init_changed;
   parts_.reset();
-  entry.discontinuity =
-      !first && (offer.discontinuity_sequence > discontinuity_sequence_ || init_changed);
-  if (entry.discontinuity) ++discontinuity_sequence_;
-  entry.init_index = init_index_;
-
   int64_t base = fmp4::RescaleTime(offer.units.front().dts + offer.dts_offset, media::kTimescale,
                                    config.sample_rate);
   // Continue exactly where the previous segment ended unless the input really jumped.
-  if (next_time_ && !init_changed && std::llabs(base - *next_time_) <= config.samples_per_frame) {
-    base = *next_time_;
-  }
+  const bool continuous = next_time_ && std::llabs(base - *next_time_) <= config.samples_per_frame;
+  if (continuous && !init_changed) base = *next_time_;
+  // The audio timeline breaks only where the audio itself does (a new configuration, a jump in
+  // its times). The output timeline stays continuous through publisher restarts and slates, so
+  // audio usually has no discontinuity where video variants have one (a new init, the
+  // passthrough's slate switch): players map audio with the timestamps it keeps, and hls.js
+  // would wait forever for a video timestamp mapping of an audio-only discontinuity.
+  entry.discontinuity = !first && (init_changed || (next_time_ && !continuous));
+  if (entry.discontinuity) ++discontinuity_sequence_;
+  entry.init_index = init_index_;
   base = std::max<int64_t>(base, 0);
   std::vector<fmp4::Sample> samples =
       AudioSamplesWithGaps(offer.units, config, offer.dts_offset, base);
@@ -188,17 +185,15 @@ bool AudioTrack::OfferPart(const AudioPartOffer& offer) {
     open.sequence = offer.sequence;
     open.source = offer.source;
     open.init_changed = EnsureInitLocked(config);
-    open.discontinuity =
-        offer.discontinuity_sequence > discontinuity_sequence_ || open.init_changed;
     int64_t base = offer.units.empty()
                        ? fmp4::RescaleTime(offer.start_dts + offer.dts_offset, media::kTimescale,
                                            config.sample_rate)
                        : fmp4::RescaleTime(offer.units.front().dts + offer.dts_offset,
                                            media::kTimescale, config.sample_rate);
-    if (next_time_ && !open.init_changed &&
-        std::llabs(base - *next_time_) <= config.samples_per_frame) {
-      base = *next_time_;
-    }
+    const bool continuous =
+        next_time_ && std::llabs(base - *next_time_) <= config.samples_per_frame;
+    open.discontinuity = open.init_changed || (next_time_ && !continuous);
+    if (continuous && !open.init_changed) base = *next_time_;
     open.next_time = std::max<int64_t>(base, 0);
     parts_ = open;
   }
