@@ -33,7 +33,7 @@ from harness import Server, log, run_test
 
 PUBLISH_S = 90          # outlasts the captures; killed when they are done
 CAPTURE_S = 12          # media seconds each player decodes
-WALL_S = 15             # wall time GStreamer and VLC run (they start 3 segments back)
+WALL_S = 17             # wall time GStreamer and VLC run (>= 11 s of media seen at 15)
 MIN_EVENTS = 8
 MAX_MEDIAN_MS = 40.0
 LADDERS = ("passthrough", "default")
