@@ -174,8 +174,9 @@ void RenditionPackager::PublishPartLocked(const PartMedia& part) {
   if (!open_parts_ || open_parts_->segment_start_dts != part.segment_start_dts) {
     open_parts_.reset();
     // A part opens its segment only at index 0, after a published segment (see OpenParts).
-    if (!published_ || rejoining_ || part.index != 0 || !part.video) return;
-    if (video_ && part.units.empty()) return;
+    // The first part of either kind opens the segment (an audio part may close before the
+    // first video part: they are cut on their own).
+    if (!published_ || rejoining_ || part.index != 0 || part.units.empty()) return;
     OpenParts open;
     open.segment_start_dts = part.segment_start_dts;
     open.init_changed = EnsureInitLocked();

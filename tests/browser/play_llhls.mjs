@@ -26,13 +26,21 @@ try {
   if (process.env.HLS_EXTRA_CONFIG) {
     await page.evaluate((c) => { window.__extraConfig = JSON.parse(c); }, process.env.HLS_EXTRA_CONFIG);
   }
+  result.failed = [];
+  page.on('response', (response) => {
+    if (response.status() >= 400) {
+      result.failed.push(`${response.status()} ${new URL(response.url()).pathname.split('/').slice(-2).join('/')}${new URL(response.url()).search}`);
+    }
+  });
   await page.evaluate((url) => {
     window.__errors = [];
+    window.__nonfatal = [];
     const video = document.getElementById('v');
     const hls = new window.Hls({ lowLatencyMode: true, ...(window.__extraConfig || {}) });
     window.__hls = hls;
     hls.on(window.Hls.Events.ERROR, (_e, data) => {
       if (data.fatal) window.__errors.push(`${data.type}/${data.details}`);
+      else window.__nonfatal.push(`${data.type}/${data.details}${data.frag ? ` ${data.frag.type}:${data.frag.sn}` : ''}${data.part ? `.${data.part.index}` : ''}`);
     });
     hls.loadSource(url);
     hls.attachMedia(video);
@@ -46,12 +54,15 @@ try {
     result.samples.push(await page.evaluate((t0) => {
       const v = document.getElementById('v');
       const hls = window.__hls;
-      return { t: (Date.now() - t0) / 1000, time: v.currentTime, latency: hls.latency,
+      const r = (b) => { const o = []; for (let i = 0; i < b.length; i++) o.push(`${b.start(i).toFixed(2)}-${b.end(i).toFixed(2)}`); return o.join(','); };
+      let tracks = {};
+      try { const t = hls.bufferController.tracks; for (const k in t) tracks[k] = r(t[k].buffer.buffered); } catch (e) { tracks = {}; }
+      return { t: (Date.now() - t0) / 1000, time: v.currentTime, latency: hls.latency, buffered: tracks,
                target: hls.targetLatency, level: hls.currentLevel };
     }, start));
   }
   Object.assign(result, await page.evaluate(() => ({
-    errors: window.__errors, error: document.getElementById('v').error?.code ?? null,
+    errors: window.__errors, nonfatal: window.__nonfatal, error: document.getElementById('v').error?.code ?? null,
     hls_version: window.Hls.version,
     part_target: window.__hls.levels?.[0]?.details?.partTarget ?? null })));
   result.ok = true;
