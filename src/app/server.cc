@@ -176,6 +176,7 @@ int RunServe(const Settings& settings) {
   session::RegistryOptions registry_options;
   registry_options.broadcast.packager.target_segment_seconds =
       settings.Double("hls.segment_seconds");
+  registry_options.broadcast.low_latency_part_seconds = settings.Double("hls.part_seconds");
   registry_options.broadcast.packager.playlist_segments =
       static_cast<int>(settings.Int("hls.playlist_segments"));
   registry_options.broadcast.transcoding_enabled = settings.Bool("transcode.enabled");

@@ -80,6 +80,8 @@ const std::vector<SettingSpec>& ServeSettingSpecs() {
       {"hls.segment_seconds", SettingType::kDouble, "2", "target segment duration", 0.5, 10},
       {"hls.playlist_segments", SettingType::kInt, "6", "segments listed in a media playlist", 3,
        60},
+      {"hls.part_seconds", SettingType::kDouble, "0.5",
+       "LL-HLS part length for streams with latency_mode \"low\"", 0.2, 1.0},
       {"srt.latency_ms", SettingType::kInt, "500",
        "SRT receive latency (the caller's larger value wins)", 20, 10000},
       {"srt.peer_idle_timeout_ms", SettingType::kInt, "5000",

@@ -6,10 +6,16 @@
 #include <string>
 #include <utility>
 
+#include <chrono>
+#include <cmath>
 #include "base/clock.h"
+
+#include "deliver/blocking_wait.h"
 #include "deliver/byte_range.h"
 #include "deliver/playlist_rewrite.h"
+#include "deliver/wait_deadlines.h"
 #include "package/dash_source.h"
+#include "package/hls_query.h"
 #include "package/segment_window.h"
 
 namespace steadycast::deliver {
@@ -65,6 +71,8 @@ struct Access {
 struct RouteContext {
   PlaybackLookup lookup;
   PlaybackRouteOptions options;
+  // Deadlines of blocked LL-HLS requests (one thread for all of them).
+  std::shared_ptr<WaitDeadlines> deadlines;
 };
 
 // Ok, or the 403 for a request that may not play `target`.
@@ -168,12 +176,113 @@ void HandleMaster(const RouteContext& context, const net::HttpRequest& request,
   respond(PlaylistResponse(*master, *access));
 }
 
+std::string_view RawQuery(std::string_view target) {
+  const size_t q = target.find('?');
+  return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+}
+
+// RFC 8216bis §6.2.5.2: a request too far beyond the live edge gets 400 at once. `_HLS_msn`
+// more than two segments beyond the last one; `_HLS_part` more than the Advance Part Limit
+// (3 / part target in seconds when that is under 1 s, else 3) beyond the last part.
+std::optional<std::string> TooFarAhead(const package::WindowSnapshot& snapshot,
+                                       const package::WaitTarget& want, double part_target) {
+  const package::WindowPosition& at = snapshot.position;
+  if (!at.complete_through) return std::nullopt;
+  if (want.msn > *at.complete_through + 2) {
+    return "_HLS_msn is more than two segments beyond the last segment of the playlist";
+  }
+  if (!want.part || want.msn < at.next_sequence || part_target <= 0) return std::nullopt;
+  const int64_t limit =
+      part_target < 1 ? static_cast<int64_t>(std::ceil(3 / part_target - 1e-9)) : 3;
+  const int64_t per_segment = std::max<int64_t>(
+      1, static_cast<int64_t>(std::llround(snapshot.target_duration_s / part_target)));
+  const int64_t distance = static_cast<int64_t>(want.msn - at.next_sequence) * per_segment +
+                           static_cast<int64_t>(*want.part) -
+                           (static_cast<int64_t>(at.open_parts) - 1);
+  if (distance > limit) return "_HLS_part is beyond the Advance Part Limit";
+  return std::nullopt;
+}
+
+std::chrono::milliseconds BlockLimit(const package::WindowSnapshot& snapshot) {
+  return std::chrono::milliseconds(int64_t{3} * std::max(snapshot.target_duration_s, 1) * 1000);
+}
+
+// An LL-HLS media playlist: at once, or once `_HLS_msn` / `_HLS_part` exists (blocking reload).
+void HandleLowLatencyPlaylist(const RouteContext& context, const net::HttpRequest& request,
+                              const Access& access, const std::string& rendition,
+                              const net::HttpResponder& respond) {
+  const package::SegmentWindow* window = access.packager->Window(rendition);
+  if (window == nullptr) return respond(Problem(404, "no such playlist or segment"));
+  auto directives = package::ParseHlsDirectives(RawQuery(request.target));
+  if (!directives.ok()) return respond(Problem(400, directives.status().message()));
+  const bool skip = directives->skip || directives->skip_v2;
+  auto answer = [access, rendition, skip, respond] {
+    std::optional<std::string> text = access.packager->LowLatencyPlaylist(rendition, skip);
+    if (!text) return respond(Problem(412, "the stream has no segment yet; retry shortly"));
+    respond(PlaylistResponse(*text, access));
+  };
+  const std::shared_ptr<const package::WindowSnapshot> snapshot = window->Snapshot();
+  // §6.2.5.2: directives are ignored once the playlist has ended.
+  if (!directives->msn || snapshot->ended || snapshot->segments.empty()) return answer();
+  const package::WaitTarget want{*directives->msn, directives->part};
+  if (auto too_far = TooFarAhead(*snapshot, want, access.packager->part_target_seconds())) {
+    return respond(Problem(400, *too_far));
+  }
+  if (package::Satisfies(snapshot->position, want)) return answer();
+  const bool waiting = WaitForWindow(
+      *window, want, BlockLimit(*snapshot), *context.deadlines, access.packager, answer, [respond] {
+        respond(Problem(503,
+                        "the requested segment or part did not appear within three "
+                        "target durations"));
+      });
+  if (!waiting) respond(Problem(503, "too many requests are waiting for this stream; retry"));
+}
+
+// A part that does not exist yet: the one the playlist's preload hint names is answered once it
+// exists (§6.2.6); any other is 404.
+void HandlePendingPart(const RouteContext& context, const net::HttpRequest& request,
+                       const Access& access, const std::string& rendition,
+                       std::pair<uint64_t, uint32_t> part, const net::HttpResponder& respond) {
+  const package::SegmentWindow* window = access.packager->Window(rendition);
+  if (window == nullptr) return respond(Problem(404, "no such playlist or segment"));
+  const std::shared_ptr<const package::WindowSnapshot> snapshot = window->Snapshot();
+  const package::WindowPosition& at = snapshot->position;
+  const bool hinted = !at.ended && at.complete_through && part.first == at.next_sequence &&
+                      part.second == at.open_parts;
+  if (!hinted) return respond(Problem(404, "no such part (it may have expired)"));
+  const std::string subpath(request.Param("rest"));
+  const std::string range(request.Header("range"));
+  auto serve = [access, subpath, range, respond] {
+    std::optional<package::Resource> resource = access.packager->Lookup(subpath);
+    if (!resource) return respond(Problem(404, "the segment completed without this part"));
+    respond(ServeResource(*resource, access, range));
+  };
+  const bool waiting = WaitForWindow(
+      *window, package::WaitTarget{part.first, part.second}, BlockLimit(*snapshot),
+      *context.deadlines, access.packager, serve, [respond] {
+        respond(Problem(503, "the part did not appear within three target durations"));
+      });
+  if (!waiting) respond(Problem(503, "too many requests are waiting for this stream; retry"));
+}
+
 void HandleResource(const RouteContext& context, const net::HttpRequest& request,
                     const net::HttpResponder& respond) {
   net::HttpResponse error;
   std::optional<Access> access = Resolve(context, request, error);
   if (!access) return respond(std::move(error));
-  std::optional<package::Resource> resource = access->packager->Lookup(request.Param("rest"));
+  const std::string_view rest = request.Param("rest");
+  const size_t slash = rest.rfind('/');
+  if (access->packager->low_latency() && slash != std::string_view::npos) {
+    const std::string rendition(rest.substr(0, slash));
+    const std::string_view file = rest.substr(slash + 1);
+    if (file == "index.m3u8") {
+      return HandleLowLatencyPlaylist(context, request, *access, rendition, respond);
+    }
+    if (auto part = package::ParsePartName(file); part && !access->packager->Lookup(rest)) {
+      return HandlePendingPart(context, request, *access, rendition, *part, respond);
+    }
+  }
+  std::optional<package::Resource> resource = access->packager->Lookup(rest);
   if (!resource) return respond(Problem(404, "no such playlist or segment (it may have expired)"));
   respond(ServeResource(*resource, *access, request.Header("range")));
 }
@@ -236,7 +345,8 @@ void HandlePreflight(const net::HttpRequest& request, const net::HttpResponder& 
 
 void RegisterPlaybackRoutes(net::HttpRouter& router, PlaybackLookup lookup,
                             PlaybackRouteOptions options) {
-  auto shared = std::make_shared<const RouteContext>(RouteContext{std::move(lookup), options});
+  auto shared = std::make_shared<const RouteContext>(
+      RouteContext{std::move(lookup), options, std::make_shared<WaitDeadlines>()});
   for (const char* method : {"GET", "HEAD"}) {
     router.Add(method, "/hls/{pb}.m3u8",
                [shared](const net::HttpRequest& request, net::HttpResponder respond) {

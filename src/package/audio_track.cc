@@ -61,6 +61,34 @@ bool AudioTrack::EnsureInitLocked(const media::AudioTrackConfig& config) {
 bool AudioTrack::Offer(const AudioOffer& offer) {
   std::lock_guard lock(mu_);
   if (ended_) return false;
+  if (offer.preferred) {
+    const bool taken = AcceptLocked(offer);
+    if (pending_ && pending_->offer.sequence <= offer.sequence) pending_.reset();
+    return taken;
+  }
+  if (next_sequence_ && offer.sequence < *next_sequence_) return false;
+  // The source has not offered the kept number although this rendition is a segment further:
+  // it fell behind (paused, stalled), so the kept offer is taken.
+  bool taken = false;
+  if (pending_ && pending_->offer.sequence < offer.sequence) {
+    taken = AcceptLocked(pending_->offer);
+    pending_.reset();
+  }
+  if (next_sequence_ && offer.sequence < *next_sequence_) return taken;
+  Pending kept;
+  kept.offer = offer;
+  kept.units.assign(offer.units.begin(), offer.units.end());
+  if (offer.config) {
+    kept.config = *offer.config;
+    kept.has_config = true;
+  }
+  pending_ = std::move(kept);
+  pending_->offer.units = pending_->units;
+  pending_->offer.config = pending_->has_config ? &pending_->config : nullptr;
+  return taken;
+}
+
+bool AudioTrack::AcceptLocked(const AudioOffer& offer) {
   if (next_sequence_ && offer.sequence < *next_sequence_) return false;  // already listed
   const bool has_audio = offer.config != nullptr && !offer.units.empty();
   if (!next_sequence_ && !has_audio) return false;  // the track starts with real audio
@@ -69,10 +97,7 @@ bool AudioTrack::Offer(const AudioOffer& offer) {
   entry.sequence = offer.sequence;
   entry.duration_ms = offer.duration_ms;
   entry.program_date_ms = offer.program_date_ms;
-  if (!next_sequence_) {
-    window_.SetFirstDiscontinuitySequence(offer.discontinuity_sequence);
-    discontinuity_sequence_ = offer.discontinuity_sequence;
-  }
+
   // Numbers nobody offered (cannot happen while every rendition offers every segment it
   // publishes; kept so the numbering never skips): gaps of the target duration.
   while (next_sequence_ && *next_sequence_ < offer.sequence) {
@@ -85,8 +110,6 @@ bool AudioTrack::Offer(const AudioOffer& offer) {
   }
   const bool first = !next_sequence_.has_value();
   if (!has_audio) {
-    entry.discontinuity = offer.discontinuity_sequence > discontinuity_sequence_;
-    discontinuity_sequence_ += entry.discontinuity ? 1 : 0;
     window_.AddGap(entry);
     ++stats_.gap_segments;
     next_sequence_ = offer.sequence + 1;
@@ -95,18 +118,22 @@ bool AudioTrack::Offer(const AudioOffer& offer) {
   }
 
   const media::AudioTrackConfig& config = *offer.config;
-  const bool init_changed = EnsureInitLocked(config);
-  entry.discontinuity =
-      !first && (offer.discontinuity_sequence > discontinuity_sequence_ || init_changed);
-  if (entry.discontinuity) ++discontinuity_sequence_;
-  entry.init_index = init_index_;
-
+  bool init_changed = EnsureInitLocked(config);
+  if (parts_ && parts_->sequence == offer.sequence) init_changed |= parts_->init_changed;
+  parts_.reset();
   int64_t base = fmp4::RescaleTime(offer.units.front().dts + offer.dts_offset, media::kTimescale,
                                    config.sample_rate);
   // Continue exactly where the previous segment ended unless the input really jumped.
-  if (next_time_ && !init_changed && std::llabs(base - *next_time_) <= config.samples_per_frame) {
-    base = *next_time_;
-  }
+  const bool continuous = next_time_ && std::llabs(base - *next_time_) <= config.samples_per_frame;
+  if (continuous && !init_changed) base = *next_time_;
+  // The audio timeline breaks only where the audio itself does (a new configuration, a jump in
+  // its times). The output timeline stays continuous through publisher restarts and slates, so
+  // audio usually has no discontinuity where video variants have one (a new init, the
+  // passthrough's slate switch): players map audio with the timestamps it keeps, and hls.js
+  // would wait forever for a video timestamp mapping of an audio-only discontinuity.
+  entry.discontinuity = !first && (init_changed || (next_time_ && !continuous));
+  if (entry.discontinuity) ++discontinuity_sequence_;
+  entry.init_index = init_index_;
   base = std::max<int64_t>(base, 0);
   std::vector<fmp4::Sample> samples =
       AudioSamplesWithGaps(offer.units, config, offer.dts_offset, base);
@@ -142,6 +169,69 @@ bool AudioTrack::Offer(const AudioOffer& offer) {
   window_.AddSegment(std::move(segment));
   next_sequence_ = offer.sequence + 1;
   stats_.next_sequence = *next_sequence_;
+  return true;
+}
+
+bool AudioTrack::OfferPart(const AudioPartOffer& offer) {
+  std::lock_guard lock(mu_);
+  if (ended_ || !offer.preferred || offer.config == nullptr || !next_sequence_ ||
+      offer.sequence != *next_sequence_) {
+    return false;
+  }
+  const media::AudioTrackConfig& config = *offer.config;
+  if (!parts_ || parts_->sequence != offer.sequence) {
+    if (offer.index != 0) return false;
+    OpenParts open;
+    open.sequence = offer.sequence;
+    open.source = offer.source;
+    open.init_changed = EnsureInitLocked(config);
+    int64_t base = offer.units.empty()
+                       ? fmp4::RescaleTime(offer.start_dts + offer.dts_offset, media::kTimescale,
+                                           config.sample_rate)
+                       : fmp4::RescaleTime(offer.units.front().dts + offer.dts_offset,
+                                           media::kTimescale, config.sample_rate);
+    const bool continuous =
+        next_time_ && std::llabs(base - *next_time_) <= config.samples_per_frame;
+    open.discontinuity = open.init_changed || (next_time_ && !continuous);
+    if (continuous && !open.init_changed) base = *next_time_;
+    open.next_time = std::max<int64_t>(base, 0);
+    parts_ = open;
+  }
+  if (parts_->source != offer.source || parts_->next_index != offer.index) return false;
+
+  PublishedPart part;
+  part.entry.index = offer.index;
+  part.entry.independent = true;
+  if (offer.units.empty()) {
+    part.entry.gap = true;
+    part.entry.duration_us = (offer.end_dts - offer.start_dts) * 100 / 9;
+    parts_->next_time +=
+        fmp4::RescaleTime(offer.end_dts - offer.start_dts, media::kTimescale, config.sample_rate);
+  } else {
+    int64_t base = parts_->next_time;
+    const int64_t own = fmp4::RescaleTime(offer.units.front().dts + offer.dts_offset,
+                                          media::kTimescale, config.sample_rate);
+    if (std::llabs(own - base) > config.samples_per_frame) base = std::max<int64_t>(own, 0);
+    std::vector<fmp4::Sample> samples =
+        AudioSamplesWithGaps(offer.units, config, offer.dts_offset, base);
+    int64_t end = base;
+    for (const fmp4::Sample& sample : samples) end += sample.duration;
+    fmp4::MediaSegmentSpec spec;
+    spec.sequence_number = static_cast<uint32_t>(offer.sequence + 1);
+    spec.tracks.push_back({fmp4::kAudioTrackId, static_cast<uint64_t>(base), std::move(samples)});
+    auto bytes = fmp4::BuildMediaSegment(spec);
+    if (!bytes.ok()) return false;
+    part.entry.duration_us = (end - base) * 1'000'000 / config.sample_rate;
+    part.bytes = base::Buffer::CopyIntoMemfd(*bytes, "steadycast-part");
+    parts_->next_time = end;
+  }
+  ++parts_->next_index;
+  OpenSegment open;
+  open.sequence = offer.sequence;
+  open.discontinuity = parts_->discontinuity;
+  open.init_index = init_index_;
+  open.program_date_ms = offer.program_date_ms;
+  window_.AddPart(open, std::move(part));
   return true;
 }
 

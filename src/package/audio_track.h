@@ -6,11 +6,15 @@
 //
 // Where its segments come from: every video rendition receives the same source audio and its
 // segmenter assigns it to segments by decode time (segmenter.h), so each rendition already
-// knows exactly which audio frames belong to its segment N. The first rendition that publishes
-// N offers that audio here (Offer); later offers of the same number are ignored. So audio
-// segment N covers the same span as video segment N of every rendition (boundaries aligned,
-// same EXTINF, same PROGRAM-DATE-TIME, same discontinuity sequence), the cut rule lives only
-// in the segmenter, and a rendition that is paused or behind never holds audio back.
+// knows exactly which audio frames belong to its segment N and offers that audio here. One
+// rendition is the audio source (the packager's last rendition that is not paused): its
+// offers are taken as they come, so the audio timeline is one rendition's, without seams where
+// renditions differ (around a slate switch they may cut silence and source audio differently).
+// Another rendition's offer is kept aside and taken only when the source falls a whole segment
+// behind (someone offers the number after it), so a stalled source never holds audio back.
+// Parts come from the source only. Audio segment N covers the same span as video segment N of
+// every rendition (boundaries aligned, same EXTINF, PROGRAM-DATE-TIME and discontinuity
+// sequence), and the cut rule lives only in the segmenter.
 //
 // Timing: audio decode times continue exactly where the previous segment ended unless the input
 // really jumped (more than one frame), whichever rendition offered the segment, so the audio
@@ -45,6 +49,22 @@ struct AudioOffer {
   int64_t dts_offset = 0;  // input → output decode time of the offering rendition
   std::span<const media::AccessUnit> units;  // input timestamps, decode order
   const media::AudioTrackConfig* config = nullptr;
+  bool preferred = false;  // from the audio source rendition (see AudioTrack)
+};
+
+// The audio of one part of a video rendition's segment in progress (LL-HLS).
+struct AudioPartOffer {
+  const void* source = nullptr;  // the offering rendition: one source per segment's parts
+  uint64_t sequence = 0;
+  uint32_t index = 0;
+  uint64_t discontinuity_sequence = 0;
+  int64_t program_date_ms = 0;
+  int64_t dts_offset = 0;
+  int64_t start_dts = 0;  // the part's span (input time): an empty part is a GAP part
+  int64_t end_dts = 0;
+  std::span<const media::AccessUnit> units;
+  const media::AudioTrackConfig* config = nullptr;
+  bool preferred = false;
 };
 
 class AudioTrack {
@@ -53,6 +73,10 @@ class AudioTrack {
 
   // True when the offer was taken (its number is the next one this track lists).
   bool Offer(const AudioOffer& offer);
+  // Parts of the next number (never of the first segment): the first rendition that offers
+  // part 0 of a number is the only source of that number's parts, so part boundaries never
+  // mix renditions. True when taken.
+  bool OfferPart(const AudioPartOffer& offer);
   void End();
 
   const SegmentWindow& window() const { return window_; }
@@ -63,6 +87,7 @@ class AudioTrack {
 
  private:
   bool EnsureInitLocked(const media::AudioTrackConfig& config);
+  bool AcceptLocked(const AudioOffer& offer);
 
   const PackagerOptions options_;
   mutable std::mutex mu_;
@@ -73,6 +98,24 @@ class AudioTrack {
   std::optional<int64_t> next_time_;  // sample-rate units: where the previous segment ended
   bool ended_ = false;
   RenditionStats stats_;
+  // Parts of the number in progress.
+  struct OpenParts {
+    uint64_t sequence = 0;
+    const void* source = nullptr;
+    bool discontinuity = false;
+    bool init_changed = false;
+    uint32_t next_index = 0;
+    int64_t next_time = 0;  // sample-rate units
+  };
+  std::optional<OpenParts> parts_;
+  // A non-source rendition's newest offer, taken if the source falls behind.
+  struct Pending {
+    AudioOffer offer;  // units/config point into the copies below
+    std::vector<media::AccessUnit> units;
+    media::AudioTrackConfig config;
+    bool has_config = false;
+  };
+  std::optional<Pending> pending_;
   SegmentWindow window_;
 };
 

@@ -25,6 +25,14 @@ std::vector<uint64_t> DiscontinuitySequences(const WindowSnapshot& snapshot) {
   return out;
 }
 
+bool HasGap(const WindowSnapshot& snapshot, uint64_t first, uint64_t last) {
+  for (uint64_t n = first; n <= last; ++n) {
+    const PublishedSegment* s = snapshot.Find(n);
+    if (s != nullptr && s->entry.gap) return true;
+  }
+  return false;
+}
+
 DashRepresentation Representation(const DashTrack& track, uint64_t first, uint64_t last) {
   DashRepresentation r;
   r.id = track.variant.name;
@@ -126,6 +134,10 @@ std::optional<DashManifestModel> DashSource::Build(const std::vector<DashTrack>&
     period.presentation_time_offset_video = anchor->second.pto_video;
     period.presentation_time_offset_audio = anchor->second.pto_audio;
     for (const DashTrack& track : video) {
+      // A paused rung lists EXT-X-GAP entries in HLS (no bytes): DASH has no gap marker, and
+      // listing them sends players to 404s, so such a rung stays out of the MPD while its
+      // window has a gap (it returns once the gaps left the window).
+      if (HasGap(*track.snapshot, first_number, last_number)) continue;
       DashRepresentation r = Representation(track, first_number, last_number);
       if (!r.segments.empty()) period.video.push_back(std::move(r));
     }

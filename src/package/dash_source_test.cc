@@ -107,6 +107,18 @@ TEST(DashSourceTest, ADiscontinuityStartsAStablePeriodAndTheEndIsAFinalSnapshot)
   EXPECT_EQ(mpd.find("minimumUpdatePeriod"), std::string::npos);
 }
 
+TEST(DashSourceTest, APausedRungWithGapsStaysOutOfTheMpd) {
+  LadderDriver driver(TwoRungs());
+  driver.Configure();
+  driver.Feed(4.0);
+  driver.packager().SetRenditionPaused(0, true);  // 720p: EXT-X-GAP from here on
+  driver.Feed(6.0, {1});
+  auto mpd = driver.packager().DashManifest(Request());
+  ASSERT_TRUE(mpd.has_value());
+  EXPECT_EQ(mpd->find("id=\"720p\""), std::string::npos) << *mpd;
+  EXPECT_NE(mpd->find("id=\"240p\""), std::string::npos) << *mpd;
+}
+
 TEST(DashSourceTest, PackagerRendersTheMpdOnlyOnceTheMasterLists) {
   LadderDriver driver(TwoRungs());
   EXPECT_FALSE(driver.packager().DashManifest(Request()).has_value());

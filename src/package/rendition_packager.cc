@@ -31,6 +31,10 @@ SegmenterOptions ToSegmenterOptions(const PackagerOptions& o) {
   s.max_bytes = std::max<size_t>(o.max_segment_bytes, 1);
   s.audio_only_wait_ticks = 2 * s.target_ticks;
   s.interleave_wait_ticks = std::min<int64_t>(media::kTimescale, s.target_ticks);
+  if (o.part_target_seconds > 0) {
+    s.part_target_ticks =
+        std::clamp<int64_t>(SecondsToTicks(o.part_target_seconds), 1, s.target_ticks);
+  }
   return s;
 }
 
@@ -132,14 +136,102 @@ void RenditionPackager::OnAccessUnit(const AccessUnit& unit) {
     return;
   }
   std::vector<SegmentMedia> closed;
-  segmenter_.Add(unit, base::ToUnixMillis(clock_.WallNow()), closed);
-  PublishLocked(closed);
+  std::vector<PartMedia> parts;
+  segmenter_.Add(unit, base::ToUnixMillis(clock_.WallNow()), closed, parts);
+  PublishLocked(closed, parts);
 }
 
 void RenditionPackager::FlushSegmenterLocked() {
   std::vector<SegmentMedia> closed;
-  segmenter_.Flush(closed);
-  PublishLocked(closed);
+  std::vector<PartMedia> parts;
+  segmenter_.Flush(closed, parts);
+  PublishLocked(closed, parts);
+}
+
+void RenditionPackager::PublishLocked(std::vector<SegmentMedia>& closed,
+                                      std::vector<PartMedia>& parts) {
+  size_t next_part = 0;
+  for (SegmentMedia& media : closed) {
+    while (next_part < parts.size() && parts[next_part].segment_start_dts == media.start_dts) {
+      PublishPartLocked(parts[next_part++]);
+    }
+    std::vector<SegmentMedia> one;
+    one.push_back(std::move(media));
+    PublishSegmentsLocked(one);
+  }
+  for (; next_part < parts.size(); ++next_part) PublishPartLocked(parts[next_part]);
+}
+
+int64_t RenditionPackager::OffsetAfterDiscontinuity(int64_t start_dts) const {
+  if (!output_end_dts_) return dts_offset_;
+  const bool continuous =
+      input_end_dts_ && std::llabs(start_dts - *input_end_dts_) <= media::kTimescale / 2;
+  return continuous ? dts_offset_ : *output_end_dts_ - start_dts;
+}
+
+void RenditionPackager::PublishPartLocked(const PartMedia& part) {
+  if (options_.part_target_seconds <= 0 || paused_) return;
+  if (!open_parts_ || open_parts_->segment_start_dts != part.segment_start_dts) {
+    open_parts_.reset();
+    // A part opens its segment only at index 0, after a published segment (see OpenParts).
+    // The first part of either kind opens the segment (an audio part may close before the
+    // first video part: they are cut on their own).
+    if (!published_ || rejoining_ || part.index != 0 || part.units.empty()) return;
+    OpenParts open;
+    open.segment_start_dts = part.segment_start_dts;
+    open.init_changed = EnsureInitLocked();
+    open.discontinuity = part.segment_discontinuity || open.init_changed;
+    open.sequence = next_sequence_;
+    open.discontinuity_sequence = discontinuity_sequence_ + (open.discontinuity ? 1 : 0);
+    open.dts_offset = dts_offset_;
+    // Continue the output timeline where it stopped (as PlaceLocked does at a discontinuity).
+    if (open.discontinuity) open.dts_offset = OffsetAfterDiscontinuity(part.segment_start_dts);
+    open.wall_ms = part.segment_start_wall_ms;
+    open_parts_ = open;
+  }
+  const OpenParts& open = *open_parts_;
+  if (!part.video) {
+    if (!SeparateAudioLocked() || !audio_) return;
+    AudioPartOffer offer;
+    offer.source = this;
+    offer.sequence = open.sequence;
+    offer.index = part.index;
+    offer.discontinuity_sequence = open.discontinuity_sequence;
+    offer.program_date_ms = open.wall_ms;
+    offer.dts_offset = open.dts_offset;
+    offer.start_dts = part.start_dts;
+    offer.end_dts = part.end_dts;
+    offer.units = part.units;
+    offer.config = &*audio_;
+    offer.preferred = !is_audio_source_ || is_audio_source_();
+    audio_track_->OfferPart(offer);
+    return;
+  }
+  if (part.units.empty()) return;
+  std::vector<AccessUnit> units = part.units;
+  for (AccessUnit& u : units) {
+    u.dts += open.dts_offset;
+    u.pts += open.dts_offset;
+  }
+  const int64_t end = part.end_dts + open.dts_offset;
+  fmp4::MediaSegmentSpec spec;
+  spec.sequence_number = static_cast<uint32_t>(open.sequence + 1);
+  spec.tracks.push_back(
+      {fmp4::kVideoTrackId, static_cast<uint64_t>(units.front().dts),
+       fmp4::VideoSamples(units, end, static_cast<uint32_t>(kDefaultFrameTicks))});
+  auto bytes = fmp4::BuildMediaSegment(spec);
+  if (!bytes.ok()) return;
+  PublishedPart published;
+  published.entry.index = part.index;
+  published.entry.duration_us = (end - units.front().dts) * 100 / 9;
+  published.entry.independent = part.independent;
+  published.bytes = base::Buffer::CopyIntoMemfd(*bytes, "steadycast-part");
+  OpenSegment segment;
+  segment.sequence = open.sequence;
+  segment.discontinuity = open.discontinuity;
+  segment.init_index = init_index_;
+  segment.program_date_ms = open.wall_ms;
+  window_.AddPart(segment, std::move(published));
 }
 
 void RenditionPackager::OnEndOfStream() {
@@ -302,7 +394,7 @@ std::optional<SegmentPlacement> RenditionPackager::PlaceLocked(SegmentMedia& med
   if (media.discontinuity) {
     ++proposed.discontinuity_sequence;
     // Continue the output timeline where it stopped (see StreamPackager::OnDiscontinuity).
-    if (output_end_dts_) proposed.dts_offset = *output_end_dts_ - media.start_dts;
+    proposed.dts_offset = OffsetAfterDiscontinuity(media.start_dts);
   }
   proposed.dts_offset = timeline_.Place(span, proposed, media.discontinuity, &misaligned);
   if (misaligned) ++misaligned_;
@@ -311,19 +403,24 @@ std::optional<SegmentPlacement> RenditionPackager::PlaceLocked(SegmentMedia& med
   return proposed;
 }
 
-void RenditionPackager::PublishLocked(std::vector<SegmentMedia>& closed) {
+void RenditionPackager::PublishSegmentsLocked(std::vector<SegmentMedia>& closed) {
   const SegmenterStats& stats = segmenter_.stats();
   forced_cuts_ = stats.forced_cuts;
   timeline_breaks_ = stats.timeline_breaks;
   segmenter_dropped_ = stats.dropped_before_keyframe + stats.dropped_audio;
   for (SegmentMedia& media : closed) {
     if (media.video.empty() && media.audio.empty()) continue;
-    const bool init_changed = EnsureInitLocked();
+    // Published in parts: the placement fixed at its first part stands.
+    std::optional<OpenParts> in_parts;
+    if (open_parts_ && open_parts_->segment_start_dts == media.start_dts) in_parts = open_parts_;
+    open_parts_.reset();
+    const bool init_changed = EnsureInitLocked() || (in_parts && in_parts->init_changed);
     const bool first = !published_;
     media.discontinuity = !first && !rejoining_ && (media.discontinuity || init_changed);
     const uint64_t discontinuity_before = discontinuity_sequence_;
-    const std::optional<SegmentPlacement> placement = PlaceLocked(media, init_changed);
+    std::optional<SegmentPlacement> placement = PlaceLocked(media, init_changed);
     if (!placement) continue;
+    if (in_parts && placement->sequence == in_parts->sequence) dts_offset_ = in_parts->dts_offset;
     // Decoders that ignore a new EXT-X-MAP still switch at in-band parameter sets.
     if (init_changed && !first && !media.video.empty() && video_) {
       media.video.front().data = WithParameterSets(media.video.front(), *video_);
@@ -343,6 +440,7 @@ void RenditionPackager::PublishLocked(std::vector<SegmentMedia>& closed) {
     published_ = true;
     rejoining_ = false;
     output_end_dts_ = media.end_dts + dts_offset_;
+    input_end_dts_ = media.end_dts;
     PublishedSegment segment;
     segment.entry.sequence = sequence;
     segment.entry.duration_ms = (media.end_dts - media.start_dts + 45) / 90;
@@ -378,6 +476,7 @@ void RenditionPackager::PublishLocked(std::vector<SegmentMedia>& closed) {
       offer.dts_offset = dts_offset_;
       offer.units = media.audio;
       offer.config = audio_ ? &*audio_ : nullptr;
+      offer.preferred = !is_audio_source_ || is_audio_source_();
       audio_track_->Offer(offer);
     }
     window_.AddSegment(std::move(segment));

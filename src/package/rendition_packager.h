@@ -79,6 +79,10 @@ class RenditionPackager final : public media::MediaSink {
   // Called by the siblings' writers (any thread; must not hold this rendition's gap_mu_).
   void CatchUpGaps();
   bool paused() const { return paused_; }
+  // Whether this rendition is the audio track's source now (set once, before media flows).
+  void SetAudioSourceQuery(std::function<bool()> is_source) {
+    is_audio_source_ = std::move(is_source);
+  }
 
   // Reader side (any thread).
   const std::string& name() const { return name_; }
@@ -91,7 +95,10 @@ class RenditionPackager final : public media::MediaSink {
  private:
   void FlushSegmenterLocked();
   void UpdateTracksLocked();
-  void PublishLocked(std::vector<SegmentMedia>& closed);
+  // Publishes closed parts and segments in order: each segment's parts before it.
+  void PublishLocked(std::vector<SegmentMedia>& closed, std::vector<PartMedia>& parts);
+  void PublishSegmentsLocked(std::vector<SegmentMedia>& closed);
+  void PublishPartLocked(const PartMedia& part);
   // `media.discontinuity` may be rewritten (a segment resuming after gaps).
   std::optional<SegmentPlacement> PlaceLocked(SegmentMedia& media, bool init_changed);
   bool FitAfterGapsLocked(SegmentPlacement& placement, SegmentMedia& media, bool init_changed);
@@ -112,6 +119,7 @@ class RenditionPackager final : public media::MediaSink {
   LadderTimeline& timeline_;
   const std::function<void()> on_published_;
   AudioTrack* const audio_track_;
+  std::function<bool()> is_audio_source_;
 
   // Writer state, guarded by writer_mu_.
   std::mutex writer_mu_;
@@ -126,12 +134,31 @@ class RenditionPackager final : public media::MediaSink {
   bool published_ = false;           // a segment was published
   int join_skips_ = 0;               // first segments skipped (LadderTimeline::Join)
   int64_t dts_offset_ = 0;  // input → output decode time (≥ 0 output; continuous across breaks)
-  std::optional<int64_t> output_end_dts_;   // where the last published segment ended (output)
+  std::optional<int64_t> output_end_dts_;  // where the last published segment ended (output)
+  std::optional<int64_t> input_end_dts_;   // the same on the input timeline
+  // A discontinuity whose input timeline is continuous (a configuration change: the slate
+  // switching in or out of the passthrough rendition) keeps the offset, so this rendition stays
+  // on the same output times as its siblings; only a jump (a new publisher's clock) moves it.
+  int64_t OffsetAfterDiscontinuity(int64_t start_dts) const;
   std::optional<int64_t> audio_next_time_;  // audio timescale: keeps audio runs contiguous
   uint64_t video_frames_ = 0;               // frame rate measurement when the SPS has none
   int64_t video_ticks_ = 0;
   bool ended_ = false;
   bool rejoining_ = false;  // resumed after a pause: the next segment is placed by Join
+
+  // The segment in progress while it is published in parts (LL-HLS): its placement is fixed
+  // at its first part. Only segments that follow a published one get parts (a first or
+  // rejoining segment is placed by the ladder timeline when it closes).
+  struct OpenParts {
+    int64_t segment_start_dts = 0;
+    uint64_t sequence = 0;
+    uint64_t discontinuity_sequence = 0;
+    bool discontinuity = false;
+    bool init_changed = false;
+    int64_t dts_offset = 0;
+    int64_t wall_ms = 0;
+  };
+  std::optional<OpenParts> open_parts_;
 
   // Gap state, guarded by gap_mu_.
   std::mutex gap_mu_;

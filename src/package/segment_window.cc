@@ -29,6 +29,17 @@ std::optional<std::string_view> Between(std::string_view name, std::string_view 
 
 }  // namespace
 
+std::optional<std::pair<uint64_t, uint32_t>> ParsePartName(std::string_view name) {
+  auto inner = Between(name, "part", ".m4s");
+  if (!inner) return std::nullopt;
+  const size_t dot = inner->find('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  auto sequence = ParseCanonical(inner->substr(0, dot));
+  auto index = ParseCanonical(inner->substr(dot + 1));
+  if (!sequence || !index || *index > UINT32_MAX) return std::nullopt;
+  return std::pair<uint64_t, uint32_t>{*sequence, static_cast<uint32_t>(*index)};
+}
+
 std::optional<uint64_t> ParseSegmentName(std::string_view name) {
   auto digits = Between(name, "seg", ".m4s");
   return digits ? ParseCanonical(*digits) : std::nullopt;
@@ -48,6 +59,23 @@ const PublishedSegment* WindowSnapshot::Find(uint64_t sequence) const {
   const uint64_t first = segments.front().entry.sequence;
   if (sequence < first || sequence - first >= segments.size()) return nullptr;
   return &segments[sequence - first];
+}
+
+const PublishedPart* WindowSnapshot::FindPart(uint64_t sequence, uint32_t index) const {
+  if (open && open->sequence == sequence) {
+    return index < open->parts.size() ? &open->parts[index] : nullptr;
+  }
+  const PublishedSegment* segment = Find(sequence);
+  if (segment == nullptr || index >= segment->parts.size()) return nullptr;
+  return &segment->parts[index];
+}
+
+uint64_t WindowSnapshot::ListedDiscontinuitySequence() const {
+  uint64_t sequence = discontinuity_sequence;
+  for (size_t i = 0; i < first_listed && i < segments.size(); ++i) {
+    if (segments[i].entry.discontinuity) ++sequence;
+  }
+  return sequence;
 }
 
 SegmentWindow::SegmentWindow(int playlist_segments, int extra_retained_segments, int64_t target_ms,
@@ -81,6 +109,12 @@ void SegmentWindow::AddSegment(PublishedSegment segment) {
   // A short tail (flush, forced cut) with a keyframe would overstate the peak.
   if (2 * ms >= target_ms_) peak_bps_ = std::max(peak_bps_, bps);
   segment.entry.gap = false;
+  if (open_ && open_->sequence == segment.entry.sequence) {
+    segment.entry.parts.clear();
+    for (const PublishedPart& part : open_->parts) segment.entry.parts.push_back(part.entry);
+    segment.parts = std::move(open_->parts);
+  }
+  if (open_ && open_->sequence <= segment.entry.sequence) open_.reset();
   const WindowPosition position = AppendLocked(std::move(segment));
   lock.unlock();
   waiters_.Publish(position);
@@ -103,6 +137,21 @@ void SegmentWindow::AddGap(PlaylistSegment entry) {
   waiters_.Publish(position);
 }
 
+void SegmentWindow::AddPart(const OpenSegment& open, PublishedPart part) {
+  std::unique_lock lock(mu_);
+  if (ended_) return;
+  if (!segments_.empty() && open.sequence <= segments_.back().entry.sequence) return;
+  if (!open_ || open_->sequence != open.sequence) {
+    open_ = open;
+    open_->parts.clear();
+  }
+  if (part.entry.index != open_->parts.size()) return;  // out of order: never listed
+  open_->parts.push_back(std::move(part));
+  const WindowPosition position = RenderLocked();
+  lock.unlock();
+  waiters_.Publish(position);
+}
+
 WindowPosition SegmentWindow::AppendLocked(PublishedSegment segment) {
   const int64_t ms = std::max<int64_t>(segment.entry.duration_ms, 1);
   // RFC 8216 §4.3.3.1: every EXTINF rounded to the nearest integer must be ≤ the target
@@ -111,6 +160,9 @@ WindowPosition SegmentWindow::AppendLocked(PublishedSegment segment) {
   // players hold back a whole extra second from the live edge.
   target_duration_s_ = std::max(target_duration_s_, static_cast<int>((ms + 500) / 1000));
   segments_.push_back(std::move(segment));
+  // Parts of older segments: their bytes go (the playlist no longer lists them).
+  if (segments_.size() > kPartSegments)
+    segments_[segments_.size() - kPartSegments - 1].parts.clear();
   while (segments_.size() > retained_segments_) {
     if (segments_.front().entry.discontinuity) ++freed_discontinuities_;
     segments_.pop_front();
@@ -136,6 +188,7 @@ void SegmentWindow::End() {
   std::unique_lock lock(mu_);
   if (ended_) return;
   ended_ = true;
+  open_.reset();  // nothing follows EXT-X-ENDLIST, not even an unfinished segment's parts
   const WindowPosition position = RenderLocked();
   lock.unlock();
   waiters_.Publish(position);
@@ -169,11 +222,16 @@ WindowPosition SegmentWindow::RenderLocked() {
   snapshot->version = version_;
   snapshot->playlist = playlist_;
   if (total_ms_ > 0) snapshot->variant = VariantLocked();
+  snapshot->open = open_;
   WindowPosition& position = snapshot->position;
   position.ended = ended_;
   if (!segments_.empty()) {
     position.complete_through = segments_.back().entry.sequence;
     position.next_sequence = segments_.back().entry.sequence + 1;
+  }
+  if (open_) {
+    position.next_sequence = open_->sequence;
+    position.open_parts = static_cast<uint32_t>(open_->parts.size());
   }
   snapshot_ = std::move(snapshot);
   return position;
@@ -227,6 +285,11 @@ std::optional<Resource> SegmentWindow::Lookup(std::string_view name) const {
     if (*sequence < first || *sequence - first >= segments_.size()) return std::nullopt;
     if (segments_[*sequence - first].entry.gap) return std::nullopt;
     return Resource{segments_[*sequence - first].bytes, std::string(kSegmentContentType), true};
+  }
+  if (auto part = ParsePartName(name)) {
+    const PublishedPart* found = snapshot_->FindPart(part->first, part->second);
+    if (found == nullptr) return std::nullopt;
+    return Resource{found->bytes, std::string(kSegmentContentType), true};
   }
   if (auto index = ParseInitName(name)) {
     auto it = inits_.find(*index);

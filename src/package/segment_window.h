@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/buffer.h"
@@ -42,14 +43,30 @@ inline constexpr std::string_view kPlaylistContentType = "application/vnd.apple.
 inline constexpr std::string_view kInitContentType = "video/mp4";
 inline constexpr std::string_view kSegmentContentType = "video/iso.segment";
 
-struct PublishedSegment {
-  PlaylistSegment entry;
+// One LL-HLS part: "part{N}.{M}.m4s" (a CMAF chunk: moof + mdat).
+struct PublishedPart {
+  PlaylistPart entry;
   base::Buffer bytes;
+};
+
+struct PublishedSegment {
+  PlaylistSegment entry;  // entry.parts lists its parts (when it was published in parts)
+  base::Buffer bytes;
+  std::vector<PublishedPart> parts;  // bytes of its parts while it is recent (kPartSegments)
   // Media timing of the segment in its track's timescale (DASH SegmentTimeline): the earliest
   // presentation time of its first sample on the output timeline, and its duration.
   uint32_t timescale = 90'000;
   int64_t media_time = 0;
   int64_t media_duration = 0;
+};
+
+// The segment in progress of a low-latency window: its parts so far.
+struct OpenSegment {
+  uint64_t sequence = 0;
+  bool discontinuity = false;
+  int64_t init_index = -1;
+  int64_t program_date_ms = 0;
+  std::vector<PublishedPart> parts;
 };
 
 // One consistent view of a window, immutable once published.
@@ -65,9 +82,14 @@ struct WindowSnapshot {
   base::Buffer playlist;                 // the standard media playlist (empty while no segment)
   std::optional<VariantStream> variant;  // with measured bandwidth, once a segment exists
   WindowPosition position;               // what a blocking request can be answered with
+  std::optional<OpenSegment> open;       // low-latency windows: the segment in progress
 
   // The segment numbered `sequence`, if retained.
   const PublishedSegment* Find(uint64_t sequence) const;
+  // Part `index` of segment `sequence` (open or recent), if its bytes are retained.
+  const PublishedPart* FindPart(uint64_t sequence, uint32_t index) const;
+  // EXT-X-DISCONTINUITY-SEQUENCE of the first listed segment.
+  uint64_t ListedDiscontinuitySequence() const;
 };
 
 class SegmentWindow {
@@ -81,8 +103,12 @@ class SegmentWindow {
   // is placed (a rendition joining a ladder late). No effect once a segment was added.
   void SetFirstDiscontinuitySequence(uint64_t sequence);
   void AddInit(int64_t init_index, base::Buffer bytes);
-  // Appends a segment (sequence numbers increase by one), slides the window, re-renders.
+  // Appends a segment (sequence numbers increase by one), slides the window, re-renders. The
+  // parts published for its number (AddPart) become its parts.
   void AddSegment(PublishedSegment segment);
+  // A part of the segment in progress (`open.sequence`; its other fields describe that
+  // segment). Parts come in index order; a new number drops an unfinished open segment.
+  void AddPart(const OpenSegment& open, PublishedPart part);
   // Appends a gap segment (`entry.gap` is set here; its init index is the newest init's, or
   // none before the first): listed with EXT-X-GAP, never served.
   void AddGap(PlaylistSegment entry);
@@ -124,6 +150,7 @@ class SegmentWindow {
 
   mutable std::mutex mu_;
   std::shared_ptr<const WindowSnapshot> snapshot_;
+  std::optional<OpenSegment> open_;
   mutable WindowWaiters waiters_;
   std::map<int64_t, base::Buffer> inits_;
   std::deque<PublishedSegment> segments_;  // retained, oldest first
@@ -139,6 +166,13 @@ class SegmentWindow {
   uint64_t peak_bps_ = 0;        // over segments of at least half the target duration
   uint64_t peak_short_bps_ = 0;  // over all segments: used until a full-length one exists
 };
+
+// Segments whose parts keep their bytes (≥ 3 target durations after the parts leave the
+// playlist, RFC 8216bis §6.2.2, with 2 s segments and parts listed for the last 3).
+inline constexpr size_t kPartSegments = 6;
+
+// "part{N}.{M}.m4s", strictly (canonical decimals).
+std::optional<std::pair<uint64_t, uint32_t>> ParsePartName(std::string_view name);
 
 // Parses "seg{N}.m4s" / "init.mp4" / "init{K}.mp4" strictly (canonical decimal, no signs or
 // leading zeros), so every resource has exactly one name.

@@ -1,6 +1,7 @@
 #include "package/segmenter.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 namespace steadycast::package {
@@ -19,6 +20,19 @@ void Segmenter::SetTracks(bool has_video, bool has_audio, int64_t audio_frame_ti
   has_audio_ = has_audio;
   audio_frame_ticks_ = std::max<int64_t>(audio_frame_ticks, 1);
   wait_for_video_ = wait_for_video;
+}
+
+void Segmenter::Add(const AccessUnit& unit, int64_t wall_ms, std::vector<SegmentMedia>& closed,
+                    std::vector<PartMedia>& parts) {
+  parts_out_ = &parts;
+  Add(unit, wall_ms, closed);
+  parts_out_ = nullptr;
+}
+
+void Segmenter::Flush(std::vector<SegmentMedia>& closed, std::vector<PartMedia>& parts) {
+  parts_out_ = &parts;
+  Flush(closed);
+  parts_out_ = nullptr;
 }
 
 void Segmenter::Add(const AccessUnit& unit, int64_t wall_ms, std::vector<SegmentMedia>& closed) {
@@ -94,6 +108,7 @@ void Segmenter::Open(const AccessUnit& first, int64_t wall_ms) {
   current_.media.start_wall_ms = wall_ms;
   current_.media.discontinuity = std::exchange(next_discontinuity_, false);
   current_.Append(first);
+  ResetParts(first.dts);
   audio_seen_in_segment_ = first.kind == TrackKind::kAudio;
   (first.kind == TrackKind::kVideo ? last_video_dts_ : last_audio_dts_) = first.dts;
 }
@@ -154,6 +169,10 @@ void Segmenter::AddVideo(const AccessUnit& unit, int64_t wall_ms,
     return;
   }
   current_.Append(unit);
+  if (parts_on()) {
+    CheckPartAfter(current_.media.video.size() - 1);
+    EmitReadyAudioParts();  // audio the video has now passed
+  }
 }
 
 void Segmenter::AddAudio(const AccessUnit& unit, int64_t wall_ms,
@@ -165,14 +184,18 @@ void Segmenter::AddAudio(const AccessUnit& unit, int64_t wall_ms,
   last_audio_dts_ = unit.dts;
   if (!has_video_) {
     if (unit.dts - current_.media.start_dts >= options_.target_ticks) {
+      CloseSegmentParts(unit.dts);
       Emit(std::move(current_.media), unit.dts, closed);
       Open(unit, wall_ms);
+      if (parts_on()) CheckAudioOnlyPart();
       return;
     }
   } else {
     audio_seen_in_segment_ = true;
     if (cut_dts_) {
-      (unit.dts >= *cut_dts_ ? next_ : current_).Append(unit);
+      const bool current = unit.dts < *cut_dts_;
+      (current ? current_ : next_).Append(unit);
+      if (current && parts_on()) EmitReadyAudioParts();
       if (unit.dts + audio_frame_ticks_ > *cut_dts_) FinishCut(closed);
       return;
     }
@@ -182,11 +205,18 @@ void Segmenter::AddAudio(const AccessUnit& unit, int64_t wall_ms,
     return;
   }
   current_.Append(unit);
+  if (!parts_on()) return;
+  if (has_video_) {
+    EmitReadyAudioParts();
+  } else {
+    CheckAudioOnlyPart();
+  }
 }
 
 void Segmenter::ForceCut(const AccessUnit& unit, int64_t wall_ms,
                          std::vector<SegmentMedia>& closed) {
   ++stats_.forced_cuts;
+  CloseSegmentParts(unit.dts);
   SegmentMedia media = std::move(current_.media);
   media.forced = true;
   if (unit.kind == TrackKind::kVideo) media.next_video_dts = unit.dts;
@@ -195,12 +225,19 @@ void Segmenter::ForceCut(const AccessUnit& unit, int64_t wall_ms,
 }
 
 void Segmenter::FinishCut(std::vector<SegmentMedia>& closed) {
+  CloseSegmentParts(*cut_dts_);
   SegmentMedia media = std::move(current_.media);
   media.next_video_dts = *cut_dts_;
   Emit(std::move(media), *cut_dts_, closed);
   current_ = std::exchange(next_, Building{});
+  ResetParts(*cut_dts_);
   cut_dts_.reset();
   audio_seen_in_segment_ = !current_.media.audio.empty();
+  // Units that arrived while the cut waited for audio: their parts close now.
+  if (parts_on()) {
+    CatchUpParts();
+    EmitReadyAudioParts();
+  }
 }
 
 int64_t Segmenter::EndOf(const SegmentMedia& media) const {
@@ -226,6 +263,7 @@ void Segmenter::Flush(std::vector<SegmentMedia>& closed) {
     SegmentMedia& media = current_.media;
     if (!media.video.empty() || !media.audio.empty()) {
       const int64_t end = EndOf(media);
+      CloseSegmentParts(end);
       Emit(std::move(media), end, closed);
     }
   }
@@ -239,6 +277,114 @@ void Segmenter::Flush(std::vector<SegmentMedia>& closed) {
   held_audio_bytes_ = 0;
   audio_seen_in_segment_ = false;
   next_discontinuity_ = true;
+}
+
+void Segmenter::ResetParts(int64_t start) {
+  part_index_ = 0;
+  audio_part_index_ = 0;
+  part_start_ = start;
+  part_video_begin_ = 0;
+  part_audio_begin_ = 0;
+}
+
+void Segmenter::CheckPartAfter(size_t i) {
+  const std::vector<AccessUnit>& v = current_.media.video;
+  if (i >= v.size() || i < part_video_begin_) return;
+  // The next frame is predicted one frame later; with jittery timestamps (FLV's milliseconds
+  // make 30 fps step 33/33/34 ms) the largest of the last few intervals keeps every part
+  // within the target.
+  int64_t frame = i >= 1 ? v[i].dts - v[i - 1].dts : 0;
+  if (frame <= 0 || frame > options_.part_target_ticks) frame = last_frame_ticks_;
+  last_frame_ticks_ = frame;
+  int64_t cautious = frame;
+  for (size_t k = i; k >= 1 && k + 4 > i; --k) {
+    const int64_t d = v[k].dts - v[k - 1].dts;
+    if (d > 0 && d <= options_.part_target_ticks) cautious = std::max(cautious, d);
+  }
+  // Measured from the part's first frame: what its samples will last.
+  const int64_t first = std::min(v[part_video_begin_].dts, std::max(part_start_, v[0].dts));
+  if (v[i].dts + 2 * cautious - first > options_.part_target_ticks) {
+    ClosePartThrough(i, v[i].dts + frame);
+  }
+}
+
+void Segmenter::CatchUpParts() {
+  // The first unit is the segment's keyframe; judge every unit after it in order.
+  for (size_t i = part_video_begin_; i < current_.media.video.size(); ++i) CheckPartAfter(i);
+}
+
+void Segmenter::ClosePartThrough(size_t i, int64_t end) {
+  const std::vector<AccessUnit>& v = current_.media.video;
+  PartMedia part;
+  part.video = true;
+  part.index = part_index_++;
+  part.segment_start_dts = current_.media.start_dts;
+  part.segment_start_wall_ms = current_.media.start_wall_ms;
+  part.segment_discontinuity = current_.media.discontinuity;
+  part.start_dts = part_start_;
+  part.end_dts = std::max(end, part_start_ + 1);
+  part.units.assign(v.begin() + static_cast<std::ptrdiff_t>(part_video_begin_),
+                    v.begin() + static_cast<std::ptrdiff_t>(i + 1));
+  part.independent = !part.units.empty() && part.units.front().keyframe;
+  part_start_ = part.end_dts;
+  part_video_begin_ = i + 1;
+  parts_out_->push_back(std::move(part));
+}
+
+// Audio parts are whole AAC frames, as many as fit in the part target, cut on their own (a
+// part need not line up with the video's). With video, only audio the video has already
+// passed is taken (a keyframe cut may still move later audio into the next segment).
+size_t Segmenter::AudioFramesPerPart() const {
+  return static_cast<size_t>(
+      std::max<int64_t>(options_.part_target_ticks / std::max<int64_t>(audio_frame_ticks_, 1), 1));
+}
+
+void Segmenter::EmitReadyAudioParts() {
+  const std::vector<AccessUnit>& a = current_.media.audio;
+  const size_t per_part = AudioFramesPerPart();
+  while (true) {
+    size_t ready = part_audio_begin_;
+    while (ready < a.size() && ready - part_audio_begin_ < per_part &&
+           (!has_video_ || cut_dts_ || (last_video_dts_ && a[ready].dts < *last_video_dts_))) {
+      ++ready;
+    }
+    if (ready - part_audio_begin_ < per_part) return;
+    EmitAudioPart(ready);
+  }
+}
+
+void Segmenter::EmitAudioPart(size_t end) {
+  const std::vector<AccessUnit>& a = current_.media.audio;
+  if (end <= part_audio_begin_ || end > a.size()) return;
+  PartMedia part;
+  part.video = false;
+  part.index = audio_part_index_++;
+  part.segment_start_dts = current_.media.start_dts;
+  part.segment_start_wall_ms = current_.media.start_wall_ms;
+  part.segment_discontinuity = current_.media.discontinuity;
+  part.start_dts = a[part_audio_begin_].dts;
+  part.end_dts = a[end - 1].dts + audio_frame_ticks_;
+  part.units.assign(a.begin() + static_cast<std::ptrdiff_t>(part_audio_begin_),
+                    a.begin() + static_cast<std::ptrdiff_t>(end));
+  part.independent = true;
+  part_audio_begin_ = end;
+  parts_out_->push_back(std::move(part));
+}
+
+void Segmenter::CheckAudioOnlyPart() { EmitReadyAudioParts(); }
+
+void Segmenter::CloseSegmentParts(int64_t end) {
+  if (!parts_on()) return;
+  if (has_video_ && part_video_begin_ < current_.media.video.size()) {
+    ClosePartThrough(current_.media.video.size() - 1, end);
+  }
+  // The segment's audio is complete (audio at or after the cut already moved to the next
+  // segment): what remains goes out in parts of at most the target.
+  const size_t per_part = AudioFramesPerPart();
+  const size_t total = current_.media.audio.size();
+  while (part_audio_begin_ < total) {
+    EmitAudioPart(std::min(total, part_audio_begin_ + per_part));
+  }
 }
 
 }  // namespace steadycast::package

@@ -40,6 +40,28 @@ struct SegmenterOptions {
   int64_t audio_only_wait_ticks = 4 * media::kTimescale;
   // How far video may run past a cut while the cut waits for audio to catch up.
   int64_t interleave_wait_ticks = media::kTimescale;
+  // LL-HLS parts (0: none). A part closes at the frame after which the next one would make it
+  // longer than this (so no part exceeds it), and at every segment cut.
+  int64_t part_target_ticks = 0;
+};
+
+// One closed part (LL-HLS partial segment) of the open segment. Video parts close as soon as
+// their last frame arrives (its duration is predicted from the frames before: the part is
+// available then, not a frame later). Audio parts are cut on their own: whole AAC frames, as
+// many as fit in the target, from audio the video has passed (so a keyframe cut never has to
+// take frames back); the rest of a segment's audio goes out when it closes. Video and audio
+// parts are numbered separately; parts of one segment come in index order, all before that
+// segment's SegmentMedia. No part is longer than the target.
+struct PartMedia {
+  bool video = true;              // false: the audio of the part `index` (or an audio-only part)
+  uint32_t index = 0;             // within its segment, from 0
+  int64_t segment_start_dts = 0;  // identifies the segment (its SegmentMedia::start_dts)
+  int64_t segment_start_wall_ms = 0;
+  bool segment_discontinuity = false;
+  int64_t start_dts = 0;  // the span the part covers: [start, end)
+  int64_t end_dts = 0;
+  std::vector<media::AccessUnit> units;  // decode order
+  bool independent = false;              // video: starts with a keyframe
 };
 
 // One closed segment's media, timestamps in 90 kHz as received.
@@ -72,12 +94,16 @@ class Segmenter {
   // video on while an audio-only segment is open is the caller's job to avoid (Flush first).
   void SetTracks(bool has_video, bool has_audio, int64_t audio_frame_ticks, bool wait_for_video);
 
-  // Adds one unit; appends every segment it closes to `closed`.
+  // Adds one unit; appends every segment it closes to `closed` (and, with parts on, every part
+  // it closes to `parts`).
   void Add(const media::AccessUnit& unit, int64_t wall_ms, std::vector<SegmentMedia>& closed);
+  void Add(const media::AccessUnit& unit, int64_t wall_ms, std::vector<SegmentMedia>& closed,
+           std::vector<PartMedia>& parts);
 
   // Closes whatever is open (end of stream, config change, publisher gone). The next segment
   // starts at a keyframe and is marked discontinuous.
   void Flush(std::vector<SegmentMedia>& closed);
+  void Flush(std::vector<SegmentMedia>& closed, std::vector<PartMedia>& parts);
 
   // A segment is open (or a cut is pending).
   bool open() const { return open_; }
@@ -101,6 +127,22 @@ class Segmenter {
   int64_t EndOf(const SegmentMedia& media) const;
   void TrimHeldAudio();
 
+  // Parts (no-ops while part_target_ticks is 0).
+  void ResetParts(int64_t start);
+  // Closes the open video part after video unit `i` of the open segment when the next frame
+  // would make it longer than the target; CatchUpParts applies that to every unit not judged.
+  void CheckPartAfter(size_t i);
+  void CatchUpParts();
+  void ClosePartThrough(size_t i, int64_t end);
+  size_t AudioFramesPerPart() const;
+  void EmitReadyAudioParts();
+  // Emits the audio units [part_audio_begin_, end) as the next audio part.
+  void EmitAudioPart(size_t end);
+  void CheckAudioOnlyPart();
+  // The segment closes at `end`: its open video part and all its remaining audio are emitted.
+  void CloseSegmentParts(int64_t end);
+  bool parts_on() const { return options_.part_target_ticks > 0 && parts_out_ != nullptr; }
+
   SegmenterOptions options_;
   bool has_video_ = false;
   bool has_audio_ = false;
@@ -118,6 +160,14 @@ class Segmenter {
   std::deque<media::AccessUnit> held_audio_;  // audio waiting for the segment start
   size_t held_audio_bytes_ = 0;
   SegmenterStats stats_;
+
+  std::vector<PartMedia>* parts_out_ = nullptr;  // set during Add/Flush
+  uint32_t part_index_ = 0;
+  int64_t part_start_ = 0;
+  size_t part_video_begin_ = 0;  // first video unit of the open part (index into current_)
+  size_t part_audio_begin_ = 0;  // first audio unit not yet emitted in a part
+  uint32_t audio_part_index_ = 0;
+  int64_t last_frame_ticks_ = 3000;
 };
 
 }  // namespace steadycast::package

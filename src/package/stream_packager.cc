@@ -13,6 +13,7 @@
 #include "package/audio_track.h"
 #include "package/dash_source.h"
 #include "package/ladder_timeline.h"
+#include "package/low_latency_playlist.h"
 #include "package/rendition_packager.h"
 
 namespace steadycast::package {
@@ -50,7 +51,9 @@ class StreamPackager::Impl {
       renditions_.push_back(std::make_unique<RenditionPackager>(
           renditions[i].name, options, clock, timeline_, [this, i] { OnPublished(i); }, version,
           &audio_));
+      renditions_.back()->SetAudioSourceQuery([this, i] { return audio_source_.load() == i; });
     }
+    audio_source_ = renditions_.empty() ? 0 : renditions_.size() - 1;
   }
 
   RenditionPackager& rendition(size_t index) const {
@@ -66,6 +69,7 @@ class StreamPackager::Impl {
     if (index >= renditions_.size()) return;
     renditions_[index]->SetPaused(paused);
     ++pause_changes_;  // the master's wait rule counts paused renditions
+    audio_source_ = AudioSource();
   }
   void OnEndOfStream() {
     // The paused renditions last, so that their gaps cover the others' final segments. The
@@ -79,6 +83,24 @@ class StreamPackager::Impl {
   }
 
   const AudioTrack& audio() const { return audio_; }
+  const PackagerOptions& options() const { return options_; }
+
+  std::optional<std::string> LowLatencyPlaylist(std::string_view rendition, bool skip) const {
+    const SegmentWindow* window = Window(rendition);
+    if (window == nullptr) return std::nullopt;
+    LowLatencySettings settings;
+    settings.part_target_us = static_cast<int64_t>(options_.part_target_seconds * 1e6 + 0.5);
+    settings.skip = skip;
+    auto report = [&](const std::string& name, const SegmentWindow& other) {
+      if (name == rendition) return;
+      if (auto r = ReportOf(*other.Snapshot(), "../" + name + "/index.m3u8")) {
+        settings.reports.push_back(std::move(*r));
+      }
+    };
+    for (const auto& r : renditions_) report(r->name(), r->window());
+    report(kAudioRenditionName, audio_.window());
+    return RenderLowLatencyPlaylist(*window->Snapshot(), settings);
+  }
   const SegmentWindow* Window(std::string_view rendition) const {
     if (rendition == kAudioRenditionName) return &audio_.window();
     for (const auto& r : renditions_) {
@@ -110,6 +132,20 @@ class StreamPackager::Impl {
   AudioTrack audio_;  // declared before the renditions, which refer to it
   std::vector<std::unique_ptr<RenditionPackager>> renditions_;
   std::atomic<uint64_t> pause_changes_{0};
+  std::atomic<size_t> audio_source_{0};
+
+  // The audio track's source (audio_track.h): the last rendition that is not paused. In a
+  // ladder that is the cheapest transcoded rung: the passthrough rendition (first) switches
+  // configuration into and out of a slate, which makes discontinuities there that the other
+  // variants do not have, and a player must never see a discontinuity in the audio that its
+  // video lacks (hls.js waits for a timestamp mapping the video never provides). Degradation
+  // pauses the most expensive rungs first, so the cheapest is the last to go.
+  size_t AudioSource() const {
+    for (size_t i = renditions_.size(); i-- > 0;) {
+      if (!renditions_[i]->paused()) return i;
+    }
+    return renditions_.empty() ? 0 : renditions_.size() - 1;
+  }
   mutable DashSource dash_;
 
   // Master playlist cache: rebuilt when a window changed or another playback id asks.
@@ -320,6 +356,12 @@ std::optional<Resource> StreamPackager::Lookup(std::string_view subpath) const {
 }
 std::optional<std::string> StreamPackager::DashManifest(const DashRequest& request) const {
   return impl_->DashManifest(request);
+}
+bool StreamPackager::low_latency() const { return impl_->options().part_target_seconds > 0; }
+double StreamPackager::part_target_seconds() const { return impl_->options().part_target_seconds; }
+std::optional<std::string> StreamPackager::LowLatencyPlaylist(std::string_view rendition,
+                                                              bool skip) const {
+  return impl_->LowLatencyPlaylist(rendition, skip);
 }
 const SegmentWindow* StreamPackager::Window(std::string_view rendition) const {
   return impl_->Window(rendition);

@@ -66,6 +66,9 @@ struct PackagerOptions {
   // once, so a rendition missing from it is never offered to them; a rendition that cannot
   // start must not hold the stream back either).
   int master_wait_segments = 2;
+  // LL-HLS (latency_mode "low"): parts of this many seconds inside each segment (RFC 8216bis
+  // partial segments, "part{N}.{M}.m4s"); 0 for standard HLS. 0.2–1.0 when set.
+  double part_target_seconds = 0;
 };
 
 // One rendition of the ladder. `name` is its directory below /hls/{pb}/: 1–32 characters of
@@ -205,6 +208,13 @@ class StreamPackager {
   // The DASH MPD over the same segments (dash_source.h): the master's variants as one video
   // AdaptationSet, the audio rendition as another. Nullopt while the master lists nothing.
   std::optional<std::string> DashManifest(const DashRequest& request) const;
+  // LL-HLS (part_target_seconds > 0).
+  bool low_latency() const;
+  double part_target_seconds() const;
+  // The LL-HLS media playlist of `rendition` now (low_latency_playlist.h), with a report of
+  // every other rendition (the audio one included); `skip`: a delta update. Nullopt for an
+  // unknown rendition or before its first segment.
+  std::optional<std::string> LowLatencyPlaylist(std::string_view rendition, bool skip) const;
 
  private:
   class Impl;

@@ -49,13 +49,16 @@ std::unique_ptr<Broadcast> Broadcast::Create(const BroadcastOptions& options, ba
   }
   for (const std::string& w : broadcast->plan_.warnings) broadcast->warnings_.push_back(w);
 
+  package::PackagerOptions packager_options = options.packager;
+  packager_options.part_target_seconds =
+      latency_mode == "low" ? options.low_latency_part_seconds : 0;
   std::vector<package::RenditionSpec> specs;
   for (const auto& r : broadcast->plan_.renditions) specs.push_back({r.name});
-  auto packager = package::StreamPackager::Create(options.packager, specs, clock);
+  auto packager = package::StreamPackager::Create(packager_options, specs, clock);
   if (!packager.ok()) {  // unreachable with planner names; keep the stream alive regardless
     broadcast->warnings_.push_back("packager: " + packager.status().ToString());
     broadcast->plan_ = PassthroughPlan(video);
-    packager = package::StreamPackager::Create(options.packager, {{"src"}}, clock);
+    packager = package::StreamPackager::Create(packager_options, {{"src"}}, clock);
   }
   broadcast->packager_ = std::shared_ptr<package::StreamPackager>(std::move(*packager));
 
@@ -91,7 +94,7 @@ std::unique_ptr<Broadcast> Broadcast::Create(const BroadcastOptions& options, ba
       broadcast->warnings_.push_back("transcoder unavailable (" + transcoder.status().ToString() +
                                      "): passthrough only");
       broadcast->plan_ = PassthroughPlan(video);
-      auto single = package::StreamPackager::Create(options.packager, {{"src"}}, clock);
+      auto single = package::StreamPackager::Create(packager_options, {{"src"}}, clock);
       if (single.ok())
         broadcast->packager_ = std::shared_ptr<package::StreamPackager>(std::move(*single));
     }

@@ -27,6 +27,9 @@ namespace steadycast::session {
 
 struct BroadcastOptions {
   package::PackagerOptions packager;  // first_sequence is set per broadcast by the registry
+  // Streams with latency_mode "low" are LL-HLS with parts of this length (packager's
+  // part_target_seconds); standard streams have none.
+  double low_latency_part_seconds = 0.5;
   transcode::TranscoderOptions transcoder;
   transcode::LadderDefaults ladder;
   // Off: every ladder is treated as "passthrough" (no decoding or encoding at all).
