@@ -129,11 +129,11 @@ bool AudioTrack::AcceptLocked(const AudioOffer& offer) {
   // Continue exactly where the previous segment ended unless the input really jumped.
   const bool continuous = next_time_ && std::llabs(base - *next_time_) <= config.samples_per_frame;
   if (continuous && !init_changed) base = *next_time_;
-  // Discontinuities follow the video renditions' (matching content keeps matching
-  // discontinuity sequence numbers, RFC 8216 §6.2.4: hls.js lines audio up with video by them),
-  // plus any break of the audio itself (a new configuration, a jump in its times).
-  entry.discontinuity = !first && (offer.discontinuity_sequence > discontinuity_sequence_ ||
-                                   init_changed || (next_time_ && !continuous));
+  // Discontinuities follow the video renditions' exactly (matching content keeps matching
+  // discontinuity sequence numbers, RFC 8216 §6.2.4: hls.js lines audio up with video by
+  // them); a jump in the audio's own times is left as a gap or overlap, which players bridge,
+  // rather than an audio-only discontinuity, which they cannot map.
+  entry.discontinuity = !first && offer.discontinuity_sequence > discontinuity_sequence_;
   if (entry.discontinuity) {
     discontinuity_sequence_ = std::max(discontinuity_sequence_ + 1, offer.discontinuity_sequence);
   }
@@ -196,8 +196,7 @@ bool AudioTrack::OfferPart(const AudioPartOffer& offer) {
                                            media::kTimescale, config.sample_rate);
     const bool continuous =
         next_time_ && std::llabs(base - *next_time_) <= config.samples_per_frame;
-    open.discontinuity = offer.discontinuity_sequence > discontinuity_sequence_ ||
-                         open.init_changed || (next_time_ && !continuous);
+    open.discontinuity = offer.discontinuity_sequence > discontinuity_sequence_;
     if (continuous && !open.init_changed) base = *next_time_;
     open.next_time = std::max<int64_t>(base, 0);
     parts_ = open;
