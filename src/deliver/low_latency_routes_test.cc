@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -124,6 +125,24 @@ TEST_F(LowLatencyRoutesTest, BlockingReloadAnswersWhenThePartExists) {
   EXPECT_EQ(Get("/hls/pb_ll/src/index.m3u8?_HLS_msn=2").status, 200);
   // A delta update skips nothing this short, but answers.
   EXPECT_EQ(Get("/hls/pb_ll/src/index.m3u8?_HLS_msn=2&_HLS_skip=YES").status, 200);
+}
+
+TEST_F(LowLatencyRoutesTest, ABlockedReloadIsAnsweredWithin50msOfThePartsLastFrame) {
+  // Segment 3 starts at 6.0 s; its part 0 is frames [6.0, 6.5): the last one is at 6.4667 s.
+  FeedLocked(0.36);  // frames up to 6.4333 s arrived: the part is one frame short
+  Responses waiting;
+  Send("/hls/pb_ll/src/index.m3u8?_HLS_msn=3&_HLS_part=0", waiting);
+  std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(waiting.size(), 0u);
+  const auto arrived = std::chrono::steady_clock::now();
+  FeedLocked(0.034);  // the part's last frame (audio up to it as well)
+  ASSERT_TRUE(waiting.WaitFor(1, 1s));
+  const auto delay = std::chrono::steady_clock::now() - arrived;
+  std::printf(
+      "BLOCKING_RELOAD_DELAY_US=%lld\n",
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::microseconds>(delay).count()));
+  EXPECT_LT(delay, 50ms);
+  EXPECT_NE(waiting.at(0).body.AsStringView().find("part3.0.m4s"), std::string_view::npos);
 }
 
 TEST_F(LowLatencyRoutesTest, PreloadHintedPartBlocksOtherMissingPartsAre404) {

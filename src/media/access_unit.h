@@ -22,7 +22,8 @@ struct AccessUnit {
   bool maybe_corrupt = false;  // set by ingest when input loss was detected inside this unit
   // A video keyframe that must begin a new segment even before the segment target is reached
   // (the transcoder's switch points into and out of a slate, so that every rendition cuts at
-  // the same time). Not a discontinuity: the timeline continues.
+  // the same time). Listed as a discontinuity in every rendition (the passthrough rendition's
+  // encoding changes there), but the timeline continues.
   bool segment_start = false;
   // Video: NAL units, each prefixed with a 4-byte big-endian length (AVCC/HVCC sample form).
   // Audio: one raw AAC frame (no ADTS header).

@@ -109,7 +109,10 @@ bool AudioTrack::AcceptLocked(const AudioOffer& offer) {
     ++stats_.gap_segments;
   }
   const bool first = !next_sequence_.has_value();
+  if (first) discontinuity_sequence_ = offer.discontinuity_sequence;
   if (!has_audio) {
+    entry.discontinuity = !first && offer.discontinuity_sequence > discontinuity_sequence_;
+    if (entry.discontinuity) discontinuity_sequence_ = offer.discontinuity_sequence;
     window_.AddGap(entry);
     ++stats_.gap_segments;
     next_sequence_ = offer.sequence + 1;
@@ -126,13 +129,14 @@ bool AudioTrack::AcceptLocked(const AudioOffer& offer) {
   // Continue exactly where the previous segment ended unless the input really jumped.
   const bool continuous = next_time_ && std::llabs(base - *next_time_) <= config.samples_per_frame;
   if (continuous && !init_changed) base = *next_time_;
-  // The audio timeline breaks only where the audio itself does (a new configuration, a jump in
-  // its times). The output timeline stays continuous through publisher restarts and slates, so
-  // audio usually has no discontinuity where video variants have one (a new init, the
-  // passthrough's slate switch): players map audio with the timestamps it keeps, and hls.js
-  // would wait forever for a video timestamp mapping of an audio-only discontinuity.
-  entry.discontinuity = !first && (init_changed || (next_time_ && !continuous));
-  if (entry.discontinuity) ++discontinuity_sequence_;
+  // Discontinuities follow the video renditions' exactly (matching content keeps matching
+  // discontinuity sequence numbers, RFC 8216 §6.2.4: hls.js lines audio up with video by
+  // them); a jump in the audio's own times is left as a gap or overlap, which players bridge,
+  // rather than an audio-only discontinuity, which they cannot map.
+  entry.discontinuity = !first && offer.discontinuity_sequence > discontinuity_sequence_;
+  if (entry.discontinuity) {
+    discontinuity_sequence_ = std::max(discontinuity_sequence_ + 1, offer.discontinuity_sequence);
+  }
   entry.init_index = init_index_;
   base = std::max<int64_t>(base, 0);
   std::vector<fmp4::Sample> samples =
@@ -192,7 +196,7 @@ bool AudioTrack::OfferPart(const AudioPartOffer& offer) {
                                            media::kTimescale, config.sample_rate);
     const bool continuous =
         next_time_ && std::llabs(base - *next_time_) <= config.samples_per_frame;
-    open.discontinuity = open.init_changed || (next_time_ && !continuous);
+    open.discontinuity = offer.discontinuity_sequence > discontinuity_sequence_;
     if (continuous && !open.init_changed) base = *next_time_;
     open.next_time = std::max<int64_t>(base, 0);
     parts_ = open;

@@ -149,6 +149,12 @@ void Segmenter::AddVideo(const AccessUnit& unit, int64_t wall_ms,
     next_ = Building{};
     next_.media.start_dts = unit.dts;
     next_.media.start_wall_ms = wall_ms;
+    // A switch into or out of a slate: the passthrough rendition changes its encoding there
+    // (a new init after EXT-X-DISCONTINUITY), so every rendition marks a discontinuity at the
+    // same segment — variants and the audio rendition keep matching discontinuity sequences
+    // (RFC 8216 §6.2.4), which players such as hls.js rely on to line up audio and video. The
+    // timeline itself continues (the packager keeps its output offset).
+    next_.media.discontinuity = unit.segment_start;
     next_.Append(unit);
     // Audio that arrived ahead of this keyframe belongs to the next segment.
     std::vector<AccessUnit>& audio = current_.media.audio;

@@ -127,8 +127,9 @@ TEST(SegmenterTest, LongKeyframeIntervalMakesLongerSegments) {
 }
 
 // A keyframe marked segment_start cuts before the target (the transcoder's slate switch
-// points), without a discontinuity; an unmarked one at the same place does not.
-TEST(SegmenterTest, SegmentStartKeyframeCutsEarlyWithoutDiscontinuity) {
+// points) and starts a discontinuity (every rendition marks it, as the passthrough must);
+// an unmarked one at the same place does not cut.
+TEST(SegmenterTest, SegmentStartKeyframeCutsEarlyAsADiscontinuity) {
   auto video = Video(150);         // keyframes at 0, 2, 4 s
   video[20].keyframe = true;       // at 0.667 s: not a cut
   video[70].keyframe = true;       // at 2.333 s
@@ -137,7 +138,7 @@ TEST(SegmenterTest, SegmentStartKeyframeCutsEarlyWithoutDiscontinuity) {
   EXPECT_EQ(Describe(run.segments),
             "[0,180000) v=60 a=94\n"
             "[180000,210000) v=10 a=16\n"
-            "[210000,450000) v=80 a=125\n");  // 4 s is < 2 s after the early cut
+            "[210000,450000) v=80 a=125 disc\n");  // 4 s is < 2 s after the early cut
   ExpectAudioInsideSegments(run.segments);
   // A segment_start keyframe that opens a segment is not a second cut.
   auto first = Video(90);
