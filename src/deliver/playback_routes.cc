@@ -287,21 +287,6 @@ void HandleResource(const RouteContext& context, const net::HttpRequest& request
   respond(ServeResource(*resource, *access, request.Header("range")));
 }
 
-// Percent-encodes a token for a URL query (JWTs are URL-safe already; this keeps it so).
-std::string QueryEscape(std::string_view value) {
-  std::string out;
-  for (char c : value) {
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '-' || c == '_' || c == '.' || c == '~';
-    if (plain) {
-      out += c;
-    } else {
-      out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
-    }
-  }
-  return out;
-}
-
 void HandleDash(const RouteContext& context, const net::HttpRequest& request,
                 const net::HttpResponder& respond) {
   net::HttpResponse error;
@@ -310,7 +295,8 @@ void HandleDash(const RouteContext& context, const net::HttpRequest& request,
   const std::string playback_id(request.Param("pb"));
   package::DashRequest dash;
   dash.base_url = "../hls/" + playback_id + "/";
-  if (!access->token.empty()) dash.query_suffix = "?token=" + QueryEscape(access->token);
+  if (!access->token.empty())
+    dash.query_suffix = "?token=" + PercentEncodeQueryValue(access->token);
   dash.utc_timing_uri = std::string(kTimeRoute);
   dash.now_ms = base::ToUnixMillis(base::Clock::Real().WallNow());
   dash.target_ms = context.options.target_segment_ms;

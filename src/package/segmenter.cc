@@ -193,7 +193,7 @@ void Segmenter::AddAudio(const AccessUnit& unit, int64_t wall_ms,
       CloseSegmentParts(unit.dts);
       Emit(std::move(current_.media), unit.dts, closed);
       Open(unit, wall_ms);
-      if (parts_on()) CheckAudioOnlyPart();
+      if (parts_on()) EmitReadyAudioParts();
       return;
     }
   } else {
@@ -211,12 +211,7 @@ void Segmenter::AddAudio(const AccessUnit& unit, int64_t wall_ms,
     return;
   }
   current_.Append(unit);
-  if (!parts_on()) return;
-  if (has_video_) {
-    EmitReadyAudioParts();
-  } else {
-    CheckAudioOnlyPart();
-  }
+  if (parts_on()) EmitReadyAudioParts();
 }
 
 void Segmenter::ForceCut(const AccessUnit& unit, int64_t wall_ms,
@@ -376,8 +371,6 @@ void Segmenter::EmitAudioPart(size_t end) {
   part_audio_begin_ = end;
   parts_out_->push_back(std::move(part));
 }
-
-void Segmenter::CheckAudioOnlyPart() { EmitReadyAudioParts(); }
 
 void Segmenter::CloseSegmentParts(int64_t end) {
   if (!parts_on()) return;

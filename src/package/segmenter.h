@@ -138,7 +138,6 @@ class Segmenter {
   void EmitReadyAudioParts();
   // Emits the audio units [part_audio_begin_, end) as the next audio part.
   void EmitAudioPart(size_t end);
-  void CheckAudioOnlyPart();
   // The segment closes at `end`: its open video part and all its remaining audio are emitted.
   void CloseSegmentParts(int64_t end);
   bool parts_on() const { return options_.part_target_ticks > 0 && parts_out_ != nullptr; }
