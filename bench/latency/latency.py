@@ -260,6 +260,12 @@ class Bench:
 
         rung = self.sc.smallest_rung_url(std_default)
 
+        def player_page(stream):
+            # The server's own player page for the stream (its master is /hls/{id}.m3u8).
+            master = stream["master_url"]
+            playback_id = master.rsplit("/", 1)[-1].split(".m3u8")[0]
+            return master.split("/hls/")[0] + f"/play/{playback_id}?muted=1"
+
         def row(name, player, url, origin, align_with, skip=None):
             # The page's origin: the server's, on a page without a Content-Security-Policy.
             if origin:
@@ -283,6 +289,11 @@ class Bench:
                 self.sc.http, "low", ll[PART_SECONDS[0]]),
             row(f"llhls-{PART_SECONDS[1]} steadycast passthrough", "llhls",
                 short["master_url"] if short else None,
+                self.sc_short.http if short else None, "short", ll[PART_SECONDS[1]]),
+            row(f"llhls-{PART_SECONDS[0]} steadycast player", "steadycast",
+                player_page(low), self.sc.http, "low", ll[PART_SECONDS[0]]),
+            row(f"llhls-{PART_SECONDS[1]} steadycast player", "steadycast",
+                player_page(short) if short else None,
                 self.sc_short.http if short else None, "short", ll[PART_SECONDS[1]]),
             row("dash steadycast passthrough", "dash", std_pass["dash_url"], self.sc.http,
                 "std_pass", dash),
@@ -346,7 +357,7 @@ class Bench:
             medians[name] = lat["median"] / 1000
             said = res["player_latency"]
             said = f"{said['median'] / 1000:10.2f} s" if said else f"{'-':>12s}"
-            goal = GOAL_LLHLS_S if r["player"] == "llhls" else (
+            goal = GOAL_LLHLS_S if r["name"].startswith("llhls") else (
                 GOAL_HLS_S if r["player"] == "hls" and "steadycast" in name else None)
             goal_text = "" if goal is None else \
                 f"<= {goal:g} s: {'met' if medians[name] <= goal else 'NOT met'}"

@@ -2,9 +2,10 @@
 // prints one JSON line per row on stdout: measured latency (tests/browser/latency_page.mjs),
 // the player's own latency estimate, frame counts.
 // Usage: node play_latency.mjs ROWS.json      (LATENCY_SAMPLES=1: every sample in the output)
-//   ROWS.json: [{name, player: "hls"|"llhls"|"dash", url, origin, alignUrl, warmupMs,
+//   ROWS.json: [{name, player: "hls"|"llhls"|"dash"|"steadycast", url, origin, alignUrl, warmupMs,
 //                measureMs, startTimeoutMs}]   (alignUrl: an HLS media playlist of the same
 //                stream; the player starts right after a new segment is listed there)
+//   "steadycast": the server's own player page (url: /play/{id}?muted=1), as a viewer opens it
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,13 +71,55 @@ function startPlayer({ player, url }) {
     const name = parts.length > 1 ? parts[parts.length - 2] : `level ${data.frag.level}`;
     played[name] = (played[name] || 0) + 1;
   });
+  // Start-up trace (in the result file): what hls.js did until the first frames played.
+  const trace = [];
+  const t0 = performance.now();
+  const note = (what, extra = {}) => {
+    if (trace.length < 60) trace.push({ ms: Math.round(performance.now() - t0), what, ...extra });
+  };
+  const E = window.Hls.Events;
+  hls.on(E.LEVEL_LOADED, (_e, d) => note('level', {
+    edge: d.details.edge, sync: hls.liveSyncPosition, target: hls.targetLatency,
+    parts: d.details.partList?.length ?? 0 }));
+  hls.on(E.FRAG_LOADING, (_e, d) => note('loading', {
+    sn: d.frag.sn, part: d.part ? d.part.index : null, start: (d.part || d.frag).start,
+    type: d.frag.type }));
+  hls.on(E.FRAG_BUFFERED, (_e, d) => note('buffered', {
+    sn: d.frag.sn, part: d.part ? d.part.index : null, type: d.frag.type }));
+  for (const ev of ['seeking', 'playing', 'waiting']) {
+    video.addEventListener(ev, () => note(ev, { t: video.currentTime, latency: hls.latency }));
+  }
   hls.loadSource(url);
   hls.attachMedia(video);
   window.__playerLatency = () => hls.latency;
   window.__playerInfo = () => ({ version: window.Hls.version, targetLatency: hls.targetLatency,
                                  lowLatencyMode: hls.config.lowLatencyMode,
-                                 fragmentsPlayed: played });
+                                 fragmentsPlayed: played, startupTrace: trace });
   video.play().catch((e) => window.__playerErrors.push(`play: ${e}`));
+}
+
+// Starts the row's player in `page` (already on the row's origin); returns its <video>'s selector.
+async function openPlayer(page, row) {
+  if (row.player === 'steadycast') {
+    await page.goto(row.url);
+    await page.waitForFunction(() => window.steadycastPlayer?.stats().engine, null,
+                               { timeout: row.startTimeoutMs });
+    await page.evaluate(() => {
+      const player = window.steadycastPlayer;
+      window.__playerErrors = [];
+      window.__playerLatency = () => player.stats().latency_s;
+      window.__playerInfo = () => {
+        const stats = player.stats();
+        return { version: stats.engine, targetLatency: stats.target_latency_s,
+                 lowLatencyMode: stats.low_latency };
+      };
+    });
+    return '#video';
+  }
+  await page.setContent('<video id="v" muted autoplay playsinline width="640"></video>');
+  await page.addScriptTag({ path: scripts[row.player === 'dash' ? 'dash' : 'hls'] });
+  await page.evaluate(startPlayer, { player: row.player, url: row.url });
+  return '#v';
 }
 
 async function runRow(browser, row) {
@@ -88,16 +131,14 @@ async function runRow(browser, row) {
   const result = { name: row.name, ok: false };
   try {
     await page.goto(row.origin);
-    await page.setContent('<video id="v" muted autoplay playsinline width="640"></video>');
-    await page.addScriptTag({ path: scripts[row.player === 'dash' ? 'dash' : 'hls'] });
     if (row.alignUrl) {
       result.aligned = await page.evaluate(waitForNewSegment,
                                            { url: row.alignUrl, timeoutMs: 5000 });
     }
-    await page.evaluate(startPlayer, { player: row.player, url: row.url });
-    await page.waitForFunction(() => document.getElementById('v').currentTime > 0, null,
+    const selector = await openPlayer(page, row);
+    await page.waitForFunction((sel) => document.querySelector(sel).currentTime > 0, selector,
                                { timeout: row.startTimeoutMs });
-    await startStampReader(page, { selector: '#v', warmupMs: row.warmupMs,
+    await startStampReader(page, { selector, warmupMs: row.warmupMs,
                                    measureMs: row.measureMs });
     let state;
     try {
@@ -135,10 +176,8 @@ async function warmUp(browser, row) {
   try {
     await page.route('**/favicon.ico', (route) => route.fulfill({ status: 204 }));
     await page.goto(row.origin);
-    await page.setContent('<video id="v" muted autoplay playsinline width="640"></video>');
-    await page.addScriptTag({ path: scripts[row.player === 'dash' ? 'dash' : 'hls'] });
-    await page.evaluate(startPlayer, { player: row.player, url: row.url });
-    await page.waitForFunction(() => document.getElementById('v').currentTime > 1, null,
+    const selector = await openPlayer(page, row);
+    await page.waitForFunction((sel) => document.querySelector(sel).currentTime > 1, selector,
                                { timeout: row.startTimeoutMs });
   } catch (e) {
     process.stderr.write(`warm-up: ${String(e).split('\n')[0]}\n`);

@@ -74,6 +74,7 @@ export class HlsEngine {
     this.playedLevel = -1;
     this.failing = false;
     this.details = null;
+    this.lowLatency = false;
   }
 
   load(src) {
@@ -83,6 +84,7 @@ export class HlsEngine {
     this.playedLevel = -1;
     this.failing = false;
     this.details = null;
+    this.lowLatency = false;
     this.#listen(hls);
     hls.attachMedia(this.video);
     hls.loadSource(src);
@@ -100,7 +102,7 @@ export class HlsEngine {
     this.details = details;
     this.#setFailing(false);
     const lowLatency = Boolean(details.partList?.length || details.canBlockReload);
-    if (lowLatency && !this.hls.lowLatencyMode) this.hls.lowLatencyMode = true;
+    if (lowLatency && !this.lowLatency) this.#enterLowLatency(details);
     this.bus.emit('engine:playlist', {
       live: details.live,
       endlist: !details.live,
@@ -110,6 +112,17 @@ export class HlsEngine {
       type: details.type,  // 'VOD' | 'EVENT' | null
       lowLatency,
     });
+  }
+
+  // An LL-HLS playlist: hls.js's low-latency mode, and its target latency from the playlist's
+  // PART-HOLD-BACK — the configuration's liveSyncDurationCount (set for standard HLS) would
+  // otherwise override it and keep playback two segments behind.
+  #enterLowLatency(details) {
+    this.lowLatency = true;
+    this.hls.lowLatencyMode = true;
+    const holdBack = details.partHoldBack || 3 * (details.partTarget || 0);
+    const user = this.hls.userConfig || {};
+    if (holdBack > 0 && user.liveSyncDuration === undefined) this.hls.targetLatency = holdBack;
   }
 
   #onFragChanged(frag) {
@@ -172,6 +185,16 @@ export class HlsEngine {
 
   get targetDuration() {
     return this.details?.targetduration ?? null;
+  }
+
+  // hls.js's estimate of how far playback is behind the live edge, and where it aims (s).
+  get latency() {
+    const latency = this.hls?.latency;
+    return Number.isFinite(latency) ? latency : null;
+  }
+
+  get targetLatency() {
+    return this.hls?.targetLatency ?? null;
   }
 
   // End of the media playlist on the media timeline (last segment's end).

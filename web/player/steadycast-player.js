@@ -250,6 +250,9 @@ class Player {
       live_edge_distance_s: edge === null ? null : edge - v.currentTime,
       live_sync_distance_s: sync === null ? null : v.currentTime - sync,
       target_duration_s: e?.targetDuration ?? null,
+      low_latency: Boolean(e?.lowLatency),
+      latency_s: e?.latency ?? null,
+      target_latency_s: e?.targetLatency ?? null,
       live: this.liveEdge.status,
       // performance.now() of the first frame: ms since the page's navigation started.
       first_frame_time_ms: this.firstFrameAt === null ? null : Math.round(this.firstFrameAt),
