@@ -290,6 +290,10 @@ class Bench:
             row(f"llhls-{PART_SECONDS[1]} steadycast passthrough", "llhls",
                 short["master_url"] if short else None,
                 self.sc_short.http if short else None, "short", ll[PART_SECONDS[1]]),
+            row("hls steadycast player passthrough", "steadycast", player_page(std_pass),
+                self.sc.http, "std_pass"),
+            row("hls steadycast player default ladder", "steadycast",
+                player_page(std_default), self.sc.http, "std_default"),
             row(f"llhls-{PART_SECONDS[0]} steadycast player", "steadycast",
                 player_page(low), self.sc.http, "low", ll[PART_SECONDS[0]]),
             row(f"llhls-{PART_SECONDS[1]} steadycast player", "steadycast",
@@ -358,7 +362,7 @@ class Bench:
             said = res["player_latency"]
             said = f"{said['median'] / 1000:10.2f} s" if said else f"{'-':>12s}"
             goal = GOAL_LLHLS_S if r["name"].startswith("llhls") else (
-                GOAL_HLS_S if r["player"] == "hls" and "steadycast" in name else None)
+                GOAL_HLS_S if name.startswith("hls ") and "steadycast" in name else None)
             goal_text = "" if goal is None else \
                 f"<= {goal:g} s: {'met' if medians[name] <= goal else 'NOT met'}"
             print(f"  {name:38s} {lat['median'] / 1000:6.2f} s {lat['p95'] / 1000:6.2f} s  "
