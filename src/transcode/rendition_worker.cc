@@ -321,6 +321,7 @@ base::Status RenditionWorker::OpenEncoder(double frame_rate, std::optional<int64
   settings.low_latency = options_.low_latency;
   settings.max_lookahead = options_.max_lookahead;
   settings.threads = options_.threads;
+  settings.match = options_.match_video;
   SC_ASSIGN_OR_RETURN(encoder_, VideoEncoder::Open(settings));
   frame_rate_ = frame_rate;
   if (!sent_video_config_ || !(*sent_video_config_ == encoder_->config())) {
