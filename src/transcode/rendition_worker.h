@@ -154,6 +154,8 @@ class RenditionWorker {
   void HandleFlush(const Item& item);
   base::Status OpenEncoder(double frame_rate, std::optional<int64_t> anchor_offset);
   void MaybeDegrade();
+  // At a switch point (slate start, the publisher's return): a fresh encoder, same settings.
+  void RestartRateControl();
   // At a forced IDR: asks `at_idr`; pauses or resumes. Returns whether paused now.
   bool ApplyPauseDecision(int64_t anchor_dts);
   RungReport Report();
