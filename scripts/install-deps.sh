@@ -9,7 +9,7 @@ groups=("$@")
 
 build_pkgs=(
   cmake ninja-build ccache g++ pkg-config make
-  libboost1.74-dev libssl-dev libsqlite3-dev
+  libboost1.74-dev libssl-dev libsqlite3-dev zlib1g-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libx264-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev

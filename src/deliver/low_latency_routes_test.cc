@@ -8,7 +8,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +25,13 @@ namespace {
 
 using namespace std::chrono_literals;
 using package::testing::PackagerDriver;
+
+std::optional<std::string> HeaderOf(const net::HttpResponse& response, std::string_view name) {
+  for (const auto& [key, value] : response.headers) {
+    if (key == name) return value;
+  }
+  return std::nullopt;
+}
 
 // Collects responses that may arrive later, on another thread.
 class Responses {
@@ -68,10 +77,12 @@ class LowLatencyRoutesTest : public ::testing::Test {
     });
   }
 
-  void Send(const std::string& target, Responses& responses) {
+  void Send(const std::string& target, Responses& responses,
+            std::map<std::string, std::string> headers = {}) {
     net::HttpRequest request;
     request.method = "GET";
     request.target = target;
+    request.headers = std::move(headers);
     ASSERT_TRUE(net::ParseTarget(target, request.path, request.query).ok()) << target;
     router_.Dispatch(request, responses.Responder());
   }
@@ -125,6 +136,26 @@ TEST_F(LowLatencyRoutesTest, BlockingReloadAnswersWhenThePartExists) {
   EXPECT_EQ(Get("/hls/pb_ll/src/index.m3u8?_HLS_msn=2").status, 200);
   // A delta update skips nothing this short, but answers.
   EXPECT_EQ(Get("/hls/pb_ll/src/index.m3u8?_HLS_msn=2&_HLS_skip=YES").status, 200);
+}
+
+TEST_F(LowLatencyRoutesTest, BlockedAndDeltaAnswersAreGzippedWhenAccepted) {
+  Responses waiting;
+  Send("/hls/pb_ll/src/index.m3u8?_HLS_msn=3&_HLS_part=0", waiting, {{"accept-encoding", "gzip"}});
+  FeedLocked(0.5);
+  ASSERT_TRUE(waiting.WaitFor(1, 2s));
+  EXPECT_EQ(waiting.at(0).status, 200);
+  EXPECT_EQ(HeaderOf(waiting.at(0), "Content-Encoding"), "gzip");
+  EXPECT_EQ(HeaderOf(waiting.at(0), "Vary"), "Accept-Encoding");
+  Responses delta;
+  Send("/hls/pb_ll/src/index.m3u8?_HLS_msn=2&_HLS_skip=YES", delta, {{"accept-encoding", "gzip"}});
+  ASSERT_TRUE(delta.WaitFor(1, 2s));
+  EXPECT_EQ(HeaderOf(delta.at(0), "Content-Encoding"), "gzip");
+  // Parts are media: never compressed.
+  Responses part;
+  Send("/hls/pb_ll/src/part3.0.m4s", part, {{"accept-encoding", "gzip"}});
+  ASSERT_TRUE(part.WaitFor(1, 2s));
+  EXPECT_EQ(part.at(0).status, 200);
+  EXPECT_FALSE(HeaderOf(part.at(0), "Content-Encoding").has_value());
 }
 
 TEST_F(LowLatencyRoutesTest, ABlockedReloadIsAnsweredWithin50msOfThePartsLastFrame) {

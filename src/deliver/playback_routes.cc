@@ -12,6 +12,7 @@
 
 #include "deliver/blocking_wait.h"
 #include "deliver/byte_range.h"
+#include "deliver/content_coding.h"
 #include "deliver/playlist_rewrite.h"
 #include "deliver/wait_deadlines.h"
 #include "package/dash_source.h"
@@ -333,20 +334,25 @@ void RegisterPlaybackRoutes(net::HttpRouter& router, PlaybackLookup lookup,
                             PlaybackRouteOptions options) {
   auto shared = std::make_shared<const RouteContext>(
       RouteContext{std::move(lookup), options, std::make_shared<WaitDeadlines>()});
+  // Playlist URLs answer through GzipPlaylistAnswers (content_coding.h): every answer, also
+  // the ones a blocking reload sends later, is negotiated in that one place.
   for (const char* method : {"GET", "HEAD"}) {
     router.Add(method, "/hls/{pb}.m3u8",
                [shared](const net::HttpRequest& request, net::HttpResponder respond) {
-                 HandleMaster(*shared, request, respond);
+                 HandleMaster(*shared, request, GzipPlaylistAnswers(request, std::move(respond)));
                });
     router.Add(method, "/hls/{pb}/{rest...}",
                [shared](const net::HttpRequest& request, net::HttpResponder respond) {
+                 if (request.Param("rest").ends_with(".m3u8")) {
+                   respond = GzipPlaylistAnswers(request, std::move(respond));
+                 }
                  HandleResource(*shared, request, respond);
                });
   }
   for (const char* method : {"GET", "HEAD"}) {
     router.Add(method, "/dash/{pb}.mpd",
                [shared](const net::HttpRequest& request, net::HttpResponder respond) {
-                 HandleDash(*shared, request, respond);
+                 HandleDash(*shared, request, GzipPlaylistAnswers(request, std::move(respond)));
                });
     router.Add(method, std::string(kTimeRoute), HandleTime);
   }

@@ -176,6 +176,38 @@ TEST_F(PlaybackRoutesTest, HeadMatchesGet) {
   }
 }
 
+TEST_F(PlaybackRoutesTest, PlaylistsAndMpdAreGzippedWhenAccepted) {
+  AddStream("pb_live", 7.0);
+  const std::map<std::string, std::string> gzip = {{"accept-encoding", "gzip, deflate"}};
+  for (const std::string path : {"/hls/pb_live.m3u8", "/hls/pb_live/src/index.m3u8",
+                                 "/hls/pb_live/audio/index.m3u8", "/dash/pb_live.mpd"}) {
+    const net::HttpResponse plain = Call("GET", path);
+    const net::HttpResponse zipped = Call("GET", path, gzip);
+    const net::HttpResponse refused = Call("GET", path, {{"accept-encoding", "gzip;q=0"}});
+    ASSERT_EQ(zipped.status, 200) << path;
+    EXPECT_FALSE(HeaderOf(plain, "Content-Encoding").has_value()) << path;
+    EXPECT_FALSE(HeaderOf(refused, "Content-Encoding").has_value()) << path;
+    EXPECT_EQ(HeaderOf(zipped, "Content-Encoding"), "gzip") << path;
+    for (const net::HttpResponse* r : {&plain, &zipped, &refused}) {
+      EXPECT_EQ(HeaderOf(*r, "Vary"), "Accept-Encoding") << path;
+    }
+    ASSERT_GE(zipped.body.size(), 2u);
+    EXPECT_EQ(static_cast<unsigned char>(zipped.body.AsStringView()[0]), 0x1f) << path;
+    EXPECT_LT(zipped.body.size(), plain.body.size()) << path;
+    // HEAD describes the same (compressed) body: same headers, same Content-Length.
+    const net::HttpResponse head = Call("HEAD", path, gzip);
+    EXPECT_EQ(head.headers, zipped.headers) << path;
+    EXPECT_EQ(head.body.size(), zipped.body.size()) << path;
+  }
+  // Errors on playlist URLs vary too; media is never compressed.
+  EXPECT_EQ(HeaderOf(Call("GET", "/hls/pb_nope.m3u8", gzip), "Vary"), "Accept-Encoding");
+  for (const std::string path : {"/hls/pb_live/src/init.mp4", "/hls/pb_live/src/seg0.m4s"}) {
+    const net::HttpResponse media = Call("GET", path, gzip);
+    EXPECT_EQ(media.status, 200) << path;
+    EXPECT_FALSE(HeaderOf(media, "Content-Encoding").has_value()) << path;
+  }
+}
+
 TEST_F(PlaybackRoutesTest, AnswersCorsPreflight) {
   const net::HttpResponse r = Call("OPTIONS", "/hls/pb_any/src/seg3.m4s",
                                    {{"origin", "https://player.example"},

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "base/buffer.h"
+#include "deliver/content_coding.h"
 #include "deliver/web_assets.h"
 
 namespace steadycast::deliver {
@@ -98,15 +99,6 @@ std::optional<Asset> Find(const WebContext& context, std::string_view url) {
   auto it = context.vendor.find(url);
   if (it == context.vendor.end()) return std::nullopt;
   return ReadFromDisk(root + "/" + it->second, url);
-}
-
-bool AcceptsGzip(std::string_view accept_encoding) {
-  const size_t at = accept_encoding.find("gzip");
-  if (at == std::string_view::npos) return false;
-  std::string_view rest = accept_encoding.substr(at + 4);
-  const size_t comma = rest.find(',');
-  rest = rest.substr(0, comma);
-  return rest.find("q=0") == std::string_view::npos || rest.find("q=0.") != std::string_view::npos;
 }
 
 net::HttpResponse Respond(const WebContext& context, const net::HttpRequest& request,

@@ -146,6 +146,7 @@ std::optional<DashManifestModel> DashSource::Build(const std::vector<DashTrack>&
       if (!r.segments.empty()) {
         r.sampling_rate = static_cast<int>(r.timescale);
         r.channels = audio->channels > 0 ? audio->channels : 2;
+        r.lang = std::string(kUndeterminedLanguage);  // as the HLS master's LANGUAGE
         r.width = r.height = 0;
         r.frame_rate.reset();
         if (video.empty()) period.presentation_time_offset_audio = anchor->second.pto_video;

@@ -127,7 +127,7 @@ TEST(DashSourceTest, PackagerRendersTheMpdOnlyOnceTheMasterLists) {
   auto mpd = driver.packager().DashManifest(Request());
   ASSERT_TRUE(mpd.has_value());
   EXPECT_NE(mpd->find("<AdaptationSet"), std::string::npos);
-  EXPECT_NE(mpd->find("mimeType=\"audio/mp4\""), std::string::npos) << *mpd;
+  EXPECT_NE(mpd->find("mimeType=\"audio/mp4\" lang=\"und\""), std::string::npos) << *mpd;
 }
 
 }  // namespace

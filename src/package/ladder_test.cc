@@ -133,8 +133,9 @@ TEST(LadderTest, MasterListsEveryRenditionByBandwidthWithItsAttributes) {
             std::string::npos);
   EXPECT_NE(master->find("#EXT-X-INDEPENDENT-SEGMENTS\n"), std::string::npos);
   // Audio once, as its own rendition that every variant names.
-  EXPECT_NE(master->find("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"audio\",DEFAULT=YES,"
-                         "AUTOSELECT=YES,CHANNELS=\"2\",URI=\"pb_abc/audio/index.m3u8\""),
+  EXPECT_NE(master->find("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",LANGUAGE=\"und\","
+                         "NAME=\"audio\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"2\","
+                         "URI=\"pb_abc/audio/index.m3u8\""),
             std::string::npos);
   // BANDWIDTH and AVERAGE-BANDWIDTH: each rendition's measured video plus the audio's.
   const PackagerStats stats = driver.packager().Stats();

@@ -202,9 +202,9 @@ std::string RenderMasterPlaylist(const std::vector<VariantStream>& variants,
   std::string out = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n";
   if (audio) {
     out += fmt::format(
-        "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"{}\",NAME=\"{}\",DEFAULT=YES,AUTOSELECT=YES,"
-        "CHANNELS=\"{}\",URI=\"{}\"\n",
-        audio->group_id, audio->name, audio->channels, audio->uri);
+        "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"{}\",LANGUAGE=\"{}\",NAME=\"{}\",DEFAULT=YES,"
+        "AUTOSELECT=YES,CHANNELS=\"{}\",URI=\"{}\"\n",
+        audio->group_id, audio->language, audio->name, audio->channels, audio->uri);
   }
   for (const VariantStream& v : variants) {
     out += fmt::format("#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\"",

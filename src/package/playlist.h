@@ -136,10 +136,16 @@ struct VariantStream {
   std::optional<double> frame_rate;
 };
 
+// BCP 47 / RFC 5646 §4.1 "und": the language is not known (ingest carries none).
+inline constexpr std::string_view kUndeterminedLanguage = "und";
+
 // The one audio rendition of a master playlist (EXT-X-MEDIA:TYPE=AUDIO). Attribute values are
 // quoted strings: no '"', CR or LF (the caller's job).
 struct AudioRendition {
   std::string group_id = "audio";
+  // LANGUAGE (RFC 5646 tag; Apple's authoring spec §8.10 requires one on every EXT-X-MEDIA):
+  // "und" (undetermined) while the stream does not say which language it carries.
+  std::string language = std::string(kUndeterminedLanguage);
   std::string name = "audio";  // NAME shown to users
   std::string uri;             // relative to the master, e.g. "{playback_id}/audio/index.m3u8"
   int channels = 2;            // CHANNELS="2"

@@ -66,8 +66,8 @@ TEST(PlaylistTest, MasterWithAudioRendition) {
       "#EXTM3U\n"
       "#EXT-X-VERSION:7\n"
       "#EXT-X-INDEPENDENT-SEGMENTS\n"
-      "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"audio\",DEFAULT=YES,AUTOSELECT=YES,"
-      "CHANNELS=\"2\",URI=\"pb_x/audio/index.m3u8\"\n"
+      "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",LANGUAGE=\"und\",NAME=\"audio\",DEFAULT=YES,"
+      "AUTOSELECT=YES,CHANNELS=\"2\",URI=\"pb_x/audio/index.m3u8\"\n"
       "#EXT-X-STREAM-INF:BANDWIDTH=3128000,AVERAGE-BANDWIDTH=2628000,"
       "CODECS=\"avc1.64001f,mp4a.40.2\",RESOLUTION=1280x720,FRAME-RATE=30.000,AUDIO=\"audio\"\n"
       "pb_x/720p/index.m3u8\n"
@@ -78,11 +78,12 @@ TEST(PlaylistTest, MasterWithAudioRendition) {
 
   audio.group_id = "aac";
   audio.name = "English";
+  audio.language = "en";
   audio.channels = 1;
   const std::string mono = RenderMasterPlaylist({sd}, "pb_x", audio);
-  EXPECT_NE(
-      mono.find("GROUP-ID=\"aac\",NAME=\"English\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"1\""),
-      std::string::npos)
+  EXPECT_NE(mono.find("GROUP-ID=\"aac\",LANGUAGE=\"en\",NAME=\"English\",DEFAULT=YES,"
+                      "AUTOSELECT=YES,CHANNELS=\"1\""),
+            std::string::npos)
       << mono;
   EXPECT_NE(mono.find(",AUDIO=\"aac\"\n"), std::string::npos) << mono;
   // Without a rendition: the two-argument text.

@@ -188,6 +188,7 @@ void RenditionWorker::HandleFrame(Item item) {
       return;
     }
     MaybeDegrade();
+    if (item.segment_start && encoder_) RestartRateControl();
     if (!encoder_) {  // the faster encoder failed to open (recorded)
       std::lock_guard lock(stats_mu_);
       ++stats_.frames_dropped;
@@ -225,6 +226,24 @@ void RenditionWorker::MaybeDegrade() {
     ++stats_.degradations;
   }
   if (options_.on_preset_step) options_.on_preset_step(preset_, speed.value_or(0));
+  if (base::Status status = OpenEncoder(frame_rate_, anchor_offset); !status.ok()) {
+    RecordError(status);
+    encoder_failed_ = true;  // until the next flush, as at a first open
+  }
+}
+
+// A switch point between the publisher's pictures and the slate's. x264's ABR keeps the
+// whole encode's bit budget: during a slate (a still picture costs almost nothing) it saves up
+// seconds of unspent bits, and after the return it spends them at VBV maxrate from a full VBV
+// buffer — the first segments then run at ~1.5× the rung's rate, far above the BANDWIDTH the
+// master declares. A fresh encoder with the same settings (same SPS/PPS: no new init segment,
+// no discontinuity; the IDR dts anchoring continues) starts the new content with a clean budget.
+void RenditionWorker::RestartRateControl() {
+  std::vector<media::AccessUnit> out;
+  if (base::Status status = encoder_->Drain(out); !status.ok()) RecordError(status);
+  EmitVideo(out);
+  const std::optional<int64_t> anchor_offset = encoder_->anchor_offset();
+  encoder_.reset();
   if (base::Status status = OpenEncoder(frame_rate_, anchor_offset); !status.ok()) {
     RecordError(status);
     encoder_failed_ = true;  // until the next flush, as at a first open
@@ -321,6 +340,7 @@ base::Status RenditionWorker::OpenEncoder(double frame_rate, std::optional<int64
   settings.low_latency = options_.low_latency;
   settings.max_lookahead = options_.max_lookahead;
   settings.threads = options_.threads;
+  settings.match = options_.match_video;
   SC_ASSIGN_OR_RETURN(encoder_, VideoEncoder::Open(settings));
   frame_rate_ = frame_rate;
   if (!sent_video_config_ || !(*sent_video_config_ == encoder_->config())) {

@@ -98,6 +98,9 @@ struct WorkerOptions {
   // The sink may receive another writer's configuration between flushes (the passthrough
   // rendition's slate worker): send the video and audio configs again after every flush.
   bool resend_config_after_flush = false;
+  // Encode under this profile / constraint flags / level (EncoderSettings::match): the
+  // passthrough rendition's slate worker takes the source's, so the variant's CODECS holds.
+  std::optional<H264Signature> match_video;
   // Stream-wide degradation (LadderDegrader, via the Transcoder), all on the worker thread:
   // asked at every forced IDR with this rendition's verdict; true = be paused from this IDR.
   std::function<bool(const RungReport&)> at_idr;
@@ -128,6 +131,7 @@ class RenditionWorker {
 
   uint64_t flushed_id() const { return flushed_id_.load(); }
   const RenditionPlan& plan() const { return plan_; }
+  const std::optional<H264Signature>& match_video() const { return options_.match_video; }
   RenditionStats Stats() const;
 
  private:
@@ -150,6 +154,8 @@ class RenditionWorker {
   void HandleFlush(const Item& item);
   base::Status OpenEncoder(double frame_rate, std::optional<int64_t> anchor_offset);
   void MaybeDegrade();
+  // At a switch point (slate start, the publisher's return): a fresh encoder, same settings.
+  void RestartRateControl();
   // At a forced IDR: asks `at_idr`; pauses or resumes. Returns whether paused now.
   bool ApplyPauseDecision(int64_t anchor_dts);
   RungReport Report();

@@ -169,8 +169,16 @@ bool Transcoder::StartSlate() {
 // passthrough rendition).
 RenditionWorker* Transcoder::SlateWorker() {
   if (passthrough_sink_ == nullptr) return nullptr;
+  // The source's codec string, so the passthrough variant's CODECS stays true through the
+  // slate (players read it once; a second avc1 entry would break MSE players).
+  std::optional<H264Signature> match;
+  if (video_config_ && video_config_->codec == media::Codec::kH264) {
+    match = H264Signature{video_config_->profile_idc, video_config_->constraint_flags,
+                          video_config_->level_idc};
+  }
   for (const auto& worker : slate_workers_) {
-    if (worker->plan().width == slate_width_ && worker->plan().height == slate_height_) {
+    if (worker->plan().width == slate_width_ && worker->plan().height == slate_height_ &&
+        worker->match_video() == match) {
       return slate_worker_ = worker.get();
     }
   }
@@ -194,6 +202,7 @@ RenditionWorker* Transcoder::SlateWorker() {
   w.block_when_full = options_.block_when_full;
   w.clock = options_.clock;
   w.watchdog.enabled = false;  // a still picture is cheap
+  w.match_video = match;
   // Between slates the packager gets the source's configuration: each slate re-announces its.
   w.resend_config_after_flush = true;
   w.on_flushed = [this] {

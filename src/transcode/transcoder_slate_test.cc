@@ -27,8 +27,13 @@ struct OutageRun {
 };
 
 testing::SourceStream Source() {
-  auto source =
-      testing::MakeSource({.width = 640, .height = 360, .fps = 30, .frames = 120, .keyint = 30});
+  auto source = testing::MakeSource(
+      {.width = 640,
+       .height = 360,
+       .fps = 30,
+       .frames = 120,
+       .keyint = 30,
+       .preset = "veryfast"});  // High: the slate encoder (ultrafast) must match it
   EXPECT_TRUE(source.ok()) << source.status().ToString();
   return source.ok() ? *source : testing::SourceStream{};
 }
@@ -144,6 +149,14 @@ TEST(TranscoderSlate, OutageIsFilledWithSlateOnOneTimeline) {
     EXPECT_EQ(Cuts(sink), reference);
     // Transcoded: one configuration throughout. Passthrough: source, slate, source.
     ASSERT_EQ(sink.video_configs.size(), passthrough ? 3u : 1u);
+    // The codec string (profile, constraint flags, level) never changes: the passthrough's
+    // slate encoder takes the source's, so the master's CODECS holds before, during and after.
+    for (const media::VideoTrackConfig& config : sink.video_configs) {
+      EXPECT_EQ(config.CodecString(), sink.video_configs.front().CodecString());
+    }
+    if (passthrough) {
+      EXPECT_EQ(sink.video_configs.front().CodecString(), Source().config.CodecString());
+    }
     for (size_t c = 0; c < sink.video_configs.size(); ++c) {
       const size_t begin = sink.video_config_at[c];
       const size_t end =

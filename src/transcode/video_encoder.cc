@@ -38,12 +38,31 @@ bool IsAnnexB(std::span<const uint8_t> bytes) {
          (bytes.size() >= 3 && bytes[0] == 0 && bytes[1] == 0 && bytes[2] == 1);
 }
 
+// x264's name of an H.264 profile it can produce in 8-bit 4:2:0, or "" for any other.
+std::string_view X264Profile(uint8_t profile_idc) {
+  switch (profile_idc) {
+    case 66:
+      return "baseline";
+    case 77:
+      return "main";
+    case 100:
+      return "high";
+    default:
+      return "";
+  }
+}
+
 std::string X264Params(const EncoderSettings& s) {
   // keyint=infinite + scenecut=0: IDRs only where forced. force-cfr: the VUI carries the real
   // frame rate (with the 90 kHz time base x264 would otherwise signal 45000 fps) and rate
   // control assumes a constant rate; pts still pass through unchanged.
   std::string params = "keyint=infinite:scenecut=0:force-cfr=1:open-gop=0";
-  if (s.keep_profile && s.preset == "ultrafast") params += ":cabac=1:8x8dct=1";
+  const uint8_t match_profile = s.match ? s.match->profile_idc : 0;
+  if ((s.keep_profile && s.preset == "ultrafast") || match_profile == 100) {
+    params += ":cabac=1:8x8dct=1";  // High's tools, whatever the preset (ultrafast drops them)
+  } else if (match_profile == 77) {
+    params += ":cabac=1";  // without it x264 would step down to Constrained Baseline
+  }
   if (!s.low_latency && s.max_lookahead >= 0 && PresetLookahead(s.preset) > s.max_lookahead) {
     params += fmt::format(":rc-lookahead={}", s.max_lookahead);
   }
@@ -66,7 +85,24 @@ void Configure(AVCodecContext& c, const EncoderSettings& s) {
 
 }  // namespace
 
-base::Result<media::VideoTrackConfig> ConfigFromExtradata(std::span<const uint8_t> extradata) {
+std::optional<uint8_t> MatchConstraintFlags(uint8_t own, const H264Signature& wanted,
+                                            bool no_b_frames) {
+  constexpr uint8_t kSet2 = 0x20;  // conforms to Extended
+  constexpr uint8_t kSet4 = 0x08;  // frame_mbs_only_flag = 1 (Main, High)
+  constexpr uint8_t kSet5 = 0x04;  // no B slices (Main, High)
+  uint8_t claimable = own;
+  if (wanted.profile_idc == 66) claimable |= kSet2;
+  if (wanted.profile_idc == 77 || wanted.profile_idc == 100) {
+    claimable |= kSet4;
+    if (no_b_frames) claimable |= kSet5;
+  }
+  if ((wanted.constraint_flags & ~claimable) != 0) return std::nullopt;
+  return wanted.constraint_flags;
+}
+
+base::Result<media::VideoTrackConfig> ConfigFromExtradata(std::span<const uint8_t> extradata,
+                                                          const std::optional<H264Signature>& match,
+                                                          bool no_b_frames) {
   if (extradata.empty()) return base::Internal("encoder: no extradata (global header)");
   if (!IsAnnexB(extradata)) {
     SC_ASSIGN_OR_RETURN(auto parsed, media::VideoConfigFromAvcc(extradata));
@@ -77,6 +113,18 @@ base::Result<media::VideoTrackConfig> ConfigFromExtradata(std::span<const uint8_
   for (std::span<const uint8_t> nal : media::SplitAnnexB(extradata)) {
     if (nal.empty()) continue;
     const int type = nal[0] & 0x1F;
+    // SPS bytes 1..3: profile_idc, the constraint flags, level_idc. Neither neighbour of the
+    // flags byte is ever 0, so rewriting it cannot create or break an emulation-prevention
+    // sequence.
+    if (type == kNalSps && match && nal.size() > 3 && nal[1] == match->profile_idc &&
+        nal[3] == match->level_idc && nal[2] != match->constraint_flags) {
+      if (auto flags = MatchConstraintFlags(nal[2], *match, no_b_frames)) {
+        std::vector<uint8_t> patched(nal.begin(), nal.end());
+        patched[2] = *flags;
+        sps.push_back(base::Buffer::Take(std::move(patched)));
+        continue;
+      }
+    }
     if (type == kNalSps) sps.push_back(base::Buffer::Copy(nal));
     if (type == kNalPps) pps.push_back(base::Buffer::Copy(nal));
   }
@@ -102,6 +150,11 @@ base::Result<std::unique_ptr<VideoEncoder>> VideoEncoder::Open(const EncoderSett
   if (settings.low_latency) av_dict_set(&options, "tune", "zerolatency", 0);
   av_dict_set(&options, "forced-idr", "1", 0);
   av_dict_set(&options, "x264-params", X264Params(settings).c_str(), 0);
+  if (settings.match) {
+    const std::string_view profile = X264Profile(settings.match->profile_idc);
+    if (!profile.empty()) av_dict_set(&options, "profile", std::string(profile).c_str(), 0);
+    context->level = settings.match->level_idc;
+  }
   const int ret = avcodec_open2(context.get(), codec, &options);
   av_dict_free(&options);
   if (ret < 0) {
@@ -110,7 +163,8 @@ base::Result<std::unique_ptr<VideoEncoder>> VideoEncoder::Open(const EncoderSett
   }
   SC_ASSIGN_OR_RETURN(
       media::VideoTrackConfig config,
-      ConfigFromExtradata({context->extradata, static_cast<size_t>(context->extradata_size)}));
+      ConfigFromExtradata({context->extradata, static_cast<size_t>(context->extradata_size)},
+                          settings.match, settings.low_latency));
   return std::unique_ptr<VideoEncoder>(
       new VideoEncoder(std::move(context), std::move(config), settings.anchor_offset));
 }

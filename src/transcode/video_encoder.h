@@ -32,6 +32,14 @@
 
 namespace steadycast::transcode {
 
+// The three SPS bytes an RFC 6381 "avc1.PPCCLL" codec string is made of.
+struct H264Signature {
+  uint8_t profile_idc = 0;
+  uint8_t constraint_flags = 0;  // constraint_set0..5 flags, most significant bit first
+  uint8_t level_idc = 0;
+  bool operator==(const H264Signature&) const = default;
+};
+
 struct EncoderSettings {
   int width = 0;  // even, > 0
   int height = 0;
@@ -44,6 +52,13 @@ struct EncoderSettings {
   // A degradation step to ultrafast keeps CABAC and 8x8 transforms, so the H.264 profile (and
   // the master playlist's CODECS, which players read once) stays High.
   bool keep_profile = false;
+  // Encode under another stream's profile, constraint flags and level (the passthrough
+  // rendition's slate, so that variant's CODECS never changes). Profiles x264 produces in 8-bit
+  // 4:2:0 (Baseline 66, Main 77, High 100) are matched by forcing x264's profile and the coding
+  // tools it implies; the level is x264's level; constraint flags the source sets and x264 does
+  // not are set in the SPS only where they provably hold for this encoder's output (see
+  // MatchConstraintFlags). nullopt: x264's own choice.
+  std::optional<H264Signature> match;
   // Lookahead cap in frames for slow presets (latency within the segment budget); -1 = keep.
   int max_lookahead = -1;
   int threads = 1;
@@ -85,7 +100,21 @@ class VideoEncoder {
 };
 
 // Builds a VideoTrackConfig from H.264 encoder extradata: an avcC record, or Annex B SPS/PPS
-// (what libx264 writes with the global header flag).
-base::Result<media::VideoTrackConfig> ConfigFromExtradata(std::span<const uint8_t> extradata);
+// (what libx264 writes with the global header flag). With `match`, the SPS's constraint flags
+// become MatchConstraintFlags(its own, match, no_b_frames) when its profile and level are
+// already match's.
+base::Result<media::VideoTrackConfig> ConfigFromExtradata(
+    std::span<const uint8_t> extradata, const std::optional<H264Signature>& match = std::nullopt,
+    bool no_b_frames = false);
+
+// The constraint flags byte to write into an x264 SPS of profile `wanted.profile_idc` so that it
+// equals `wanted.constraint_flags`, or nullopt when a flag the source sets cannot be claimed
+// (H.264 §7.4.2.1.1). Clearing a flag is always true. Setting one must be true of x264's
+// output: set0/set1 only as x264 itself sets them (Baseline: both; Main: set1); set2 (Extended
+// conformance) for Baseline (x264 always signals direct_8x8_inference); set4 (frame_mbs_only:
+// x264 codes progressive frames) for Main and High; set5 (no B slices) for Main and High when
+// `no_b_frames`. set3 (level 1b or intra-only) never.
+std::optional<uint8_t> MatchConstraintFlags(uint8_t own, const H264Signature& wanted,
+                                            bool no_b_frames);
 
 }  // namespace steadycast::transcode

@@ -111,5 +111,53 @@ TEST(VideoEncoder, RejectsBadSettingsAndExtradata) {
   EXPECT_FALSE(ConfigFromExtradata(junk).ok());
 }
 
+TEST(VideoEncoder, MatchConstraintFlagsClaimsOnlyWhatHolds) {
+  // Clearing is always fine; x264's own flags stay claimable.
+  EXPECT_EQ(MatchConstraintFlags(0x40, {77, 0x00, 31}, false), 0x00);
+  EXPECT_EQ(MatchConstraintFlags(0xC0, {66, 0xC0, 30}, false), 0xC0);
+  // Baseline: Extended conformance holds for x264's output.
+  EXPECT_EQ(MatchConstraintFlags(0xC0, {66, 0xE0, 30}, false), 0xE0);
+  // Main/High: progressive always, no B slices only without B-frames.
+  EXPECT_EQ(MatchConstraintFlags(0x00, {100, 0x08, 40}, false), 0x08);
+  EXPECT_EQ(MatchConstraintFlags(0x00, {100, 0x0C, 40}, true), 0x0C);
+  EXPECT_EQ(MatchConstraintFlags(0x00, {100, 0x0C, 40}, false), std::nullopt);
+  EXPECT_EQ(MatchConstraintFlags(0x40, {77, 0x4C, 31}, true), 0x4C);
+  // Never: Baseline/Main conformance x264 did not claim, level 1b / intra-only.
+  EXPECT_EQ(MatchConstraintFlags(0x00, {100, 0x40, 40}, true), std::nullopt);
+  EXPECT_EQ(MatchConstraintFlags(0x00, {100, 0x10, 40}, true), std::nullopt);
+  EXPECT_EQ(MatchConstraintFlags(0x40, {77, 0x80, 31}, true), std::nullopt);
+}
+
+TEST(VideoEncoder, MatchesAnotherStreamsCodecStringAtAnyPreset) {
+  av_log_set_level(AV_LOG_ERROR);
+  const H264Signature cases[] = {
+      {100, 0x00, 30}, {100, 0x0C, 31}, {77, 0x40, 30}, {66, 0xC0, 30}, {66, 0xE0, 21}};
+  for (const char* preset : {"ultrafast", "veryfast"}) {
+    for (const H264Signature& want : cases) {
+      EncoderSettings s;
+      s.width = 640;
+      s.height = 360;
+      s.video_kbps = 800;
+      s.maxrate_kbps = 880;
+      s.bufsize_kbits = 1760;
+      s.preset = preset;
+      s.low_latency = true;
+      s.match = want;
+      auto encoder = VideoEncoder::Open(s);
+      ASSERT_TRUE(encoder.ok()) << encoder.status().ToString();
+      const media::VideoTrackConfig& config = (*encoder)->config();
+      SCOPED_TRACE(std::string(preset) + " " + config.CodecString());
+      EXPECT_EQ(config.profile_idc, want.profile_idc);
+      EXPECT_EQ(config.constraint_flags, want.constraint_flags);
+      EXPECT_EQ(config.level_idc, want.level_idc);
+      // The avcC record says the same as its SPS.
+      ASSERT_GE(config.avcc.size(), 4u);
+      EXPECT_EQ(config.avcc.data()[1], want.profile_idc);
+      EXPECT_EQ(config.avcc.data()[2], want.constraint_flags);
+      EXPECT_EQ(config.avcc.data()[3], want.level_idc);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace steadycast::transcode
