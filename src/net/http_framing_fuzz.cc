@@ -1,5 +1,7 @@
 // libFuzzer target: any bytes as a request head, parsed by Beast with the server's limits and
-// then judged by CheckRequestFraming. The verdict must not depend on how the bytes are split,
+// then judged by CheckRequestFraming. When the header parses both whole and split, the verdict
+// must be the same (Beast itself may tell a malformed head apart differently by split: it
+// reports an error for one and waits for more bytes for the other; only our check is judged),
 // and an accepted request must have exactly one way to find its body's end: none, one
 // Content-Length, or chunked as its only transfer coding, and a Host when it is HTTP/1.1.
 #include <cstddef>
@@ -17,8 +19,8 @@ using steadycast::net::internal::CheckRequestFraming;
 
 namespace {
 
-// Feeds `data` in two pieces split at `cut`; returns -1 (header incomplete), the parser's
-// error as 400, or the framing verdict. Checks the accepted-request invariants on the way.
+// Feeds `data` in two pieces split at `cut`; returns -1 (header incomplete or a parser error)
+// or the framing verdict. Checks the accepted-request invariants on the way.
 int Judge(std::string_view data, size_t cut) {
   http::request_parser<http::string_body> parser;
   parser.header_limit(4096);
@@ -30,7 +32,7 @@ int Judge(std::string_view data, size_t cut) {
     const size_t used = parser.put(boost::asio::buffer(pending), ec);
     pending.erase(0, used);
     if (ec == http::error::need_more) continue;
-    if (ec) return 400;
+    if (ec) return -1;
     if (!parser.is_header_done()) continue;
     const auto& header = parser.get();
     const int status = CheckRequestFraming(header, parser.chunked()).status;
@@ -56,6 +58,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int whole = Judge(input, size);
   const size_t cut = size == 0 ? 0 : (static_cast<size_t>(data[0]) * 7919) % (size + 1);
   const int split = Judge(input, cut);
-  if (whole != split) std::abort();
+  if (whole >= 0 && split >= 0 && whole != split) std::abort();
   return 0;
 }
