@@ -2,9 +2,17 @@
 
 #include <fmt/format.h>
 
+#include "base/json_nesting.h"
+
 namespace steadycast::api {
 
 std::optional<nlohmann::json> ParseJsonBody(std::string_view body, std::string* error) {
+  if (base::JsonNestingDepth(body) > kMaxJsonBodyDepth) {
+    if (error != nullptr) {
+      *error = fmt::format("the request body nests deeper than {} levels", kMaxJsonBodyDepth);
+    }
+    return std::nullopt;
+  }
   // allow_exceptions=false: a syntax error yields a "discarded" value instead of throwing. The
   // parser is iterative and the body is size-limited, so deep nesting cannot blow the stack.
   nlohmann::json value = nlohmann::json::parse(body.begin(), body.end(), nullptr,

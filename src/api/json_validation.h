@@ -18,7 +18,12 @@
 
 namespace steadycast::api {
 
-// Parses `body` without exceptions; nullopt (and a short reason) when it is not valid JSON.
+// Deepest nesting of arrays and objects a request body may have (ours nest at most 3 deep).
+inline constexpr int kMaxJsonBodyDepth = 32;
+
+// Parses `body` without exceptions; nullopt (and a short reason) when it is not valid JSON or
+// nests deeper than kMaxJsonBodyDepth (checked first, by a scan that builds nothing: a hostile
+// body never becomes a deep tree that later code would walk recursively).
 std::optional<nlohmann::json> ParseJsonBody(std::string_view body, std::string* error);
 
 // Number of Unicode code points in valid UTF-8 `text` ("chars" in the contract's limits).

@@ -64,7 +64,8 @@ net::HttpResponse PreconditionFailed() {
 // 400 for a body that failed ParseLiveStreamSettings.
 net::HttpResponse SettingsProblem(const SettingsParseResult& parsed) {
   if (parsed.json_error) {
-    return Problem(ProblemType::kInvalidJson, "the request body is not valid JSON");
+    return Problem(ProblemType::kInvalidJson,
+                   "the request body is not valid JSON (or nests deeper than 32 levels)");
   }
   return Problem(ProblemType::kInvalidRequest, "the request body has invalid fields",
                  parsed.errors);

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "api/api_test_util.h"
+#include "api/json_validation.h"
 
 namespace steadycast::api {
 namespace {
@@ -107,6 +108,21 @@ TEST_F(LiveStreamsTest, InvalidJsonIs400) {
     ExpectProblem(Call("POST", "/v1/live-streams", body), 400, "invalid-json");
   }
   ExpectProblem(Call("POST", "/v1/live-streams", "[]"), 400, "invalid-request");
+}
+
+TEST_F(LiveStreamsTest, DeepNestingIs400BeforeAnyTreeIsBuilt) {
+  const auto nested = [](int depth) {
+    return R"({"metadata":{"a":)" + std::string(depth, '[') + std::string(depth, ']') + "}}";
+  };
+  // Within the limit the body parses (and fails validation: metadata values are strings).
+  ExpectProblem(Call("POST", "/v1/live-streams", nested(kMaxJsonBodyDepth - 2)), 400,
+                "invalid-request");
+  for (const int depth : {kMaxJsonBodyDepth, 1000, 30'000}) {  // 30 000: 60 KB, under the limit
+    SCOPED_TRACE(depth);
+    ExpectProblem(Call("POST", "/v1/live-streams", nested(depth)), 400, "invalid-json");
+    ExpectProblem(Call("POST", "/v1/live-streams", std::string(depth, '[')), 400, "invalid-json");
+  }
+  EXPECT_EQ(Call("GET", "/v1/live-streams").json["data"].size(), 0u);
 }
 
 TEST_F(LiveStreamsTest, GetAndDelete) {

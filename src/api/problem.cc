@@ -27,6 +27,8 @@ ProblemInfo Info(ProblemType type) {
       return {405, "method-not-allowed", "Method not allowed"};
     case ProblemType::kConflict:
       return {409, "conflict", "Conflict"};
+    case ProblemType::kRequestTimeout:
+      return {408, "request-timeout", "Request timeout"};
     case ProblemType::kPreconditionFailed:
       return {412, "precondition-failed", "Precondition failed"};
     case ProblemType::kUnprocessable:
@@ -37,6 +39,10 @@ ProblemInfo Info(ProblemType type) {
       return {415, "unsupported-media-type", "Unsupported media type"};
     case ProblemType::kRateLimited:
       return {429, "rate-limited", "Too many requests"};
+    case ProblemType::kHeaderTooLarge:
+      return {431, "header-too-large", "Request header too large"};
+    case ProblemType::kNotImplemented:
+      return {501, "not-implemented", "Not implemented"};
     case ProblemType::kUnavailable:
       return {503, "unavailable", "Service unavailable"};
     case ProblemType::kInternal:
@@ -72,6 +78,23 @@ net::HttpResponse Problem(ProblemType type, std::string_view detail,
   response.Text(DumpJson(body), "application/problem+json");
   response.Header("Cache-Control", "no-store");
   return response;
+}
+
+net::HttpResponse ServerErrorProblem(int status, std::string_view detail) {
+  switch (status) {
+    case 400:
+      return Problem(ProblemType::kInvalidRequest, detail);
+    case 408:
+      return Problem(ProblemType::kRequestTimeout, detail);
+    case 413:
+      return Problem(ProblemType::kPayloadTooLarge, detail);
+    case 431:
+      return Problem(ProblemType::kHeaderTooLarge, detail);
+    case 501:
+      return Problem(ProblemType::kNotImplemented, detail);
+    default:
+      return net::ProblemResponse(status, detail);
+  }
 }
 
 net::HttpResponse ProblemFromStatus(const base::Status& status) {

@@ -23,12 +23,15 @@ enum class ProblemType {
   kNotFound,              // 404
   kMethodNotAllowed,      // 405
   kConflict,              // 409
+  kRequestTimeout,        // 408: the request did not arrive in time (HTTP server)
   kPreconditionFailed,    // 412: If-Match does not match
   kUnprocessable,         // 422: Idempotency-Key reused with another request
   kPayloadTooLarge,       // 413
   kUnsupportedMediaType,  // 415
   kRateLimited,           // 429
+  kHeaderTooLarge,        // 431: the request header is over the limit (HTTP server)
   kInternal,              // 500
+  kNotImplemented,        // 501: a transfer coding the server does not implement (HTTP server)
   kUnavailable,           // 503
 };
 
@@ -50,6 +53,12 @@ net::HttpResponse Problem(ProblemType type, std::string_view detail,
 // 400, kUnavailable → 503, anything else → 500 whose detail hides the internal message (it is
 // logged instead).
 net::HttpResponse ProblemFromStatus(const base::Status& status);
+
+// The HTTP server's own error responses (net::HttpServerOptions::error_response: malformed
+// request, body or header over the limit, too slow, unknown transfer coding) as problems of
+// the same types the routes use, so that e.g. every 413 has type payload-too-large whichever
+// layer refused the body. Other statuses: net::ProblemResponse.
+net::HttpResponse ServerErrorProblem(int status, std::string_view detail);
 
 // A JSON success response with Cache-Control: no-store (bodies carry stream keys).
 net::HttpResponse JsonResponse(int status, const nlohmann::json& body);

@@ -191,7 +191,8 @@ void Create(ApiContext& ctx, ApiRequest& request, net::HttpResponder respond) {
   const WebhookEndpointParseResult parsed =
       ParseWebhookEndpointInput(request.http.body, ctx.options.webhooks_allow_private);
   if (parsed.json_error) {
-    return respond(Problem(ProblemType::kInvalidJson, "the request body is not valid JSON"));
+    return respond(Problem(ProblemType::kInvalidJson,
+                           "the request body is not valid JSON (or nests deeper than 32 levels)"));
   }
   if (!parsed.ok()) {
     return respond(Problem(ProblemType::kInvalidRequest, "the request body has invalid fields",

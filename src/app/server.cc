@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api.h"
+#include "api/problem.h"
 #include "app/address.h"
 #include "app/health_json.h"
 #include "app/health_sampling.h"
@@ -235,6 +236,9 @@ int RunServe(const Settings& settings) {
   api_context.options.rate_limits.per_address = {settings.Double("api.address_rate"),
                                                  settings.Double("api.address_burst")};
   api_context.options.webhooks_allow_private = settings.Bool("webhooks.allow_private");
+  // One body limit: the HTTP server refuses larger bodies before any route sees them, and the
+  // API's own check (a backstop) uses the same number and problem type.
+  api_context.options.max_body_bytes = static_cast<size_t>(settings.Int("http.max_body_bytes"));
   api_context.options.beacons.per_address = {settings.Double("beacons.address_rate"),
                                              settings.Double("beacons.address_burst")};
   api_context.viewer_aggregator = &viewers.aggregator();
@@ -266,12 +270,17 @@ int RunServe(const Settings& settings) {
 
   net::HttpServerOptions http_options;
   http_options.max_body_bytes = static_cast<size_t>(settings.Int("http.max_body_bytes"));
+  http_options.header_timeout = std::chrono::milliseconds(settings.Int("http.header_timeout_ms"));
+  http_options.body_timeout = std::chrono::milliseconds(settings.Int("http.body_timeout_ms"));
+  http_options.error_response = api::ServerErrorProblem;
   net::HttpServer http(io, http_options, router);
 
   ingest::rtmp::RtmpOptions rtmp_options;
   rtmp_options.max_message_bytes = static_cast<size_t>(settings.Int("rtmp.max_message_bytes"));
   net::TcpServerOptions tcp_options;
   tcp_options.idle_timeout = std::chrono::milliseconds(settings.Int("rtmp.idle_timeout_ms"));
+  tcp_options.establish_timeout =
+      std::chrono::milliseconds(settings.Int("rtmp.handshake_timeout_ms"));
   net::TcpServer rtmp(io, tcp_options,
                       ingest::rtmp::MakeRtmpHandlerFactory(
                           rtmp_options, [&registry](const media::PublishRequest& request) {

@@ -20,6 +20,7 @@
 #include <boost/beast/http/read.hpp>
 
 #include "base/log.h"
+#include "net/http_framing.h"
 #include "net/http_wire.h"
 
 namespace steadycast::net::internal {
@@ -215,11 +216,12 @@ bool HttpConnection::IdleBetweenRequests() const {
 void HttpConnection::DoRead() {
   state_ = State::kReading;
   timed_out_ = false;
+  reading_body_ = false;
   parser_.emplace();
   parser_->header_limit(
       static_cast<uint32_t>(std::min<size_t>(context_->options.max_header_bytes, UINT32_MAX)));
   parser_->body_limit(context_->options.max_body_bytes);
-  deadline_.Set(Clock::now() + context_->options.read_timeout);
+  deadline_.Set(Clock::now() + context_->options.header_timeout);
   http::async_read_header(
       socket_, buffer_, *parser_,
       [self = shared_from_this()](error_code ec, size_t) { self->OnHeader(ec); });
@@ -229,6 +231,13 @@ void HttpConnection::OnHeader(error_code ec) {
   if (state_ == State::kClosed) return;
   if (ec) {
     HandleReadError(ec);
+    return;
+  }
+  // Before any body byte is read: an ambiguous framing must not leave bytes that would be
+  // parsed as the next request.
+  if (const FramingCheck framing = CheckRequestFraming(parser_->get(), parser_->chunked());
+      !framing.ok()) {
+    RespondError(framing.status, framing.detail);
     return;
   }
   if (parser_->is_done()) {
@@ -254,6 +263,8 @@ void HttpConnection::OnHeader(error_code ec) {
 }
 
 void HttpConnection::ReadBody() {
+  reading_body_ = true;
+  deadline_.Set(Clock::now() + context_->options.body_timeout);
   http::async_read(socket_, buffer_, *parser_,
                    [self = shared_from_this()](error_code ec, size_t) { self->OnRead(ec); });
 }
@@ -269,7 +280,13 @@ void HttpConnection::OnRead(error_code ec) {
 
 void HttpConnection::HandleReadError(error_code ec) {
   if (ec == asio::error::operation_aborted && timed_out_ && !IdleBetweenRequests()) {
-    RespondError(408, "the request was not received in time");
+    if (reading_body_) {
+      RespondError(408, fmt::format("the request body was not complete within {} ms",
+                                    context_->options.body_timeout.count()));
+    } else {
+      RespondError(408, fmt::format("the request header was not complete within {} ms",
+                                    context_->options.header_timeout.count()));
+    }
     return;
   }
   if (ec.category() != make_error_code(http::error::end_of_stream).category() ||
@@ -495,7 +512,8 @@ void HttpConnection::RespondError(int status, std::string_view detail) {
   request_keep_alive_ = false;
   parser_.reset();
   state_ = State::kHandling;
-  WriteResponse(ProblemResponse(status, detail));
+  const auto& render = context_->options.error_response;
+  WriteResponse(render ? render(status, detail) : ProblemResponse(status, detail));
 }
 
 void HttpConnection::Linger() {
@@ -503,7 +521,7 @@ void HttpConnection::Linger() {
   error_code ignored;
   socket_.shutdown(asio::socket_base::shutdown_send, ignored);
   deadline_.Set(Clock::now() +
-                std::min<std::chrono::milliseconds>(kMaxLinger, context_->options.read_timeout));
+                std::min<std::chrono::milliseconds>(kMaxLinger, context_->options.header_timeout));
   head_out_.resize(4096);  // reused as the drain buffer
   Drain();
 }

@@ -109,6 +109,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   State state_ = State::kReading;
   bool stopping_ = false;
   bool timed_out_ = false;
+  bool reading_body_ = false;  // the header is in; the deadline is the body's
   bool close_after_response_ = false;
   // The request in flight, for the response head.
   bool head_request_ = false;

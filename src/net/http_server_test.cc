@@ -37,7 +37,8 @@ class HttpServerTest : public ::testing::Test {
       text += " remote=" + std::string(request.remote_address.substr(0, 10));
       respond(HttpResponse().Text(text).Header("X-Reply", "yes"));
     });
-    router_.Add("POST", "/upload", [](const HttpRequest& request, HttpResponder respond) {
+    router_.Add("POST", "/upload", [this](const HttpRequest& request, HttpResponder respond) {
+      ++uploads_;
       respond(HttpResponse().Text("got " + std::to_string(request.body.size())));
     });
     router_.Add("GET", "/segment", [this](const HttpRequest&, HttpResponder respond) {
@@ -117,6 +118,7 @@ class HttpServerTest : public ::testing::Test {
   std::condition_variable held_cv_;
   std::optional<HttpResponder> held_;
   std::vector<std::thread> workers_;
+  std::atomic<int> uploads_{0};
 };
 
 TEST_F(HttpServerTest, GetReturnsBodyAndStandardHeaders) {
@@ -341,7 +343,7 @@ TEST_F(HttpServerTest, ManyConcurrentConnections) {
 
 TEST_F(HttpServerTest, IdleConnectionTimesOutSilentlyPartialRequestGets408) {
   HttpServerOptions options;
-  options.read_timeout = std::chrono::milliseconds(150);
+  options.header_timeout = std::chrono::milliseconds(150);
   Start(options);
   TestClient idle(port_);
   EXPECT_EQ(idle.Get("/hello").body(), "hello world");
@@ -353,6 +355,105 @@ TEST_F(HttpServerTest, IdleConnectionTimesOutSilentlyPartialRequestGets408) {
   ASSERT_FALSE(ec) << ec.message();
   EXPECT_EQ(response.result_int(), 408);
   EXPECT_TRUE(slow.PeerClosed());
+}
+
+// RFC 9112 §6.1: an unknown transfer coding is 501 and the connection closes; the body is
+// never executed, nor parsed as a second request (the request-smuggling shape).
+TEST_F(HttpServerTest, UnknownTransferCodingIs501AndItsBodyIsNeverARequest) {
+  Start();
+  TestClient client(port_);
+  client.SendRaw(
+      "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: foo\r\n"
+      "Content-Type: application/json\r\n\r\n"
+      "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto [ec, response] = client.Read();
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(response.result_int(), 501);
+  EXPECT_EQ(response[http::field::content_type], "application/problem+json");
+  EXPECT_EQ(response[http::field::connection], "close");
+  EXPECT_TRUE(client.PeerClosed());  // and no second response
+  EXPECT_EQ(uploads_.load(), 0);
+}
+
+TEST_F(HttpServerTest, AmbiguousFramingAndHostErrorsAre400ThenClose) {
+  Start();
+  const std::string post = "POST /upload HTTP/1.1\r\nHost: x\r\n";
+  for (const std::string& raw : {
+           post + "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n",
+           post + "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+           post + "Transfer-Encoding: foo\r\nContent-Length: 3\r\n\r\nabc",
+           post + "Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n",
+           post + "Content-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
+           post + "Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+           std::string("GET /hello HTTP/1.1\r\n\r\n"),
+           std::string("GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+       }) {
+    SCOPED_TRACE(raw);
+    TestClient client(port_);
+    client.SendRaw(raw + "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto [ec, response] = client.Read();
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_EQ(response.result_int(), 400);
+    EXPECT_EQ(response[http::field::content_type], "application/problem+json");
+    EXPECT_TRUE(client.PeerClosed());
+  }
+  EXPECT_EQ(uploads_.load(), 0);
+  TestClient http10(port_);  // HTTP/1.0 needs no Host
+  http10.SendRaw("GET /hello HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(http10.Read().second.body(), "hello world");
+}
+
+// The body has its own deadline, counted from the end of the header: a header that took long
+// does not shorten it, and a short body is 408 after it (not after the header's).
+TEST_F(HttpServerTest, BodyDeadlineIsSeparateFromTheHeaderDeadline) {
+  HttpServerOptions options;
+  options.header_timeout = std::chrono::milliseconds(200);
+  options.body_timeout = std::chrono::milliseconds(1500);
+  Start(options);
+  {
+    TestClient client(port_);
+    client.SendRaw("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nabc");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // past the header deadline
+    client.SendRaw("def");
+    EXPECT_EQ(client.Read().second.body(), "got 6");
+  }
+  TestClient shorter(port_);
+  const auto start = std::chrono::steady_clock::now();
+  shorter.SendRaw("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+  auto [ec, response] = shorter.Read();
+  ASSERT_FALSE(ec) << ec.message();
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(response.result_int(), 408);
+  EXPECT_NE(response.body().find("body"), std::string::npos) << response.body();
+  EXPECT_GE(took, std::chrono::milliseconds(1400));
+  EXPECT_LT(took, std::chrono::milliseconds(3000));
+  EXPECT_TRUE(shorter.PeerClosed());
+
+  TestClient unterminated(port_);  // a chunked body without its last chunk
+  unterminated.SendRaw(
+      "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+  auto [ec2, response2] = unterminated.Read();
+  ASSERT_FALSE(ec2) << ec2.message();
+  EXPECT_EQ(response2.result_int(), 408);
+  EXPECT_TRUE(unterminated.PeerClosed());
+}
+
+TEST_F(HttpServerTest, ErrorResponseOptionRendersTheServersOwnErrors) {
+  HttpServerOptions options;
+  options.max_body_bytes = 1024;
+  options.error_response = [](int status, std::string_view detail) {
+    return HttpResponse::Status(status).Text(
+        "custom " + std::to_string(status) + " " + std::string(detail), "application/problem+json");
+  };
+  Start(options);
+  TestClient client(port_);
+  client.SendRaw("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n");
+  auto [ec, response] = client.Read();
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(response.result_int(), 413);
+  EXPECT_TRUE(response.body().starts_with("custom 413 the request body exceeds 1024 bytes"))
+      << response.body();
+  EXPECT_TRUE(client.PeerClosed());
 }
 
 TEST_F(HttpServerTest, ConnectionLimitRefusesExtraConnections) {

@@ -43,10 +43,15 @@ void TcpConnectionImpl<Stream>::Start() {
     std::lock_guard lock(context_->mu);
     context_->connections.emplace(this, this->weak_from_this());
   }
+  if (context_->options.establish_timeout.count() > 0) {
+    establish_until_ = Clock::now() + context_->options.establish_timeout;
+  }
   asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
     if constexpr (kTls) {
-      // The handshake is bounded like silence: a peer that connects and says nothing.
-      self->deadline_.Set(Clock::now() + self->context_->options.idle_timeout);
+      // The handshake is bounded like silence (a peer that connects and says nothing) and by
+      // the establish deadline.
+      self->deadline_.Set(
+          std::min(Clock::now() + self->context_->options.idle_timeout, self->establish_until_));
       self->stream_.async_handshake(asio::ssl::stream_base::server, [self](error_code ec) {
         if (self->state_ != State::kHandshake) return;
         if (ec) {
@@ -68,7 +73,7 @@ void TcpConnectionImpl<Stream>::Open() {
   state_ = State::kOpen;
   read_buffer_.resize(std::max<size_t>(context_->options.read_buffer_bytes, 512));
   last_receive_ = Clock::now();
-  deadline_.Set(last_receive_ + context_->options.idle_timeout);
+  deadline_.Set(NextDeadline());
   handler_ = context_->factory(this->shared_from_this());
   if (!handler_) {  // the factory refused the connection
     Finish();
@@ -238,9 +243,15 @@ template <typename Stream>
 void TcpConnectionImpl<Stream>::OnDeadline() {
   switch (state_) {
     case State::kOpen: {
-      const Clock::time_point idle_until = last_receive_ + context_->options.idle_timeout;
-      if (Clock::now() < idle_until) {
-        deadline_.Set(idle_until);
+      const Clock::time_point now = Clock::now();
+      if (!established_ && now >= establish_until_) {
+        SC_LOG_DEBUG("tcp: {} not established within {} ms; closing", remote_address_,
+                     context_->options.establish_timeout.count());
+        BeginClose();
+        return;
+      }
+      if (now < last_receive_ + context_->options.idle_timeout) {
+        deadline_.Set(NextDeadline());
         return;
       }
       SC_LOG_DEBUG("tcp: {} idle for {} ms; closing", remote_address_,
@@ -256,6 +267,13 @@ void TcpConnectionImpl<Stream>::OnDeadline() {
     case State::kClosed:
       return;
   }
+}
+
+template <typename Stream>
+typename TcpConnectionImpl<Stream>::Clock::time_point TcpConnectionImpl<Stream>::NextDeadline()
+    const {
+  const Clock::time_point idle_until = last_receive_ + context_->options.idle_timeout;
+  return established_ ? idle_until : std::min(idle_until, establish_until_);
 }
 
 template class TcpConnectionImpl<TcpSocket>;

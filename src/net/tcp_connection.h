@@ -63,6 +63,7 @@ class TcpConnectionImpl final : public TcpConnection,
 
   void Send(base::Buffer bytes) override;
   void Close() override;
+  void MarkEstablished() override { established_ = true; }
   const std::string& remote_address() const override { return remote_address_; }
 
  private:
@@ -81,6 +82,7 @@ class TcpConnectionImpl final : public TcpConnection,
   void StartTlsShutdown();
   void Finish();
   void OnDeadline();
+  Clock::time_point NextDeadline() const;  // idle, or the establish deadline if earlier
 
   std::shared_ptr<TcpServerContext> context_;
   Stream stream_;
@@ -91,6 +93,8 @@ class TcpConnectionImpl final : public TcpConnection,
   std::vector<uint8_t> read_buffer_;
   bool reading_ = false;
   Clock::time_point last_receive_;
+  Clock::time_point establish_until_ = Clock::time_point::max();  // until MarkEstablished()
+  bool established_ = false;
   std::deque<base::Buffer> queue_;
   size_t queued_bytes_ = 0;
   bool writing_ = false;

@@ -38,6 +38,10 @@ class TcpConnection {
   virtual void Send(base::Buffer bytes) = 0;
   // Flushes what is queued (bounded by a short linger), then closes. Idempotent.
   virtual void Close() = 0;
+  // The protocol's own handshake is done (e.g. RTMP C0..C2): from now on only the idle
+  // timeout applies, not TcpServerOptions::establish_timeout. Call on the connection's strand
+  // (from the handler's callbacks); idempotent.
+  virtual void MarkEstablished() = 0;
   virtual const std::string& remote_address() const = 0;  // "ip:port"
 };
 
@@ -56,6 +60,10 @@ using TcpHandlerFactory =
 
 struct TcpServerOptions {
   std::chrono::milliseconds idle_timeout{30'000};  // no bytes received for this long → close
+  // A connection whose handler has not called MarkEstablished() this long after it was
+  // accepted (the TLS handshake included) is closed, however steadily it trickles bytes.
+  // Zero: no such deadline.
+  std::chrono::milliseconds establish_timeout{0};
   size_t max_send_queue_bytes = 8 * 1024 * 1024;
   size_t read_buffer_bytes = 64 * 1024;
   size_t max_connections = 1024;

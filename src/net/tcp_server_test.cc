@@ -44,7 +44,8 @@ struct Recorder {
   }
 };
 
-// Echoes what it receives; on "flood" sends `flood_bytes` at once.
+// Echoes what it receives; on "flood" sends `flood_bytes` at once; "establish" marks the
+// connection established.
 class EchoHandler : public TcpConnectionHandler {
  public:
   EchoHandler(std::shared_ptr<TcpConnection> connection, Recorder& recorder, size_t flood_bytes)
@@ -58,6 +59,7 @@ class EchoHandler : public TcpConnectionHandler {
       recorder_.received += text;
     }
     recorder_.cv.notify_all();
+    if (text.starts_with("establish")) connection_->MarkEstablished();
     if (text.starts_with("flood")) {
       const base::Buffer chunk = base::Buffer::Take(std::vector<uint8_t>(64 * 1024, 'f'));
       for (size_t sent = 0; sent < flood_bytes_; sent += chunk.size()) connection_->Send(chunk);
@@ -246,6 +248,33 @@ TEST_F(TcpServerTest, IdleTimeoutCloses) {
   EXPECT_EQ(ReadExactly(active, 1), "q");
   EXPECT_TRUE(active.PeerClosed());  // once it too goes quiet
   active.socket().close();
+  ASSERT_TRUE(WaitClosed(2));
+}
+
+TEST_F(TcpServerTest, EstablishTimeoutClosesATricklingPeerButNotAnEstablishedOne) {
+  TcpServerOptions options;
+  options.idle_timeout = std::chrono::seconds(10);
+  options.establish_timeout = std::chrono::milliseconds(300);
+  Start(options);
+  TestClient trickling(port_);
+  TestClient established(port_);
+  established.SendRaw("establish");
+  EXPECT_EQ(ReadExactly(established, 9), "establish");
+  const auto start = std::chrono::steady_clock::now();
+  bool closed_early = false;
+  for (int i = 0; i < 6; ++i) {  // 600 ms of chatter: never idle, never established
+    if (!trickling.SendRaw("p") || ReadExactly(trickling, 1) != "p") {
+      closed_early = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(closed_early || trickling.PeerClosed());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  trickling.socket().close();
+  established.SendRaw("q");  // past the establish deadline, still open
+  EXPECT_EQ(ReadExactly(established, 1), "q");
+  established.socket().close();
   ASSERT_TRUE(WaitClosed(2));
 }
 

@@ -47,6 +47,8 @@ RtmpConnection::~RtmpConnection() = default;
 void RtmpConnection::OnData(std::span<const uint8_t> bytes) {
   if (closing_) return;
   base::Status status = session_.Feed(bytes);
+  // The handshake deadline (TcpServerOptions::establish_timeout) ends with C2.
+  if (session_.state() != SessionState::kHandshake) connection_->MarkEstablished();
   if (status.ok() && !deferred_error_.ok()) status = std::exchange(deferred_error_, {});
   Flush();
   if (!status.ok()) {

@@ -22,10 +22,12 @@ class FakeConnection : public net::TcpConnection {
     sent.insert(sent.end(), bytes.span().begin(), bytes.span().end());
   }
   void Close() override { ++closes; }
+  void MarkEstablished() override { ++established; }
   const std::string& remote_address() const override { return address; }
 
   std::vector<uint8_t> sent;
   std::atomic<int> closes{0};
+  int established = 0;
   std::string address = "127.0.0.1:5555";
 };
 
@@ -109,6 +111,21 @@ TEST_F(Fixture, AcceptedPublisherGetsMediaUntilUnpublish) {
   // Chunk stream 3 already carried a fmt 0 header in `client`; a fresh writer's fmt 0 is fine.
   handler->OnData(tail);
   EXPECT_EQ(*alive, 0);
+  handler->OnClosed();
+}
+
+TEST_F(Fixture, MarksTheConnectionEstablishedOnceTheHandshakeIsDone) {
+  auto handler = MakeHandler();
+  ClientScript client;  // C0 + C1 + C2
+  const std::vector<uint8_t> bytes = client.bytes();
+  const std::span<const uint8_t> all(bytes);
+  handler->OnData(all.first(1 + kHandshakePacketSize));  // C0 + C1: still handshaking
+  EXPECT_EQ(connection->established, 0);
+  handler->OnData(all.subspan(1 + kHandshakePacketSize, kHandshakePacketSize - 1));
+  EXPECT_EQ(connection->established, 0);
+  handler->OnData(all.subspan(2 * kHandshakePacketSize));  // the last byte of C2
+  EXPECT_GE(connection->established, 1);
+  EXPECT_EQ(connection->closes, 0);
   handler->OnClosed();
 }
 
