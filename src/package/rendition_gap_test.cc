@@ -285,7 +285,9 @@ TEST(RenditionGapTest, ASegmentWhoseNumberIsAlreadyAGapIsDroppedOnResume) {
   packager.SetRenditionPaused(1, false);
   // 480p's encoder lags: it resumes with the IDR at 4 s, whose span the others already did.
   RungFeed lagging(ThreeRungs()[1], 4 * kSecond);
-  lagging.FeedUntil(packager.Rendition(1), 10 * kSecond + 1);  // closes [4,6) [6,8) [8,10)
+  // Closes [4,6) [6,8) [8,10) (the cut at the 10 s keyframe waits for audio to pass the
+  // keyframe's presentation, a frame after its dts).
+  lagging.FeedUntil(packager.Rendition(1), 10 * kSecond + 6000);
   driver.Feed(0.5, {0, 2});
   const Parsed p = Parse(packager, "480p");
   EXPECT_EQ(WithoutGaps(p.entries), Parse(packager, "720p").entries);
