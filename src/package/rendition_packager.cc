@@ -508,7 +508,7 @@ base::Result<base::Buffer> RenditionPackager::BuildSegmentLocked(const SegmentMe
     int64_t base = fmp4::RescaleTime(media.audio.front().dts + dts_offset_, media::kTimescale,
                                      audio_->sample_rate);
     // Continue exactly where the previous run ended unless the input really jumped.
-    if (audio_next_time_ && std::llabs(base - *audio_next_time_) <= audio_->samples_per_frame) {
+    if (audio_next_time_ && std::llabs(base - *audio_next_time_) <= audio_->sample_rate) {
       base = *audio_next_time_;
     }
     base = std::max<int64_t>(base, 0);
