@@ -186,7 +186,10 @@ void RenditionPackager::PublishPartLocked(const PartMedia& part) {
     open.dts_offset = dts_offset_;
     // Continue the output timeline where it stopped (as PlaceLocked does at a discontinuity).
     if (open.discontinuity) open.dts_offset = OffsetAfterDiscontinuity(part.segment_start_dts);
-    open.wall_ms = part.segment_start_wall_ms;
+    // The ladder's date for this segment (the same when the segment itself is published).
+    open.wall_ms =
+        timeline_.ProgramDate(open.sequence, open.discontinuity_sequence,
+                              part.segment_start_dts + open.dts_offset, part.segment_start_wall_ms);
     open_parts_ = open;
   }
   const OpenParts& open = *open_parts_;
@@ -444,7 +447,9 @@ void RenditionPackager::PublishSegmentsLocked(std::vector<SegmentMedia>& closed)
     PublishedSegment segment;
     segment.entry.sequence = sequence;
     segment.entry.duration_ms = (media.end_dts - media.start_dts + 45) / 90;
-    segment.entry.program_date_ms = media.start_wall_ms;
+    // One anchor per run for the whole ladder: segment N has the same date everywhere.
+    segment.entry.program_date_ms = timeline_.ProgramDate(
+        sequence, discontinuity_sequence_, media.start_dts + dts_offset_, media.start_wall_ms);
     segment.entry.discontinuity = media.discontinuity;
     segment.entry.init_index = init_index_;
     segment.bytes = base::Buffer::CopyIntoMemfd(*bytes, "steadycast-segment");
