@@ -294,10 +294,9 @@ TEST(LadderTest, DiscontinuityAndEndOfStreamApplyToEveryRendition) {
     ASSERT_EQ(p.segments.size(), 6u) << name;
     EXPECT_EQ(p.segments[2].extinf, "1.000,") << name;  // the flushed [4 s, 5 s)
     EXPECT_EQ(p.segments[3].discontinuity_sequence, 1u) << name;
-    // The output timeline continues at 5 s in every rendition (decode times rebased by the
-    // frame by which the synthetic keyframes present after they decode).
+    // The output timeline continues at 5 s in every rendition.
     EXPECT_EQ(DecodeTimes(driver.packager(), std::string(name) + "/seg3.m4s").front(),
-              "    tfdt size=20 v=1 base=453000")
+              "    tfdt size=20 v=1 base=450000")
         << name;
   }
   driver.Feed(4.0);  // ignored after the end

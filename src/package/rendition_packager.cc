@@ -31,6 +31,7 @@ SegmenterOptions ToSegmenterOptions(const PackagerOptions& o) {
   s.max_bytes = std::max<size_t>(o.max_segment_bytes, 1);
   s.audio_only_wait_ticks = 2 * s.target_ticks;
   s.interleave_wait_ticks = std::min<int64_t>(media::kTimescale, s.target_ticks);
+  s.decode_delay_ticks = kDecodeDelayTicks;
   if (o.part_target_seconds > 0) {
     s.part_target_ticks =
         std::clamp<int64_t>(SecondsToTicks(o.part_target_seconds), 1, s.target_ticks);

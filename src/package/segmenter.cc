@@ -79,7 +79,8 @@ void Segmenter::Add(const AccessUnit& input, int64_t wall_ms, std::vector<Segmen
   }
 }
 
-// Input dts + decode_shift_ (the keyframe's pts - dts), kept increasing while the input is;
+// Input dts + decode_shift_ (the keyframe's pts - dts - decode_delay_ticks, at most 0), kept
+// increasing while the input is;
 // then a pending part snap. Only a unit that continues the timeline is moved, so breaks stay
 // visible to IsTimelineBreak.
 int64_t Segmenter::AlignVideo(AccessUnit& unit) {
@@ -92,8 +93,9 @@ int64_t Segmenter::AlignVideo(AccessUnit& unit) {
     if (frame_intervals_.size() > kFrameIntervals) frame_intervals_.pop_front();
   }
   last_input_dts_ = input;
-  if (unit.keyframe) decode_shift_ = ClampedDifference(unit.pts, unit.dts, 0, media::kTimescale);
-  if (input <= INT64_MAX - media::kTimescale) unit.dts = input + decode_shift_;
+  const int64_t delay = std::clamp<int64_t>(options_.decode_delay_ticks, 0, media::kTimescale);
+  if (unit.keyframe) decode_shift_ = ClampedDifference(unit.pts, unit.dts, 0, delay) - delay;
+  if (input >= INT64_MIN + delay) unit.dts = input + decode_shift_;
   const int64_t basis = unit.dts;
   if (continues && last_aligned_dts_) {
     const int64_t before = unit.dts;

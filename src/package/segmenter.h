@@ -18,12 +18,16 @@
 //   begin with a non-keyframe) so a publisher that sends no keyframes cannot grow memory.
 // - A timeline break (dts going backwards, or jumping forward by more than `max_ticks`) closes
 //   the open segment; the next one starts afresh at a keyframe and is marked discontinuous.
-// - Video decode times are rebased so that every keyframe decodes at its presentation time
-//   (the shift is taken at each keyframe; B-frames then get negative composition offsets, which
-//   trun version 1 carries). Renditions of one source encoded with different B-frame delays
-//   (the passthrough and the transcoded rungs) thereby cut every segment at the same decode
-//   time, and audio is split at the keyframes' presentation times (ISO/IEC 23000-19 CMAF aligns
-//   switching sets the same way). Emitted units carry the rebased dts; pts never change.
+// - Video decode times are rebased so that every keyframe decodes `decode_delay_ticks` before
+//   its presentation (the shift, never positive, is taken at each keyframe; 0 keeps the input's
+//   decode times). Renditions of one
+//   source encoded with different B-frame delays (the passthrough without B-frames, the x264
+//   rungs with two) thereby start segment N at the same decode time with the same presentation
+//   time (RFC 8216bis §6.2.4), and audio is split at the same points in every rendition.
+//   Composition offsets stay non-negative: ffmpeg's and GStreamer's demuxers shift a track
+//   with negative offsets by the largest of them, which breaks A/V sync. A rendition whose
+//   own delay exceeds decode_delay_ticks keeps it (its cuts then lag the others' by the excess).
+//   Emitted units carry the rebased dts; pts never change.
 //
 // Owned by one StreamPackager; called from its writer thread only. Not thread-safe.
 
@@ -37,7 +41,14 @@
 
 namespace steadycast::package {
 
+// How far every keyframe decodes ahead of its presentation in a packager's output: covers the
+// reorder delay of common encoders (two or three B-frames at 24 fps and up).
+inline constexpr int64_t kDecodeDelayTicks = media::kTimescale / 10;
+
 struct SegmenterOptions {
+  // Keyframes decode this long before their presentation (see the rules above); 0: the input's
+  // decode times are kept.
+  int64_t decode_delay_ticks = 0;
   int64_t target_ticks = 2 * media::kTimescale;
   int64_t max_ticks = 12 * media::kTimescale;
   size_t max_bytes = size_t{64} * 1024 * 1024;
@@ -200,7 +211,7 @@ class Segmenter {
   uint32_t audio_part_index_ = 0;
 
   // Video timing (AlignVideo).
-  int64_t decode_shift_ = 0;                 // added to input dts: keyframe dts = pts
+  int64_t decode_shift_ = 0;  // added to input dts: keyframe dts = pts - decode_delay_ticks
   std::optional<int64_t> last_input_dts_;    // the previous video unit's input dts
   std::optional<int64_t> last_aligned_dts_;  // ... and its dts as emitted
   std::optional<int64_t> snap_next_dts_;     // a part ended here: the next frame's dts

@@ -91,17 +91,18 @@ TEST(StreamPackagerTest, SegmentsCarryInputTimestampsAndContinuousAudio) {
   driver.Feed(7.0);
   const std::string seg1 = SegmentDump(driver.packager(), "seg1.m4s");
   EXPECT_TRUE(MatchesGolden(Golden("seg1_dump.txt"), seg1)) << seg1;
-  // Video decode time is the input's 90 kHz timeline, rebased so that the keyframe decodes at
-  // its presentation time (the driver's frames present one frame after they decode: 180000 +
-  // 3000); the video segment carries video only (one traf).
-  EXPECT_NE(seg1.find("tfdt size=20 v=1 base=183000"), std::string::npos);
+  // Video decode time is the input's 90 kHz timeline, rebased so that keyframes decode 0.1 s
+  // before they show (the driver's frames show a frame after their dts: every decode time
+  // moves 6000 earlier, and the stream's first one, then negative, is offset to 0); the video
+  // segment carries video only (one traf).
+  EXPECT_NE(seg1.find("tfdt size=20 v=1 base=180000"), std::string::npos);
   EXPECT_EQ(seg1.find("track=2"), std::string::npos);
   EXPECT_NE(seg1.find("mfhd size=16 seq=2"), std::string::npos);
   // The audio rendition's segment 1 continues exactly where its segment 0 ended (that starts
-  // with the first frame at or after the first picture, 3840 ticks = 2048 samples, and holds
-  // 94 frames × 1024) and carries audio only.
+  // with the first frame, 6000 ticks = 3200 samples after the video's offset decode start, and
+  // holds the 91 frames before the video's next cut: 91 × 1024) and carries audio only.
   const std::string audio_dump = SegmentDump(driver.packager(), "seg1.m4s", "audio");
-  EXPECT_NE(audio_dump.find("tfdt size=20 v=1 base=98304"), std::string::npos) << audio_dump;
+  EXPECT_NE(audio_dump.find("tfdt size=20 v=1 base=96384"), std::string::npos) << audio_dump;
   EXPECT_EQ(audio_dump.find("track=1"), std::string::npos);
   EXPECT_NE(audio_dump.find("mfhd size=16 seq=2"), std::string::npos);
 }
@@ -277,10 +278,10 @@ TEST(StreamPackagerTest, OutputTimelineContinuesAcrossAPublisherRestart) {
   driver.RestartTimestamps(0);  // the new publisher's clock starts at zero
   driver.Feed(5.0);
   // seg2 is the flushed [4 s, 5 s); seg3 is the first after the join and starts at 5 s of
-  // output time (+ the frame by which decode times are rebased), not at the publisher's 0:
-  // players that ignore EXT-X-DISCONTINUITY see no step backwards.
+  // output time, not at the publisher's 0: players that ignore EXT-X-DISCONTINUITY see no
+  // step backwards.
   const std::string seg3 = SegmentDump(driver.packager(), "seg3.m4s");
-  EXPECT_NE(seg3.find("tfdt size=20 v=1 base=453000"), std::string::npos) << seg3;
+  EXPECT_NE(seg3.find("tfdt size=20 v=1 base=450000"), std::string::npos) << seg3;
 }
 
 // Names (segments, init segments) are numbered from first_sequence so no URI is reused across
