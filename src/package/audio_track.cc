@@ -24,14 +24,28 @@ std::vector<fmp4::Sample> AudioSamplesWithGaps(std::span<const media::AccessUnit
   std::vector<fmp4::Sample> samples =
       fmp4::AudioSamples(units, static_cast<uint32_t>(config.samples_per_frame));
   const int64_t frame = config.samples_per_frame;
-  int64_t time = base_time;
-  for (size_t i = 0; i + 1 < units.size(); ++i) {
-    const int64_t next =
-        fmp4::RescaleTime(units[i + 1].dts + offset, media::kTimescale, config.sample_rate);
-    if (next - (time + frame) > frame / 2) samples[i].duration = static_cast<uint32_t>(next - time);
-    time += samples[i].duration;
+  const int64_t overlap_tolerance = std::max<int64_t>(config.sample_rate * 3 / 2000, 1);
+  std::vector<fmp4::Sample> out;
+  out.reserve(samples.size());
+  int64_t time = base_time;  // where the next sample goes
+  for (size_t i = 0; i < units.size(); ++i) {
+    const int64_t at =
+        fmp4::RescaleTime(units[i].dts + offset, media::kTimescale, config.sample_rate);
+    const int64_t late = time - at;  // > 0: the timeline runs ahead of this frame
+    if (late > frame / 2) continue;  // mostly covered already: dropped
+    if (!out.empty()) {
+      // Stretch the sample before over a gap, or shorten it over an overlap, so that this
+      // frame keeps its time.
+      if (-late > frame / 2 || late > overlap_tolerance) {
+        const int64_t duration = static_cast<int64_t>(out.back().duration) - late;
+        out.back().duration = static_cast<uint32_t>(std::max<int64_t>(duration, 1));
+        time = at;
+      }
+    }
+    out.push_back(std::move(samples[i]));
+    time += out.back().duration;
   }
-  return samples;
+  return out;
 }
 
 AudioTrack::AudioTrack(const PackagerOptions& options)
@@ -122,12 +136,15 @@ bool AudioTrack::AcceptLocked(const AudioOffer& offer) {
 
   const media::AudioTrackConfig& config = *offer.config;
   bool init_changed = EnsureInitLocked(config);
-  if (parts_ && parts_->sequence == offer.sequence) init_changed |= parts_->init_changed;
+  std::optional<OpenParts> parts;
+  if (parts_ && parts_->sequence == offer.sequence) parts = std::move(parts_);
   parts_.reset();
+  if (parts) init_changed |= parts->init_changed;
   int64_t base = fmp4::RescaleTime(offer.units.front().dts + offer.dts_offset, media::kTimescale,
                                    config.sample_rate);
-  // Continue exactly where the previous segment ended unless the input really jumped.
-  const bool continuous = next_time_ && std::llabs(base - *next_time_) <= config.samples_per_frame;
+  // Continue exactly where the previous segment ended unless the input really jumped (the
+  // samples absorb smaller differences, see AudioSamplesWithGaps).
+  const bool continuous = next_time_ && std::llabs(base - *next_time_) <= config.sample_rate;
   if (continuous && !init_changed) base = *next_time_;
   // Discontinuities follow the video renditions' exactly (matching content keeps matching
   // discontinuity sequence numbers, RFC 8216 §6.2.4: hls.js lines audio up with video by
@@ -139,8 +156,15 @@ bool AudioTrack::AcceptLocked(const AudioOffer& offer) {
   }
   entry.init_index = init_index_;
   base = std::max<int64_t>(base, 0);
-  std::vector<fmp4::Sample> samples =
-      AudioSamplesWithGaps(offer.units, config, offer.dts_offset, base);
+  std::vector<fmp4::Sample> samples;
+  if (parts && parts->exact && parts->units == offer.units.size() &&
+      parts->first_dts == offer.units.front().dts && !parts->samples.empty()) {
+    // The segment is its parts (RFC 8216bis §3.2: the same samples, the same timing).
+    base = parts->base;
+    samples = std::move(parts->samples);
+  } else {
+    samples = AudioSamplesWithGaps(offer.units, config, offer.dts_offset, base);
+  }
   int64_t end = base;
   for (const fmp4::Sample& s : samples) end += s.duration;
   fmp4::MediaSegmentSpec spec;
@@ -194,32 +218,41 @@ bool AudioTrack::OfferPart(const AudioPartOffer& offer) {
                                            config.sample_rate)
                        : fmp4::RescaleTime(offer.units.front().dts + offer.dts_offset,
                                            media::kTimescale, config.sample_rate);
-    const bool continuous =
-        next_time_ && std::llabs(base - *next_time_) <= config.samples_per_frame;
+    const bool continuous = next_time_ && std::llabs(base - *next_time_) <= config.sample_rate;
     open.discontinuity = offer.discontinuity_sequence > discontinuity_sequence_;
     if (continuous && !open.init_changed) base = *next_time_;
     open.next_time = std::max<int64_t>(base, 0);
-    parts_ = open;
+    open.base = open.next_time;
+    parts_ = std::move(open);
   }
   if (parts_->source != offer.source || parts_->next_index != offer.index) return false;
 
   PublishedPart part;
   part.entry.index = offer.index;
   part.entry.independent = true;
-  if (offer.units.empty()) {
+  std::vector<fmp4::Sample> samples;
+  int64_t base = parts_->next_time;
+  if (!offer.units.empty()) {
+    const int64_t own = fmp4::RescaleTime(offer.units.front().dts + offer.dts_offset,
+                                          media::kTimescale, config.sample_rate);
+    if (std::llabs(own - base) > config.sample_rate) {
+      base = std::max<int64_t>(own, 0);
+      parts_->exact = false;
+    }
+    samples = AudioSamplesWithGaps(offer.units, config, offer.dts_offset, base);
+  }
+  if (samples.empty()) {  // no audio, or all of it covered already
+    parts_->exact = false;
     part.entry.gap = true;
     part.entry.duration_us = (offer.end_dts - offer.start_dts) * 100 / 9;
     parts_->next_time +=
         fmp4::RescaleTime(offer.end_dts - offer.start_dts, media::kTimescale, config.sample_rate);
   } else {
-    int64_t base = parts_->next_time;
-    const int64_t own = fmp4::RescaleTime(offer.units.front().dts + offer.dts_offset,
-                                          media::kTimescale, config.sample_rate);
-    if (std::llabs(own - base) > config.samples_per_frame) base = std::max<int64_t>(own, 0);
-    std::vector<fmp4::Sample> samples =
-        AudioSamplesWithGaps(offer.units, config, offer.dts_offset, base);
     int64_t end = base;
     for (const fmp4::Sample& sample : samples) end += sample.duration;
+    if (!parts_->first_dts) parts_->first_dts = offer.units.front().dts;
+    parts_->units += offer.units.size();
+    parts_->samples.insert(parts_->samples.end(), samples.begin(), samples.end());
     fmp4::MediaSegmentSpec spec;
     spec.sequence_number = static_cast<uint32_t>(offer.sequence + 1);
     spec.tracks.push_back({fmp4::kAudioTrackId, static_cast<uint64_t>(base), std::move(samples)});

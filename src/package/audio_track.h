@@ -106,6 +106,12 @@ class AudioTrack {
     bool init_changed = false;
     uint32_t next_index = 0;
     int64_t next_time = 0;  // sample-rate units
+    // What the parts published, so that the segment holds exactly their samples.
+    int64_t base = 0;
+    std::vector<formats::fmp4::Sample> samples;
+    size_t units = 0;
+    std::optional<int64_t> first_dts;
+    bool exact = true;  // false once a part was a gap
   };
   std::optional<OpenParts> parts_;
   // A non-source rendition's newest offer, taken if the source falls behind.
@@ -119,8 +125,12 @@ class AudioTrack {
   SegmentWindow window_;
 };
 
-// Audio samples of one segment. Frames normally last samples_per_frame; where the input has a
-// gap (lost frames) the frame before it is stretched, so later frames keep their timestamps.
+// Audio samples of one segment or part, placed contiguously from `base_time` (the end of the
+// previous one). Frames normally last samples_per_frame; where the input has a gap (lost
+// frames, more than half a frame) the sample before it is stretched, where frames overlap (a
+// slate's silence meeting the source's audio, by more than 1.5 ms) it is shortened, so every
+// frame stays within half a frame of its own time; a frame more than half covered by what is
+// already placed is dropped. The first frame is never moved back over the previous segment.
 std::vector<formats::fmp4::Sample> AudioSamplesWithGaps(std::span<const media::AccessUnit> units,
                                                         const media::AudioTrackConfig& config,
                                                         int64_t offset, int64_t base_time);

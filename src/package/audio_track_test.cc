@@ -149,6 +149,59 @@ TEST(AudioTrackTest, AnotherRenditionIsTakenOnlyWhenTheSourceFallsASegmentBehind
   EXPECT_EQ(snapshot->segments.back().entry.sequence, 2u);
 }
 
+std::vector<uint32_t> Durations(const std::vector<formats::fmp4::Sample>& samples) {
+  std::vector<uint32_t> out;
+  for (const auto& s : samples) out.push_back(s.duration);
+  return out;
+}
+
+std::vector<media::AccessUnit> AudioAt(const std::vector<int64_t>& dts) {
+  std::vector<media::AccessUnit> units;
+  for (int64_t t : dts) units.push_back(formats::fmp4::testing::AudioUnit(t, 1));
+  return units;
+}
+
+TEST(AudioTrackTest, OverlappingFramesAreShortenedOrDroppedGapsStretched) {
+  const media::AudioTrackConfig config = formats::fmp4::testing::TestAudioConfig();  // 48 kHz
+  // A frame more than half covered by the one before is dropped.
+  EXPECT_EQ(Durations(AudioSamplesWithGaps(AudioAt({0, 1920, 2400, 3840}), config, 0, 0)),
+            (std::vector<uint32_t>{1024, 1024, 1024}));
+  // A smaller overlap (128 samples) shortens the frame before; later frames keep their times.
+  EXPECT_EQ(Durations(AudioSamplesWithGaps(AudioAt({0, 1920, 3600, 5520}), config, 0, 0)),
+            (std::vector<uint32_t>{1024, 896, 1024, 1024}));
+  // A gap stretches the frame before it.
+  EXPECT_EQ(Durations(AudioSamplesWithGaps(AudioAt({0, 1920, 5760}), config, 0, 0)),
+            (std::vector<uint32_t>{1024, 2048, 1024}));
+  // Jitter within 1.5 ms (FLV milliseconds) changes nothing.
+  EXPECT_EQ(Durations(AudioSamplesWithGaps(AudioAt({0, 1890, 3870}), config, 0, 0)),
+            (std::vector<uint32_t>{1024, 1024, 1024}));
+  // The previous segment already covers more than half of the first frames: dropped.
+  EXPECT_EQ(Durations(AudioSamplesWithGaps(AudioAt({0, 1920, 3840, 5760}), config, 0, 1600)),
+            (std::vector<uint32_t>{1024, 1024}));
+}
+
+// After a slate, the source's audio may start a little more than a frame before the end of the
+// silence already published: the next segment still continues exactly (no EXT-X-DISCONTINUITY
+// in the video, so none in the audio either).
+TEST(AudioTrackTest, ASegmentOverlappingThePreviousOneByMoreThanAFrameStaysContinuous) {
+  PackagerOptions options;
+  AudioTrack track(options);
+  const media::AudioTrackConfig config = formats::fmp4::testing::TestAudioConfig();
+  std::vector<int64_t> first, second;
+  for (int i = 0; i < 94; ++i) first.push_back(i * 1920);
+  // The first segment ends at 94 × 1024 samples = 180480 ticks; the next starts 1040 samples
+  // (1950 ticks) before that.
+  for (int i = 0; i < 94; ++i) second.push_back(180480 - 1950 + i * 1920);
+  const auto u0 = AudioAt(first), u1 = AudioAt(second);
+  ASSERT_TRUE(track.Offer({0, 0, 2000, 1000, 0, u0, &config, true}));
+  ASSERT_TRUE(track.Offer({1, 0, 2000, 3000, 0, u1, &config, true}));
+  const auto snapshot = track.window().Snapshot();
+  ASSERT_EQ(snapshot->segments.size(), 2u);
+  ExpectContinuous(*snapshot);
+  // The covered frame was dropped; the next one is 16 samples late (within 1.5 ms: kept).
+  EXPECT_EQ(snapshot->segments[1].media_duration, 93 * 1024);
+}
+
 TEST(AudioTrackTest, AudioIsReservedAsARenditionName) {
   EXPECT_FALSE(StreamPackager::ValidateRenditions({{"src"}, {"audio"}}).ok());
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -108,6 +109,48 @@ void ExpectAligned(const StreamPackager& packager, size_t min_segments) {
       const std::string seg = "/seg" + std::to_string(s.sequence) + ".m4s";
       EXPECT_EQ(DecodeTimes(packager, name + seg), DecodeTimes(packager, first + seg))
           << name << seg;
+    }
+  }
+}
+
+// Segment number -> EXT-X-PROGRAM-DATE-TIME of a media playlist.
+std::map<uint64_t, std::string> ProgramDates(const StreamPackager& packager,
+                                             const std::string& rendition) {
+  auto resource = packager.Lookup(rendition + "/index.m3u8");
+  std::map<uint64_t, std::string> out;
+  if (!resource) return out;
+  std::istringstream in{std::string(resource->body.AsStringView())};
+  std::string line, date;
+  while (std::getline(in, line)) {
+    if (line.rfind("#EXT-X-PROGRAM-DATE-TIME:", 0) == 0) date = line.substr(25);
+    if (line.rfind("seg", 0) == 0) out[std::stoull(line.substr(3))] = date;
+  }
+  return out;
+}
+
+// A transcoded rung reaches the packager ~0.4 s after the passthrough: segment N still has one
+// program date in every rendition (RFC 8216bis §6.2.4), the audio rendition's included.
+TEST(LadderTest, ProgramDatesMatchAcrossRenditionsThatArriveLater) {
+  base::FakeClock clock;
+  StreamPackager packager(PackagerOptions{}, {{"src"}, {"240p"}}, clock);
+  RungFeed src(ThreeRungs()[0]);
+  RungFeed rung(ThreeRungs()[2]);
+  src.Configure(packager.Rendition(0));
+  rung.Configure(packager.Rendition(1));
+  for (int64_t step = 1; step <= 100; ++step) {  // 10 s in steps of 100 ms
+    clock.Advance(std::chrono::milliseconds(100));
+    src.FeedUntil(packager.Rendition(0), step * 9000);
+    rung.FeedUntil(packager.Rendition(1), std::max<int64_t>(step - 4, 0) * 9000);
+  }
+  const auto a = ProgramDates(packager, "src");
+  const auto b = ProgramDates(packager, "240p");
+  const auto audio = ProgramDates(packager, "audio");
+  ASSERT_GE(b.size(), 3u);
+  for (const auto& [n, date] : b) {
+    ASSERT_TRUE(a.count(n)) << n;
+    EXPECT_EQ(date, a.at(n)) << n;
+    if (audio.count(n)) {
+      EXPECT_EQ(audio.at(n), a.at(n)) << n;
     }
   }
 }

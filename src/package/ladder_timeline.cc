@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "media/access_unit.h"
+
 namespace steadycast::package {
 
 LadderTimeline::LadderTimeline(uint64_t first_sequence, int64_t tolerance_ticks)
@@ -69,6 +71,42 @@ void LadderTimeline::SetAudio(uint64_t sequence, const AudioRun& audio) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(sequence);
   if (it != entries_.end() && it->second.audio.sample_rate == 0) it->second.audio = audio;
+}
+
+int64_t LadderTimeline::ProgramDate(uint64_t sequence, uint64_t discontinuity_sequence,
+                                    int64_t media_time, int64_t wall_ms) {
+  std::lock_guard lock(mu_);
+  auto entry = entries_.find(sequence);
+  if (entry != entries_.end() && entry->second.dated &&
+      entry->second.discontinuity_sequence == discontinuity_sequence) {
+    return entry->second.wall_ms;
+  }
+  auto anchor = anchors_.find(discontinuity_sequence);
+  if (anchor == anchors_.end()) {
+    // A run never starts before the previous one's dated end (no ambiguous dates, §6.2.1).
+    for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+      const Entry& e = it->second;
+      if (!e.dated || e.discontinuity_sequence >= discontinuity_sequence) continue;
+      const int64_t duration = e.start >= 0 || e.end < e.start + INT64_MAX ? e.end - e.start : 0;
+      const int64_t ms = std::max<int64_t>(duration, 0) / 90;
+      if (e.wall_ms <= INT64_MAX - ms) wall_ms = std::max(wall_ms, e.wall_ms + ms);
+      break;
+    }
+    anchor = anchors_.emplace(discontinuity_sequence, Anchor{media_time, wall_ms}).first;
+    while (anchors_.size() > 8) anchors_.erase(anchors_.begin());
+  }
+  // Rounded to the nearest millisecond; times of a hostile stream may be anywhere.
+  const __int128 elapsed = static_cast<__int128>(media_time) - anchor->second.media_time;
+  const __int128 ms = (elapsed * 1000 + (elapsed >= 0 ? 45000 : -45000)) / media::kTimescale;
+  const __int128 date = anchor->second.wall_ms + ms;
+  const int64_t program_date = date > INT64_MAX   ? INT64_MAX
+                               : date < INT64_MIN ? INT64_MIN
+                                                  : static_cast<int64_t>(date);
+  if (entry != entries_.end() && entry->second.discontinuity_sequence == discontinuity_sequence) {
+    entry->second.wall_ms = program_date;
+    entry->second.dated = true;
+  }
+  return program_date;
 }
 
 uint64_t LadderTimeline::NextSequence() {

@@ -20,6 +20,14 @@
 //   a new run (after a discontinuity) it adopts the recorded output offset, so timestamps stay
 //   identical even when the renditions' last frame durations differed slightly. A segment
 //   whose start differs from the record is counted as misaligned (for health).
+// - ProgramDate: one wall-clock anchor per run (discontinuity sequence) for the whole ladder.
+//   Each rendition's segmenter sees a segment's first unit at its own time (transcoded rungs
+//   ~0.4 s after the passthrough), so stamping that time would give segment N different
+//   program dates in different renditions (RFC 8216bis §6.2.4 wants matching content to map to
+//   the same date). The first rendition to date a segment of a run anchors the run: wall time
+//   of its first unit ↔ its output media time; every segment of the run, in every rendition,
+//   is dated anchor + (media time − anchor media time). A new run is anchored afresh (never
+//   before the previous run's end).
 // The first rendition to publish a number records it; the record keeps the newest
 // kMaxEntries numbers. The records also tell a paused rendition (StreamPackager::
 // SetRenditionPaused) which numbers, durations and discontinuities to list as EXT-X-GAP
@@ -94,6 +102,13 @@ class LadderTimeline {
   // The audio of a published segment; the first report for a number is kept.
   void SetAudio(uint64_t sequence, const AudioRun& audio);
 
+  // EXT-X-PROGRAM-DATE-TIME (ms since the epoch) of segment `sequence` of run
+  // `discontinuity_sequence`, starting at output decode time `media_time` (90 kHz); `wall_ms`:
+  // when this rendition saw its first unit (anchors the run if nothing has yet). Once a number
+  // is dated, every rendition gets the same date for it (also its gap entries, Since).
+  int64_t ProgramDate(uint64_t sequence, uint64_t discontinuity_sequence, int64_t media_time,
+                      int64_t wall_ms);
+
   // The number the ladder's next new segment will get (first_sequence before any).
   uint64_t NextSequence();
   // The records of every number ≥ `from`, oldest first (consecutive: every rendition numbers
@@ -107,7 +122,12 @@ class LadderTimeline {
     uint64_t discontinuity_sequence = 0;
     int64_t dts_offset = 0;
     int64_t wall_ms = 0;
-    AudioRun audio;  // sample_rate 0 until reported
+    bool dated = false;  // wall_ms is the ladder's program date (ProgramDate)
+    AudioRun audio;      // sample_rate 0 until reported
+  };
+  struct Anchor {
+    int64_t media_time = 0;
+    int64_t wall_ms = 0;
   };
 
   void RecordLocked(const SegmentSpan& span, const SegmentPlacement& placement);
@@ -116,7 +136,8 @@ class LadderTimeline {
   const uint64_t first_sequence_;
   const int64_t tolerance_;
   std::mutex mu_;
-  std::map<uint64_t, Entry> entries_;  // by sequence number
+  std::map<uint64_t, Entry> entries_;   // by sequence number
+  std::map<uint64_t, Anchor> anchors_;  // by discontinuity sequence (the newest few)
 };
 
 }  // namespace steadycast::package

@@ -31,6 +31,7 @@ SegmenterOptions ToSegmenterOptions(const PackagerOptions& o) {
   s.max_bytes = std::max<size_t>(o.max_segment_bytes, 1);
   s.audio_only_wait_ticks = 2 * s.target_ticks;
   s.interleave_wait_ticks = std::min<int64_t>(media::kTimescale, s.target_ticks);
+  s.decode_delay_ticks = kDecodeDelayTicks;
   if (o.part_target_seconds > 0) {
     s.part_target_ticks =
         std::clamp<int64_t>(SecondsToTicks(o.part_target_seconds), 1, s.target_ticks);
@@ -186,7 +187,10 @@ void RenditionPackager::PublishPartLocked(const PartMedia& part) {
     open.dts_offset = dts_offset_;
     // Continue the output timeline where it stopped (as PlaceLocked does at a discontinuity).
     if (open.discontinuity) open.dts_offset = OffsetAfterDiscontinuity(part.segment_start_dts);
-    open.wall_ms = part.segment_start_wall_ms;
+    // The ladder's date for this segment (the same when the segment itself is published).
+    open.wall_ms =
+        timeline_.ProgramDate(open.sequence, open.discontinuity_sequence,
+                              part.segment_start_dts + open.dts_offset, part.segment_start_wall_ms);
     open_parts_ = open;
   }
   const OpenParts& open = *open_parts_;
@@ -444,7 +448,9 @@ void RenditionPackager::PublishSegmentsLocked(std::vector<SegmentMedia>& closed)
     PublishedSegment segment;
     segment.entry.sequence = sequence;
     segment.entry.duration_ms = (media.end_dts - media.start_dts + 45) / 90;
-    segment.entry.program_date_ms = media.start_wall_ms;
+    // One anchor per run for the whole ladder: segment N has the same date everywhere.
+    segment.entry.program_date_ms = timeline_.ProgramDate(
+        sequence, discontinuity_sequence_, media.start_dts + dts_offset_, media.start_wall_ms);
     segment.entry.discontinuity = media.discontinuity;
     segment.entry.init_index = init_index_;
     segment.bytes = base::Buffer::CopyIntoMemfd(*bytes, "steadycast-segment");
@@ -508,7 +514,7 @@ base::Result<base::Buffer> RenditionPackager::BuildSegmentLocked(const SegmentMe
     int64_t base = fmp4::RescaleTime(media.audio.front().dts + dts_offset_, media::kTimescale,
                                      audio_->sample_rate);
     // Continue exactly where the previous run ended unless the input really jumped.
-    if (audio_next_time_ && std::llabs(base - *audio_next_time_) <= audio_->samples_per_frame) {
+    if (audio_next_time_ && std::llabs(base - *audio_next_time_) <= audio_->sample_rate) {
       base = *audio_next_time_;
     }
     base = std::max<int64_t>(base, 0);

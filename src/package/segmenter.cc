@@ -5,9 +5,21 @@
 #include <utility>
 
 namespace steadycast::package {
+namespace {
 
 using media::AccessUnit;
 using media::TrackKind;
+
+constexpr size_t kFrameIntervals = 8;         // recent frame intervals kept for predictions
+constexpr int64_t kDefaultFrameTicks = 3000;  // 30 fps until intervals are known
+
+// a - b, clamped to [low, high] (timestamps of a hostile stream may be anywhere).
+int64_t ClampedDifference(int64_t a, int64_t b, int64_t low, int64_t high) {
+  const __int128 d = static_cast<__int128>(a) - b;
+  return d < low ? low : d > high ? high : static_cast<int64_t>(d);
+}
+
+}  // namespace
 
 void Segmenter::Building::Append(const AccessUnit& unit) {
   media.bytes += unit.data.size();
@@ -35,15 +47,17 @@ void Segmenter::Flush(std::vector<SegmentMedia>& closed, std::vector<PartMedia>&
   parts_out_ = nullptr;
 }
 
-void Segmenter::Add(const AccessUnit& unit, int64_t wall_ms, std::vector<SegmentMedia>& closed) {
-  const bool video = unit.kind == TrackKind::kVideo;
+void Segmenter::Add(const AccessUnit& input, int64_t wall_ms, std::vector<SegmentMedia>& closed) {
+  const bool video = input.kind == TrackKind::kVideo;
   if (video ? !has_video_ : !has_audio_) return;  // the caller knows no config for this track
+  AccessUnit unit = input;                        // shares the payload
+  const int64_t basis = video ? AlignVideo(unit) : unit.dts;
   if (open_ && IsTimelineBreak(unit)) {
     ++stats_.timeline_breaks;
     Flush(closed);
   }
   if (!open_) {
-    AddWaiting(unit, wall_ms);
+    AddWaiting(unit, basis, wall_ms);
     if (!open_) return;
     // The segment just opened with `unit`; replay the audio held for it through the normal
     // path so that cuts and limits apply to it as well.
@@ -59,19 +73,60 @@ void Segmenter::Add(const AccessUnit& unit, int64_t wall_ms, std::vector<Segment
     return;
   }
   if (video) {
-    AddVideo(unit, wall_ms, closed);
+    AddVideo(unit, basis, wall_ms, closed);
   } else {
     AddAudio(unit, wall_ms, closed);
   }
 }
 
-void Segmenter::AddWaiting(const AccessUnit& unit, int64_t wall_ms) {
+// Input dts + decode_shift_ (the keyframe's pts - dts - decode_delay_ticks, at most 0), kept
+// increasing while the input is;
+// then a pending part snap. Only a unit that continues the timeline is moved, so breaks stay
+// visible to IsTimelineBreak.
+int64_t Segmenter::AlignVideo(AccessUnit& unit) {
+  const int64_t input = unit.dts;
+  const bool continues =
+      last_input_dts_ && input > *last_input_dts_ &&
+      ClampedDifference(input, *last_input_dts_, 0, INT64_MAX) <= options_.max_ticks;
+  if (continues) {
+    frame_intervals_.push_back(input - *last_input_dts_);
+    if (frame_intervals_.size() > kFrameIntervals) frame_intervals_.pop_front();
+  }
+  last_input_dts_ = input;
+  const int64_t delay = std::clamp<int64_t>(options_.decode_delay_ticks, 0, media::kTimescale);
+  if (unit.keyframe) decode_shift_ = ClampedDifference(unit.pts, unit.dts, 0, delay) - delay;
+  if (input >= INT64_MIN + delay) unit.dts = input + decode_shift_;
+  const int64_t basis = unit.dts;
+  if (continues && last_aligned_dts_) {
+    const int64_t before = unit.dts;
+    int64_t dts = snap_next_dts_.value_or(before);
+    // A shrinking shift, or a frame faster than the part's predicted end: keep decode order.
+    if (dts <= *last_aligned_dts_) dts = *last_aligned_dts_ + 1;
+    // Moved later: a unit that was not ahead of its presentation stays so.
+    if (dts > before && unit.pts >= before) unit.pts = std::max(unit.pts, dts);
+    unit.dts = dts;
+    snap_next_dts_.reset();
+  }
+  // A unit that breaks the timeline leaves the snap to Flush (the open segment's end).
+  last_aligned_dts_ = unit.dts;
+  if (unit.keyframe) {
+    if (last_keyframe_basis_ && continues && basis > *last_keyframe_basis_) {
+      keyframe_interval_ = basis - *last_keyframe_basis_;
+    } else {
+      keyframe_interval_.reset();
+    }
+    last_keyframe_basis_ = basis;
+  }
+  return basis;
+}
+
+void Segmenter::AddWaiting(const AccessUnit& unit, int64_t basis, int64_t wall_ms) {
   if (unit.kind == TrackKind::kVideo) {
     if (!unit.keyframe) {
       ++stats_.dropped_before_keyframe;
       return;
     }
-    Open(unit, wall_ms);
+    Open(unit, basis, wall_ms);
     return;
   }
   if (has_video_ || wait_for_video_) {
@@ -88,7 +143,7 @@ void Segmenter::AddWaiting(const AccessUnit& unit, int64_t wall_ms) {
   AccessUnit first = held_audio_.front();
   held_audio_.pop_front();
   held_audio_bytes_ -= std::min(held_audio_bytes_, first.data.size());
-  Open(first, wall_ms);
+  Open(first, first.dts, wall_ms);
 }
 
 void Segmenter::TrimHeldAudio() {
@@ -101,14 +156,16 @@ void Segmenter::TrimHeldAudio() {
   }
 }
 
-void Segmenter::Open(const AccessUnit& first, int64_t wall_ms) {
+void Segmenter::Open(const AccessUnit& first, int64_t basis, int64_t wall_ms) {
   open_ = true;
   current_ = Building{};
   current_.media.start_dts = first.dts;
+  current_.basis_start = basis;
   current_.media.start_wall_ms = wall_ms;
   current_.media.discontinuity = std::exchange(next_discontinuity_, false);
   current_.Append(first);
   ResetParts(first.dts);
+  if (first.kind == TrackKind::kVideo && first.keyframe) PlanParts(first.dts);
   audio_seen_in_segment_ = first.kind == TrackKind::kAudio;
   (first.kind == TrackKind::kVideo ? last_video_dts_ : last_audio_dts_) = first.dts;
 }
@@ -131,7 +188,7 @@ bool Segmenter::ExceedsLimits(const AccessUnit& unit) const {
          unit.dts - m.start_dts >= options_.max_ticks;
 }
 
-void Segmenter::AddVideo(const AccessUnit& unit, int64_t wall_ms,
+void Segmenter::AddVideo(const AccessUnit& unit, int64_t basis, int64_t wall_ms,
                          std::vector<SegmentMedia>& closed) {
   last_video_dts_ = unit.dts;
   if (cut_dts_) {
@@ -140,14 +197,15 @@ void Segmenter::AddVideo(const AccessUnit& unit, int64_t wall_ms,
       if (unit.dts - *cut_dts_ >= options_.interleave_wait_ticks) FinishCut(closed);
       return;
     }
-    FinishCut(closed);  // another keyframe: stop waiting for audio, judge this one afresh
+    FinishCut(closed, unit.dts);  // another keyframe: stop waiting for audio, judge it afresh
   }
-  const int64_t since_start = unit.dts - current_.media.start_dts;
+  const int64_t since_start = basis - current_.basis_start;
   if (unit.keyframe &&
       (since_start >= options_.target_ticks || (unit.segment_start && since_start > 0))) {
     cut_dts_ = unit.dts;
     next_ = Building{};
     next_.media.start_dts = unit.dts;
+    next_.basis_start = basis;
     next_.media.start_wall_ms = wall_ms;
     // A switch into or out of a slate: the passthrough rendition changes its encoding there
     // (a new init after EXT-X-DISCONTINUITY), so every rendition marks a discontinuity at the
@@ -171,9 +229,10 @@ void Segmenter::AddVideo(const AccessUnit& unit, int64_t wall_ms,
     return;
   }
   if (ExceedsLimits(unit)) {
-    ForceCut(unit, wall_ms, closed);
+    ForceCut(unit, basis, wall_ms, closed);
     return;
   }
+  if (unit.keyframe && parts_on()) PartAtKeyframe(unit.dts);
   current_.Append(unit);
   if (parts_on()) {
     CheckPartAfter(current_.media.video.size() - 1);
@@ -192,7 +251,7 @@ void Segmenter::AddAudio(const AccessUnit& unit, int64_t wall_ms,
     if (unit.dts - current_.media.start_dts >= options_.target_ticks) {
       CloseSegmentParts(unit.dts);
       Emit(std::move(current_.media), unit.dts, closed);
-      Open(unit, wall_ms);
+      Open(unit, unit.dts, wall_ms);
       if (parts_on()) EmitReadyAudioParts();
       return;
     }
@@ -207,14 +266,14 @@ void Segmenter::AddAudio(const AccessUnit& unit, int64_t wall_ms,
     }
   }
   if (ExceedsLimits(unit)) {
-    ForceCut(unit, wall_ms, closed);
+    ForceCut(unit, unit.dts, wall_ms, closed);
     return;
   }
   current_.Append(unit);
   if (parts_on()) EmitReadyAudioParts();
 }
 
-void Segmenter::ForceCut(const AccessUnit& unit, int64_t wall_ms,
+void Segmenter::ForceCut(const AccessUnit& unit, int64_t basis, int64_t wall_ms,
                          std::vector<SegmentMedia>& closed) {
   ++stats_.forced_cuts;
   CloseSegmentParts(unit.dts);
@@ -222,21 +281,22 @@ void Segmenter::ForceCut(const AccessUnit& unit, int64_t wall_ms,
   media.forced = true;
   if (unit.kind == TrackKind::kVideo) media.next_video_dts = unit.dts;
   Emit(std::move(media), unit.dts, closed);
-  Open(unit, wall_ms);
+  Open(unit, basis, wall_ms);
 }
 
-void Segmenter::FinishCut(std::vector<SegmentMedia>& closed) {
+void Segmenter::FinishCut(std::vector<SegmentMedia>& closed, std::optional<int64_t> next_dts) {
   CloseSegmentParts(*cut_dts_);
   SegmentMedia media = std::move(current_.media);
   media.next_video_dts = *cut_dts_;
   Emit(std::move(media), *cut_dts_, closed);
   current_ = std::exchange(next_, Building{});
   ResetParts(*cut_dts_);
+  if (parts_on()) PlanParts(*cut_dts_);
   cut_dts_.reset();
   audio_seen_in_segment_ = !current_.media.audio.empty();
   // Units that arrived while the cut waited for audio: their parts close now.
   if (parts_on()) {
-    CatchUpParts();
+    CatchUpParts(next_dts);
     EmitReadyAudioParts();
   }
 }
@@ -263,8 +323,11 @@ void Segmenter::Flush(std::vector<SegmentMedia>& closed) {
     if (cut_dts_) FinishCut(closed);
     SegmentMedia& media = current_.media;
     if (!media.video.empty() || !media.audio.empty()) {
-      const int64_t end = EndOf(media);
+      // Where the last part ended, if it closed at the last frame; else a frame on.
+      const int64_t end = snap_next_dts_ && !media.video.empty() ? *snap_next_dts_ : EndOf(media);
       CloseSegmentParts(end);
+      // The last sample lasts until `end`, in the segment as in its last part.
+      if (snap_next_dts_ && !media.video.empty()) media.next_video_dts = end;
       Emit(std::move(media), end, closed);
     }
   }
@@ -278,6 +341,12 @@ void Segmenter::Flush(std::vector<SegmentMedia>& closed) {
   held_audio_bytes_ = 0;
   audio_seen_in_segment_ = false;
   next_discontinuity_ = true;
+  last_input_dts_.reset();
+  last_aligned_dts_.reset();
+  snap_next_dts_.reset();
+  last_keyframe_basis_.reset();
+  keyframe_interval_.reset();
+  plan_end_.reset();
 }
 
 void Segmenter::ResetParts(int64_t start) {
@@ -288,30 +357,86 @@ void Segmenter::ResetParts(int64_t start) {
   part_audio_begin_ = 0;
 }
 
-void Segmenter::CheckPartAfter(size_t i) {
-  const std::vector<AccessUnit>& v = current_.media.video;
-  if (i >= v.size() || i < part_video_begin_) return;
-  // The next frame is predicted one frame later; with jittery timestamps (FLV's milliseconds
-  // make 30 fps step 33/33/34 ms) the largest of the last few intervals keeps every part
-  // within the target.
-  int64_t frame = i >= 1 ? v[i].dts - v[i - 1].dts : 0;
-  if (frame <= 0 || frame > options_.part_target_ticks) frame = last_frame_ticks_;
-  last_frame_ticks_ = frame;
-  int64_t cautious = frame;
-  for (size_t k = i; k >= 1 && k + 4 > i; --k) {
-    const int64_t d = v[k].dts - v[k - 1].dts;
-    if (d > 0 && d <= options_.part_target_ticks) cautious = std::max(cautious, d);
+int64_t Segmenter::ShortestFrame() const {
+  int64_t shortest = 0;
+  for (int64_t d : frame_intervals_) {
+    if (d <= options_.part_target_ticks && (shortest == 0 || d < shortest)) shortest = d;
   }
-  // Measured from the part's first frame: what its samples will last.
-  const int64_t first = std::min(v[part_video_begin_].dts, std::max(part_start_, v[0].dts));
-  if (v[i].dts + 2 * cautious - first > options_.part_target_ticks) {
-    ClosePartThrough(i, v[i].dts + frame);
-  }
+  return shortest > 0 ? shortest : kDefaultFrameTicks;
 }
 
-void Segmenter::CatchUpParts() {
+int64_t Segmenter::LongestFrame() const {
+  int64_t longest = 0;
+  size_t n = 0;
+  for (auto it = frame_intervals_.rbegin(); it != frame_intervals_.rend() && n < 4; ++it, ++n) {
+    if (*it <= options_.part_target_ticks) longest = std::max(longest, *it);
+  }
+  return longest > 0 ? longest : std::max(ShortestFrame(), kDefaultFrameTicks);
+}
+
+// With a regular keyframe interval shorter than the segment, the next keyframe falls inside
+// the segment and must start a part, so the part before it must be ≥ 85 % of the target.
+// Parts are planned back from that keyframe: each ends `length` before the next, and the
+// first (independent, so allowed to be short) takes what remains. `length` leaves a frame of
+// room on both sides for quantisation to whole frames.
+void Segmenter::PlanParts(int64_t dts) {
+  plan_end_.reset();
+  if (!keyframe_interval_ || !last_keyframe_basis_) return;
+  const int64_t target = options_.part_target_ticks;
+  const int64_t frame = LongestFrame();
+  const int64_t next_basis = *last_keyframe_basis_ + *keyframe_interval_;
+  // The next keyframe (about) cuts the segment: the last part of a segment may be short.
+  if (next_basis - current_.basis_start >= options_.target_ticks - frame) return;
+  const int64_t length = target - frame;
+  if (length - frame < (target * 85 + 99) / 100) return;  // parts too short for a plan
+  plan_end_ = dts + *keyframe_interval_;
+  plan_length_ = length;
+}
+
+void Segmenter::PartAtKeyframe(int64_t dts) {
+  const std::vector<AccessUnit>& v = current_.media.video;
+  if (part_video_begin_ < v.size()) {
+    // An unplanned keyframe: a short part before it would break the 85 % rule (§4.4.4.9), a
+    // MUST, while a keyframe inside a part only costs a joining player a few frames.
+    if ((dts - part_start_) * 100 < options_.part_target_ticks * 85) {
+      PlanParts(dts);
+      return;
+    }
+    ClosePartThrough(v.size() - 1, dts);
+  }
+  PlanParts(dts);
+}
+
+void Segmenter::CheckPartAfter(size_t i, std::optional<int64_t> next_dts) {
+  const std::vector<AccessUnit>& v = current_.media.video;
+  if (i >= v.size() || i < part_video_begin_) return;
+  const bool last = i + 1 == v.size();
+  const bool predicted = last && !next_dts;
+  // Where the part would end: the next frame, or where it is predicted. The shortest recent
+  // interval is predicted (FLV's milliseconds make 30 fps step 33/33/34 ms) so that the snap
+  // of the next frame to it moves that frame earlier, never later, in the normal case.
+  const int64_t shortest = ShortestFrame();
+  const int64_t end = !last ? v[i + 1].dts : predicted ? v[i].dts + shortest : *next_dts;
+  // Measured from the part's first frame: what its samples will last. The longest recent
+  // interval keeps every part within the target.
+  const int64_t first = std::min(v[part_video_begin_].dts, std::max(part_start_, v[0].dts));
+  bool close = v[i].dts + 2 * LongestFrame() - first > options_.part_target_ticks;
+  if (plan_end_ && *plan_end_ - part_start_ > shortest / 2) {
+    // The planned end nearest after this part's start.
+    const int64_t k = (*plan_end_ - part_start_ - shortest / 2 - 1) / plan_length_;
+    const int64_t boundary = *plan_end_ - k * plan_length_;
+    close = close || end >= boundary - shortest / 2;
+  }
+  if (!close) return;
+  ClosePartThrough(i, end);
+  if (predicted) snap_next_dts_ = end;  // the next frame decodes where this part ends
+}
+
+void Segmenter::CatchUpParts(std::optional<int64_t> next_dts) {
   // The first unit is the segment's keyframe; judge every unit after it in order.
-  for (size_t i = part_video_begin_; i < current_.media.video.size(); ++i) CheckPartAfter(i);
+  for (size_t i = part_video_begin_; i < current_.media.video.size(); ++i) {
+    CheckPartAfter(i, next_dts);
+  }
 }
 
 void Segmenter::ClosePartThrough(size_t i, int64_t end) {

@@ -18,6 +18,16 @@
 //   begin with a non-keyframe) so a publisher that sends no keyframes cannot grow memory.
 // - A timeline break (dts going backwards, or jumping forward by more than `max_ticks`) closes
 //   the open segment; the next one starts afresh at a keyframe and is marked discontinuous.
+// - Video decode times are rebased so that every keyframe decodes `decode_delay_ticks` before
+//   its presentation (the shift, never positive, is taken at each keyframe; 0 keeps the input's
+//   decode times). Renditions of one
+//   source encoded with different B-frame delays (the passthrough without B-frames, the x264
+//   rungs with two) thereby start segment N at the same decode time with the same presentation
+//   time (RFC 8216bis §6.2.4), and audio is split at the same points in every rendition.
+//   Composition offsets stay non-negative: ffmpeg's and GStreamer's demuxers shift a track
+//   with negative offsets by the largest of them, which breaks A/V sync. A rendition whose
+//   own delay exceeds decode_delay_ticks keeps it (its cuts then lag the others' by the excess).
+//   Emitted units carry the rebased dts; pts never change.
 //
 // Owned by one StreamPackager; called from its writer thread only. Not thread-safe.
 
@@ -31,7 +41,14 @@
 
 namespace steadycast::package {
 
+// How far every keyframe decodes ahead of its presentation in a packager's output: covers the
+// reorder delay of common encoders (two or three B-frames at 24 fps and up).
+inline constexpr int64_t kDecodeDelayTicks = media::kTimescale / 10;
+
 struct SegmenterOptions {
+  // Keyframes decode this long before their presentation (see the rules above); 0: the input's
+  // decode times are kept.
+  int64_t decode_delay_ticks = 0;
   int64_t target_ticks = 2 * media::kTimescale;
   int64_t max_ticks = 12 * media::kTimescale;
   size_t max_bytes = size_t{64} * 1024 * 1024;
@@ -46,12 +63,20 @@ struct SegmenterOptions {
 };
 
 // One closed part (LL-HLS partial segment) of the open segment. Video parts close as soon as
-// their last frame arrives (its duration is predicted from the frames before: the part is
-// available then, not a frame later). Audio parts are cut on their own: whole AAC frames, as
-// many as fit in the target, from audio the video has passed (so a keyframe cut never has to
-// take frames back); the rest of a segment's audio goes out when it closes. Video and audio
-// parts are numbered separately; parts of one segment come in index order, all before that
-// segment's SegmentMedia. No part is longer than the target.
+// their last frame arrives: its duration is predicted (the shortest recent frame interval) and
+// the next frame's decode time is then moved to that predicted end, in the part and in the
+// segment alike, so a segment holds exactly the samples of its parts (RFC 8216bis §3.2). Its
+// pts stays (the composition offset absorbs the move, which is earlier unless a frame comes
+// faster than any recent one; then dts and pts move later by that much). Every keyframe starts
+// a part (INDEPENDENT=YES exact): when the keyframe interval is regular and shorter than a
+// segment, the first part after a keyframe takes the remainder so that the parts before the
+// next keyframe are full length (§4.4.4.9: only independent and last parts may be shorter
+// than 85 % of the target); an unexpected keyframe starts a part only when the part before it
+// is long enough. Audio parts are cut on their own: whole AAC frames, as many as fit in the
+// target, from audio the video has passed (so a keyframe cut never has to take frames back);
+// the rest of a segment's audio goes out when it closes. Video and audio parts are numbered
+// separately; parts of one segment come in index order, all before that segment's
+// SegmentMedia. No part is longer than the target.
 struct PartMedia {
   bool video = true;              // false: the audio of the part `index` (or an audio-only part)
   uint32_t index = 0;             // within its segment, from 0
@@ -112,27 +137,45 @@ class Segmenter {
  private:
   struct Building {
     SegmentMedia media;
+    // The first unit's dts before a part snap moved it: cut decisions compare these, so a
+    // snap (a few ticks earlier) never turns a cut into a longer segment.
+    int64_t basis_start = 0;
     void Append(const media::AccessUnit& unit);
   };
 
-  void AddWaiting(const media::AccessUnit& unit, int64_t wall_ms);
-  void AddVideo(const media::AccessUnit& unit, int64_t wall_ms, std::vector<SegmentMedia>& closed);
+  // Rebases a video unit's decode time (keyframe dts = pts) and applies a pending part snap;
+  // returns the rebased dts before the snap.
+  int64_t AlignVideo(media::AccessUnit& unit);
+  void AddWaiting(const media::AccessUnit& unit, int64_t basis, int64_t wall_ms);
+  // `basis`: the unit's dts before a part snap (see Building::basis_start).
+  void AddVideo(const media::AccessUnit& unit, int64_t basis, int64_t wall_ms,
+                std::vector<SegmentMedia>& closed);
   void AddAudio(const media::AccessUnit& unit, int64_t wall_ms, std::vector<SegmentMedia>& closed);
   bool IsTimelineBreak(const media::AccessUnit& unit) const;
   bool ExceedsLimits(const media::AccessUnit& unit) const;
-  void Open(const media::AccessUnit& first, int64_t wall_ms);
-  void ForceCut(const media::AccessUnit& unit, int64_t wall_ms, std::vector<SegmentMedia>& closed);
-  void FinishCut(std::vector<SegmentMedia>& closed);
+  void Open(const media::AccessUnit& first, int64_t basis, int64_t wall_ms);
+  void ForceCut(const media::AccessUnit& unit, int64_t basis, int64_t wall_ms,
+                std::vector<SegmentMedia>& closed);
+  // `next_dts`: the next video unit's dts when it is already known.
+  void FinishCut(std::vector<SegmentMedia>& closed, std::optional<int64_t> next_dts = {});
   void Emit(SegmentMedia media, int64_t end_dts, std::vector<SegmentMedia>& closed);
   int64_t EndOf(const SegmentMedia& media) const;
   void TrimHeldAudio();
 
   // Parts (no-ops while part_target_ticks is 0).
   void ResetParts(int64_t start);
+  // The shortest / longest of the recent input frame intervals (a default before any).
+  int64_t ShortestFrame() const;
+  int64_t LongestFrame() const;
+  // A part starts at keyframe `dts`: plans where the parts before the next keyframe end.
+  void PlanParts(int64_t dts);
+  // A keyframe inside the open segment: closes the open part before it when that is allowed.
+  void PartAtKeyframe(int64_t dts);
   // Closes the open video part after video unit `i` of the open segment when the next frame
-  // would make it longer than the target; CatchUpParts applies that to every unit not judged.
-  void CheckPartAfter(size_t i);
-  void CatchUpParts();
+  // would make it longer than the target (or reach the planned end); CatchUpParts applies that
+  // to every unit not judged. `next_dts`: the dts of the unit after the last one, if known.
+  void CheckPartAfter(size_t i, std::optional<int64_t> next_dts = {});
+  void CatchUpParts(std::optional<int64_t> next_dts = {});
   void ClosePartThrough(size_t i, int64_t end);
   size_t AudioFramesPerPart() const;
   void EmitReadyAudioParts();
@@ -166,7 +209,18 @@ class Segmenter {
   size_t part_video_begin_ = 0;  // first video unit of the open part (index into current_)
   size_t part_audio_begin_ = 0;  // first audio unit not yet emitted in a part
   uint32_t audio_part_index_ = 0;
-  int64_t last_frame_ticks_ = 3000;
+
+  // Video timing (AlignVideo).
+  int64_t decode_shift_ = 0;  // added to input dts: keyframe dts = pts - decode_delay_ticks
+  std::optional<int64_t> last_input_dts_;    // the previous video unit's input dts
+  std::optional<int64_t> last_aligned_dts_;  // ... and its dts as emitted
+  std::optional<int64_t> snap_next_dts_;     // a part ended here: the next frame's dts
+  std::deque<int64_t> frame_intervals_;      // recent input frame intervals, newest last
+  std::optional<int64_t> last_keyframe_basis_;
+  std::optional<int64_t> keyframe_interval_;  // between the last two keyframes (basis)
+  // Part plan of the current GOP: parts end at plan_end_ - k × plan_length_ (k ≥ 0).
+  std::optional<int64_t> plan_end_;
+  int64_t plan_length_ = 0;
 };
 
 }  // namespace steadycast::package

@@ -91,15 +91,18 @@ TEST(StreamPackagerTest, SegmentsCarryInputTimestampsAndContinuousAudio) {
   driver.Feed(7.0);
   const std::string seg1 = SegmentDump(driver.packager(), "seg1.m4s");
   EXPECT_TRUE(MatchesGolden(Golden("seg1_dump.txt"), seg1)) << seg1;
-  // Video decode time is the keyframe's 90 kHz dts as received; the video segment carries
-  // video only (one traf).
+  // Video decode time is the input's 90 kHz timeline, rebased so that keyframes decode 0.1 s
+  // before they show (the driver's frames show a frame after their dts: every decode time
+  // moves 6000 earlier, and the stream's first one, then negative, is offset to 0); the video
+  // segment carries video only (one traf).
   EXPECT_NE(seg1.find("tfdt size=20 v=1 base=180000"), std::string::npos);
   EXPECT_EQ(seg1.find("track=2"), std::string::npos);
   EXPECT_NE(seg1.find("mfhd size=16 seq=2"), std::string::npos);
-  // The audio rendition's segment 1 continues exactly where its segment 0 ended (94 frames ×
-  // 1024) and carries audio only.
+  // The audio rendition's segment 1 continues exactly where its segment 0 ended (that starts
+  // with the first frame, 6000 ticks = 3200 samples after the video's offset decode start, and
+  // holds the 91 frames before the video's next cut: 91 × 1024) and carries audio only.
   const std::string audio_dump = SegmentDump(driver.packager(), "seg1.m4s", "audio");
-  EXPECT_NE(audio_dump.find("tfdt size=20 v=1 base=96256"), std::string::npos) << audio_dump;
+  EXPECT_NE(audio_dump.find("tfdt size=20 v=1 base=96384"), std::string::npos) << audio_dump;
   EXPECT_EQ(audio_dump.find("track=1"), std::string::npos);
   EXPECT_NE(audio_dump.find("mfhd size=16 seq=2"), std::string::npos);
 }
