@@ -180,6 +180,11 @@ bool AudioTrack::AcceptLocked(const AudioOffer& offer) {
     return true;
   }
   next_time_ = end;
+  // EXTINF is the audio's own duration (whole AAC frames: up to a frame longer or shorter
+  // than the video segment of the same number). Players place the audio parts and the next
+  // segment by these durations; the video's EXTINF here put them up to a frame away from
+  // where the audio really is, and hls.js then waited for audio it believed was missing.
+  entry.duration_ms = ((end - base) * 1000 + config.sample_rate / 2) / config.sample_rate;
 
   VariantStream variant;
   variant.name = kAudioRenditionName;

@@ -87,7 +87,7 @@ RULES = {
     # Renditions ----------------------------------------------------------------------------
     "renditions-target-duration": (MUST, "RFC 6.2.4; Apple 8.2", "every media playlist has the same EXT-X-TARGETDURATION"),
     "renditions-server-control": (MUST, "RFC 6.2.4", "every media playlist has the same EXT-X-SERVER-CONTROL"),
-    "renditions-aligned": (MUST, "contract Playback (segment N covers the same span everywhere); Apple 8.22 SHOULD", "segment N has the same EXTINF in every video rendition and in the audio rendition"),
+    "renditions-aligned": (MUST, "contract Playback (segment N covers the same span everywhere); Apple 8.22 SHOULD", "segment N has the same EXTINF in every video rendition; the audio rendition's (whole AAC frames, its own duration) within one audio frame of it, except at the start of a run where the audio may begin later"),
     "renditions-timestamps": (MUST, "RFC 6.2.4; contract Playback", "segment N starts at the same media time (tfdt) in every rendition (video: 1 ms; audio: within one audio frame)"),
     "renditions-discontinuities": (MUST, "RFC 6.2.4; Apple 8.15", "segment N has the same discontinuity sequence number in every rendition"),
     "renditions-program-date": (MUST, "RFC 6.2.4; Apple 15.1", "program date - media time is the same in every rendition (within one video frame)"),
@@ -1216,7 +1216,15 @@ class Checker:
                 r = ref.get(s.msn)
                 if r is None:
                     continue
-                if r.extinf is not None and s.extinf is not None and abs(r.extinf - s.extinf) > 0.0005:
+                audio = "audio" in (self.renditions[ref_url].kind, self.renditions[url].kind)
+                # Audio EXTINF is the audio's own duration: whole AAC frames (≤ 1024/44100 s
+                # each) fall up to one frame before or after the video's cut.
+                tolerance = 0.024 if audio else 0.0005
+                seen = self.renditions[url].first_seen
+                run_start = s.disc or s.msn == min(seen, default=s.msn)
+                if audio and run_start:
+                    pass  # the audio of a run may start after its first video frame
+                elif r.extinf is not None and s.extinf is not None and abs(r.extinf - s.extinf) > tolerance:
                     self.add("renditions-aligned", f"{ref_name}/{name}", f"segment {s.msn}: EXTINF {r.extinf} in {ref_name}, "
                              f"{s.extinf} in {name}")
                 if r.dseq != s.dseq:
@@ -1230,7 +1238,23 @@ class Checker:
         if len(set(lasts.values())) == 1:
             durs = {self.renditions[u].name: round(pl.duration(), 3) for u, pl in snap.items()}
             firsts = {u: pl.segments[0].msn if pl.segments else None for u, pl in snap.items()}
-            if len(set(durs.values())) > 1 and len(set(firsts.values())) == 1:
+            # The audio may cover up to one AAC frame more or less than the video, plus, when
+            # the window starts with a run's first segment, the time before its audio began.
+            video = [pl for u, pl in snap.items() if self.renditions[u].kind == "video" and pl.segments]
+            video_durs = [pl.duration() for pl in video]
+
+            def lead(url, pl):
+                # A run's first segment: its audio may begin after its video (shorter EXTINF).
+                first = pl.segments[0]
+                if not (first.disc or first.msn == min(self.renditions[url].first_seen, default=first.msn)):
+                    return 0.0
+                return max(0.0, (video[0].segments[0].extinf or 0) - (first.extinf or 0))
+
+            audio_ok = all(abs(pl.duration() - video_durs[0]) <= 0.024 + lead(u, pl)
+                           for u, pl in snap.items()
+                           if video and pl.segments and self.renditions[u].kind == "audio")
+            video_same = len({round(d, 3) for d in video_durs}) <= 1
+            if not (video_same and audio_ok) and len(set(firsts.values())) == 1:
                 self.add("renditions-duration", "all", f"same segments {min(firsts.values())}..{min(lasts.values())}, "
                          f"durations {durs}")
 
@@ -1342,10 +1366,8 @@ class Checker:
                 prefix = [0.0]
                 for m in run:
                     x = segs[m]
-                    # audio that begins after its video at the start of a run: the segment's
-                    # span starts with the video's (the leading time has no audio to match)
-                    lead = self.late_audio_start(rend, m) if m == run[0] else 0.0
-                    err = (x["extinf"] or 0) - x["ticks"] / x["timescale"] - lead
+                    # every rendition's EXTINF is its own media duration (the audio's too)
+                    err = (x["extinf"] or 0) - x["ticks"] / x["timescale"]
                     per_seg = max(per_seg, abs(err))
                     prefix.append(prefix[-1] + err)
                 spread = max(prefix) - min(prefix)
