@@ -31,7 +31,11 @@ SegmenterOptions ToSegmenterOptions(const PackagerOptions& o) {
   s.max_bytes = std::max<size_t>(o.max_segment_bytes, 1);
   s.audio_only_wait_ticks = 2 * s.target_ticks;
   s.interleave_wait_ticks = std::min<int64_t>(media::kTimescale, s.target_ticks);
-  s.decode_delay_ticks = kDecodeDelayTicks;
+  // Low latency: the transcoded renditions have no B-frames (x264 zerolatency), so no decode
+  // delay is needed to line them up with the source, and none is wanted: players such as hls.js
+  // place the first fragment after a discontinuity (every slate switch) by its decode time,
+  // so a delay opens a hole of that size in the buffer, which a sub-second LL buffer stalls on.
+  s.decode_delay_ticks = o.part_target_seconds > 0 ? 0 : kDecodeDelayTicks;
   if (o.part_target_seconds > 0) {
     s.part_target_ticks =
         std::clamp<int64_t>(SecondsToTicks(o.part_target_seconds), 1, s.target_ticks);
