@@ -50,8 +50,8 @@ std::string WithoutDurations(const std::string& playlist) {
 void ExpectOwnDurations(const WindowSnapshot& snapshot) {
   for (const PublishedSegment& s : snapshot.segments) {
     if (s.entry.gap || s.timescale == 0) continue;
-    const int64_t ms = (static_cast<int64_t>(s.media_duration) * 1000 + s.timescale / 2) /
-                       s.timescale;
+    const int64_t ms =
+        (static_cast<int64_t>(s.media_duration) * 1000 + s.timescale / 2) / s.timescale;
     EXPECT_EQ(s.entry.duration_ms, ms) << "segment " << s.entry.sequence;
   }
 }

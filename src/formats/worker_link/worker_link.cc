@@ -184,9 +184,8 @@ base::Result<Message> DecodeVideoConfig(ByteReader& r, const WorkerLinkLimits& l
   std::span<const uint8_t> avcc;
   if (!r.ReadU8(m.rendition) || !r.ReadU8(codec) || !r.ReadU16(width) || !r.ReadU16(height) ||
       !r.ReadU8(c.profile_idc) || !r.ReadU8(c.constraint_flags) || !r.ReadU8(c.level_idc) ||
-      !r.ReadU8(has_rate) || !r.ReadU64(rate_bits) || !r.ReadU16(sar_num) ||
-      !r.ReadU16(sar_den) || !ReadBlob(r, limits.max_codec_config, avcc) || !ValidCodec(codec) ||
-      has_rate > 1) {
+      !r.ReadU8(has_rate) || !r.ReadU64(rate_bits) || !r.ReadU16(sar_num) || !r.ReadU16(sar_den) ||
+      !ReadBlob(r, limits.max_codec_config, avcc) || !ValidCodec(codec) || has_rate > 1) {
     return Malformed("video config");
   }
   const double rate = std::bit_cast<double>(rate_bits);
@@ -246,8 +245,7 @@ base::Result<Message> DecodeAccessUnit(ByteReader& r) {
   return Message(std::move(m));
 }
 
-base::Result<Message> DecodeFields(FrameType type, ByteReader& r,
-                                   const WorkerLinkLimits& limits) {
+base::Result<Message> DecodeFields(FrameType type, ByteReader& r, const WorkerLinkLimits& limits) {
   switch (type) {
     case FrameType::kHello: {
       Hello m;
@@ -356,8 +354,7 @@ Status Decoder::Feed(std::span<const uint8_t> data, std::vector<Message>& out) {
         failed_ = InvalidArgument("worker link: bad magic (not a worker link peer)");
       } else if (version != kWorkerLinkVersion) {
         failed_ = base::Unimplemented("worker link: protocol version " + std::to_string(version) +
-                                      ", this side speaks " +
-                                      std::to_string(kWorkerLinkVersion));
+                                      ", this side speaks " + std::to_string(kWorkerLinkVersion));
       } else if (flags != 0) {
         failed_ = InvalidArgument("worker link: reserved flags set");
       } else if (length > limits_.max_payload) {

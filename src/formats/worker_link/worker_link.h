@@ -43,11 +43,11 @@ enum class FrameType : uint8_t {
   kConfigure = 2,    // server → worker: the ladder and options (JSON text)
   kVideoConfig = 3,  // source config (server → worker) or a rendition's output config (back)
   kAudioConfig = 4,
-  kAccessUnit = 5,   // a source unit (server → worker) or a rendition's unit (back)
-  kControl = 6,      // server → worker: hold, resume, flush, stop
-  kEvent = 7,        // worker → server: rendition paused/resumed, source changed, flushed
-  kHeartbeat = 8,    // both ways: liveness and counters
-  kStats = 9,        // worker → server: the transcoder's statistics (JSON text)
+  kAccessUnit = 5,  // a source unit (server → worker) or a rendition's unit (back)
+  kControl = 6,     // server → worker: hold, resume, flush, stop
+  kEvent = 7,       // worker → server: rendition paused/resumed, source changed, flushed
+  kHeartbeat = 8,   // both ways: liveness and counters
+  kStats = 9,       // worker → server: the transcoder's statistics (JSON text)
 };
 
 struct Hello {
@@ -117,9 +117,8 @@ struct Stats {
   bool operator==(const Stats&) const = default;
 };
 
-using Message =
-    std::variant<Hello, Configure, VideoConfig, AudioConfig, AccessUnit, Control, Event,
-                 Heartbeat, Stats>;
+using Message = std::variant<Hello, Configure, VideoConfig, AudioConfig, AccessUnit, Control, Event,
+                             Heartbeat, Stats>;
 
 struct WorkerLinkLimits {
   size_t max_payload = 32 * 1024 * 1024;  // one access unit (a large IDR) plus its header

@@ -113,8 +113,8 @@ TEST(WorkerLink, EveryMessageRoundTripsInAnySplit) {
 TEST(WorkerLink, FrameHeaderIsTheDocumentedLayout) {
   std::vector<uint8_t> bytes;
   ASSERT_TRUE(Encode(Control{Command::kStop}, bytes).ok());
-  const std::vector<uint8_t> expected = {'S', 'C', 'W', 'K', kWorkerLinkVersion, 6, 0, 0,
-                                         0,   0,   0,   1,   4};
+  const std::vector<uint8_t> expected = {'S', 'C', 'W', 'K', kWorkerLinkVersion, 6, 0, 0, 0,
+                                         0,   0,   1,   4};
   EXPECT_EQ(bytes, expected);
 }
 
@@ -171,7 +171,7 @@ TEST(WorkerLink, ReservedFlagsAndUnknownTypesAreRejected) {
 TEST(WorkerLink, OversizedFrameFailsBeforeBuffering) {
   WorkerLinkLimits limits;
   limits.max_payload = 1000;
-  const std::vector<uint8_t> header = {'S', 'C', 'W', 'K', kWorkerLinkVersion, 5, 0, 0,
+  const std::vector<uint8_t> header = {'S',  'C',  'W',  'K', kWorkerLinkVersion, 5, 0, 0,
                                        0xFF, 0xFF, 0xFF, 0xFF};
   Decoder decoder(limits);
   const base::Status status = FeedAll(decoder, header);
@@ -196,8 +196,8 @@ TEST(WorkerLink, EncodeRefusesWhatThePeerWouldReject) {
 
 TEST(WorkerLink, TrailingOrMissingPayloadBytesAreErrors) {
   // A control frame with two payload bytes, and one with none.
-  const std::vector<uint8_t> extra = {'S', 'C', 'W', 'K', kWorkerLinkVersion, 6, 0, 0, 0, 0, 0, 2,
-                                      1, 0};
+  const std::vector<uint8_t> extra = {'S', 'C', 'W', 'K', kWorkerLinkVersion, 6, 0, 0, 0, 0,
+                                      0,   2,   1,   0};
   Decoder a;
   EXPECT_FALSE(FeedAll(a, extra).ok());
   const std::vector<uint8_t> empty = {'S', 'C', 'W', 'K', kWorkerLinkVersion, 6, 0, 0, 0, 0, 0, 0};
