@@ -41,6 +41,11 @@ base::Result<std::unique_ptr<RemoteTranscoder>> RemoteTranscoder::Create(
     return base::InvalidArgument("too many renditions");
   std::unique_ptr<RemoteTranscoder> t(
       new RemoteTranscoder(std::move(plan), std::move(options), std::move(sinks), remote));
+  {
+    // The first worker starts now, so the broadcast's first keyframe already queues for it.
+    std::lock_guard lock(t->mu_);
+    t->StartWorker(t->clock_.Now());
+  }
   t->supervisor_ = std::thread([raw = t.get()] { raw->Supervise(); });
   return t;
 }
@@ -219,7 +224,6 @@ void RemoteTranscoder::Flush() {
 
 void RemoteTranscoder::Supervise() {
   std::unique_lock lock(mu_);
-  StartWorker(clock_.Now());
   while (!stopping_) {
     cv_.wait_for(lock, std::chrono::milliseconds(50));
     if (stopping_) break;

@@ -62,15 +62,18 @@ struct RemoteTranscoderOptions {
   uint64_t memory_mb = 2048;  // RLIMIT_AS of the worker; 0: unlimited
   RestartPolicyOptions restart;
   std::chrono::milliseconds hang_timeout{3000};
-  std::chrono::milliseconds flush_timeout{1500};
+  // Flush waits this long at most for the worker to drain (the in-process one waits as long as
+  // its encoders take).
+  std::chrono::milliseconds flush_timeout{5000};
   OutgoingQueueOptions queue;
   base::Clock* clock = nullptr;  // the real clock when null
 };
 
 class RemoteTranscoder final : public transcode::LadderTranscoder {
  public:
-  // Starts the first worker (asynchronously: a worker that cannot start is a failure like any
-  // other). Fails only for a plan without transcoded renditions or a bad sink list.
+  // Starts the first worker (its start-up overlaps the first media, which queues meanwhile; a
+  // worker that cannot start is a failure like any other). Fails only for a plan without transcoded
+  // renditions or a bad sink list.
   static base::Result<std::unique_ptr<RemoteTranscoder>> Create(
       transcode::LadderPlan plan, transcode::TranscoderOptions options,
       std::vector<media::MediaSink*> sinks, RemoteTranscoderOptions remote);

@@ -115,7 +115,7 @@ class Worker {
     std::vector<uint8_t> buf(256 * 1024);
     auto next_tick = steady_clock::now();
     auto next_heartbeat = next_tick + std::chrono::seconds(1);
-    auto next_stats = next_tick + std::chrono::seconds(2);
+    auto next_stats = next_tick + std::chrono::milliseconds(500);
     while (!writer_.broken() && !stop_) {
       auto n = link_.Read(buf, std::chrono::milliseconds(50));
       if (!n.ok()) return 0;  // the server closed the link
@@ -140,7 +140,7 @@ class Worker {
       }
       if (now >= next_stats && transcoder_) {
         writer_.Send(wl::Stats{.json = StatsToJson(transcoder_->Stats())});
-        next_stats = now + std::chrono::seconds(2);
+        next_stats = now + std::chrono::milliseconds(500);
       }
     }
     return 0;

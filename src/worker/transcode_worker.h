@@ -5,7 +5,7 @@
 // the in-process Transcoder with sinks that send each transcoded rendition's configurations and
 // access units back as link messages. The passthrough rendition's output is sent only while
 // holding (the slate: the server feeds the source rendition itself). Hold/Flush map to the
-// Transcoder's calls; rendition pause/resume and source changes become Events; Stats every 2 s,
+// Transcoder's calls; rendition pause/resume and source changes become Events; Stats every 0.5 s,
 // a Heartbeat every second. The process exits when the link closes or on Control Stop.
 //
 // Test-only fault injection (never set in production): the environment variable
