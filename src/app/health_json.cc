@@ -194,6 +194,8 @@ json LinkHealthJson(const session::LinkHealth& health,
       {"reason",
        health.degradation.reason.empty() ? json(nullptr) : json(health.degradation.reason)},
       {"paused_renditions", health.degradation.paused_renditions}};
+  out["transcoder"] = {{"restarts", health.transcoder_restarts},
+                       {"passthrough_only", health.transcoder_gave_up}};
   out["ladder_warnings"] = health.ladder_warnings;
   out["slate"] = {{"active", health.slate_active},
                   {"error", health.slate_error.empty() ? json(nullptr) : json(health.slate_error)}};
@@ -253,6 +255,15 @@ std::string LinkHealthMetrics(const std::map<std::string, session::LinkHealth>& 
        [](const media::LinkStats& s) { return static_cast<double>(s.flight_size); }},
   };
   std::string out;
+  out +=
+      "# HELP steadycast_stream_transcoder_restarts_total Transcoder worker processes started "
+      "again after a crash, hang or failure (this broadcast).\n# TYPE "
+      "steadycast_stream_transcoder_restarts_total counter\n";
+  for (const auto& [id, health] : all) {
+    if (health.renditions.empty()) continue;
+    out += fmt::format("steadycast_stream_transcoder_restarts_total{{live_stream_id=\"{}\"}} {}\n",
+                       id, health.transcoder_restarts);
+  }
   for (const auto& series : kSeries) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", series.name, series.help, series.name,
                        series.type);

@@ -4,6 +4,7 @@
 //   steadycast streams create|list|get|update|delete|reset-key|enable|disable|complete ...
 //   steadycast events list [--type T] [--stream ID] [--limit N] [--json] | tail [--stream ID]
 //   steadycast lab relay --proto udp|tcp --listen H:P --to H:P [impairments...]
+//   steadycast worker transcode (internal: the transcoder worker process; not for users)
 //   steadycast --version
 // Exit codes: 0 done, 1 failed, 2 usage error (bad flags or configuration).
 
@@ -24,7 +25,9 @@
 #include "app/streams_command.h"
 #include "app/version.h"
 #include "base/clock.h"
+#include "net/child_process.h"
 #include "store/sqlite/sqlite_store.h"
+#include "worker/transcode_worker.h"
 
 namespace {
 
@@ -69,6 +72,13 @@ int main(int argc, char** argv) {
 
   steadycast::app::LabCommand lab(cli);
 
+  // Internal: started by the server (transcode.isolation "process") with the worker link on
+  // descriptor 3. Hidden from --help (an empty group).
+  auto* worker = cli.add_subcommand("worker", "internal: worker processes started by serve");
+  worker->group("");
+  worker->require_subcommand(1);
+  auto* worker_transcode = worker->add_subcommand("transcode", "the transcoder worker");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -77,6 +87,9 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (worker_transcode->parsed()) {
+      return steadycast::worker::RunTranscodeWorker(steadycast::net::kChildLinkFd);
+    }
     if (serve->parsed()) {
       const auto settings = Settings::Resolve(
           config_file.empty() ? std::nullopt : std::optional<std::string>(config_file), flag_values,

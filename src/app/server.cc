@@ -45,6 +45,7 @@
 #include "session/stream_registry.h"
 #include "store/sqlite/sqlite_store.h"
 #include "transcode/slate_picture.h"
+#include "worker/remote_transcoder.h"
 
 namespace steadycast::app {
 namespace {
@@ -195,6 +196,23 @@ int RunServe(const Settings& settings) {
   }
   registry_options.broadcast.transcoder.slate.start_after_seconds =
       static_cast<double>(settings.Int("transcode.slate_after_ms")) / 1000.0;
+  const std::string isolation = settings.String("transcode.isolation");
+  if (isolation != "process" && isolation != "thread") {
+    SC_LOG_ERROR("transcode.isolation must be \"process\" or \"thread\", not \"{}\"", isolation);
+    return 1;
+  }
+  if (isolation == "process") {
+    worker::RemoteTranscoderOptions remote;
+    remote.memory_mb = static_cast<uint64_t>(settings.Int("transcode.worker_memory_mb"));
+    registry_options.broadcast.transcoder_factory =
+        [remote](const transcode::LadderPlan& plan, const transcode::TranscoderOptions& options,
+                 std::vector<media::MediaSink*> sinks)
+        -> base::Result<std::unique_ptr<transcode::LadderTranscoder>> {
+      auto t = worker::RemoteTranscoder::Create(plan, options, std::move(sinks), remote);
+      if (!t.ok()) return std::move(t).status();
+      return std::unique_ptr<transcode::LadderTranscoder>(std::move(*t));
+    };
+  }
   registry_options.stall_timeout =
       std::chrono::milliseconds(settings.Int("session.stall_timeout_ms"));
   registry_options.silent_after =

@@ -113,6 +113,13 @@ const std::vector<SettingSpec>& ServeSettingSpecs() {
        "x264 threads per stream, shared by its renditions", 1, 64},
       {"transcode.slate_image", SettingType::kString, "",
        "PNG or JPEG shown while a stream waits for its publisher (empty: a generated card)"},
+      {"transcode.isolation", SettingType::kString, "thread",
+       "where the ladder is transcoded: \"process\" (a supervised worker process per stream: a "
+       "decoder crash costs that stream a restart, not the server) or \"thread\" (in the "
+       "server process)"},
+      {"transcode.worker_memory_mb", SettingType::kInt, "2048",
+       "address-space limit of each transcoder worker process (isolation \"process\"), MiB", 256,
+       1048576},
       {"transcode.slate_after_ms", SettingType::kInt, "1000",
        "a reconnecting stream without media this long shows the slate", 0, 60000},
       {"session.stall_timeout_ms", SettingType::kInt, "4000",

@@ -86,7 +86,18 @@ std::unique_ptr<Broadcast> Broadcast::Create(const BroadcastOptions& options, ba
     for (size_t i = 0; i < broadcast->plan_.renditions.size(); ++i) {
       sinks.push_back(&broadcast->packager_->Rendition(i));
     }
-    auto transcoder = transcode::Transcoder::Create(broadcast->plan_, topts, sinks);
+    base::Result<std::unique_ptr<transcode::LadderTranscoder>> transcoder =
+        base::Status(base::Internal("no transcoder"));
+    if (options.transcoder_factory) {
+      transcoder = options.transcoder_factory(broadcast->plan_, topts, sinks);
+    } else {
+      auto local = transcode::Transcoder::Create(broadcast->plan_, topts, sinks);
+      if (local.ok()) {
+        transcoder = std::unique_ptr<transcode::LadderTranscoder>(std::move(*local));
+      } else {
+        transcoder = std::move(local).status();
+      }
+    }
     if (transcoder.ok()) {
       broadcast->transcoder_ = std::move(*transcoder);
     } else {

@@ -11,6 +11,7 @@
 // its degradation controller pauses or resumes a rung, the worker's hook tells the packager
 // (SetRenditionPaused: the rung's playlist lists EXT-X-GAP entries meanwhile).
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,7 @@
 #include "media/media_sink.h"
 #include "package/stream_packager.h"
 #include "transcode/ladder.h"
+#include "transcode/ladder_transcoder.h"
 #include "transcode/transcoder.h"
 
 namespace steadycast::session {
@@ -36,6 +38,12 @@ struct BroadcastOptions {
   bool transcoding_enabled = true;
   // transcoder.slate: image, start delay, passthrough slate rate. Whether a hold shows the
   // slate is the stream's `slate` setting, read at each loss (Discontinuity).
+  // Makes the transcoder of a broadcast (app/ supplies the worker-process one when
+  // transcode.isolation is "process"); empty: the in-process Transcoder.
+  std::function<base::Result<std::unique_ptr<transcode::LadderTranscoder>>(
+      const transcode::LadderPlan&, const transcode::TranscoderOptions&,
+      std::vector<media::MediaSink*>)>
+      transcoder_factory;
 };
 
 class Broadcast {
@@ -77,7 +85,7 @@ class Broadcast {
   Broadcast() = default;
 
   std::shared_ptr<package::StreamPackager> packager_;
-  std::unique_ptr<transcode::Transcoder> transcoder_;
+  std::unique_ptr<transcode::LadderTranscoder> transcoder_;
   transcode::LadderPlan plan_;
   std::vector<std::string> warnings_;
   bool ended_ = false;

@@ -201,6 +201,8 @@ void AddRenditionHealth(const Broadcast& broadcast, LinkHealth& health) {
   health.ladder_warnings = broadcast.warnings();
   if (encoded) {
     health.slate_active = encoded->slate_active;
+    health.transcoder_restarts = encoded->worker_restarts;
+    health.transcoder_gave_up = encoded->worker_gave_up;
     health.slate_error = encoded->slate_error;
     health.degradation = {.level = encoded->degradation.level,
                           .reason = encoded->degradation.reason,

@@ -105,6 +105,10 @@ struct LinkHealth {
     std::vector<std::string> paused_renditions;
   };
   Degradation degradation;
+  // Process isolation (transcode.isolation "process"): worker processes started again after a
+  // failure in this broadcast, and whether the stream gave up transcoding (source only).
+  uint64_t transcoder_restarts = 0;
+  bool transcoder_gave_up = false;
 };
 
 class StreamRegistry {

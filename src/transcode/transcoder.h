@@ -42,6 +42,7 @@
 #include "transcode/keyframe_policy.h"
 #include "transcode/ladder.h"
 #include "transcode/ladder_degrader.h"
+#include "transcode/ladder_transcoder.h"
 #include "transcode/rendition_worker.h"
 #include "transcode/work_queue.h"
 
@@ -119,7 +120,11 @@ struct TranscoderStats {
   bool slate_active = false;    // the slate is on the air
   uint64_t slate_pictures = 0;  // slate pictures sent to the encoders (all holds)
   uint64_t holds = 0;
-  std::string slate_error;  // why the last hold could not show a slate (empty: it could)
+  // Process isolation (worker/remote_transcoder.h); zero for the in-process transcoder.
+  uint64_t worker_restarts = 0;     // worker processes started again after a failure
+  bool worker_gave_up = false;      // too many failures: passthrough only for this broadcast
+  uint64_t link_video_dropped = 0;  // source video not sent to a slow worker (bounded queue)
+  std::string slate_error;          // why the last hold could not show a slate (empty: it could)
   std::vector<RenditionStats> renditions;  // plan order
   // Degradation level (0 normal, 1 faster presets, 2+ paused rungs), the reason of its last
   // change and the rungs paused (LadderDegrader).
@@ -129,7 +134,7 @@ struct TranscoderStats {
 class DecodeStage;
 struct SourceItem;
 
-class Transcoder : public media::MediaSink {
+class Transcoder : public LadderTranscoder {
  public:
   // `sinks[i]` receives rendition `plan.renditions[i]`. Fails if the counts differ, a sink is
   // null, or libx264 is unavailable. Threads start here.
@@ -147,7 +152,7 @@ class Transcoder : public media::MediaSink {
   // Drains the decoder and every encoder and writes everything out (end of stream, or before
   // a discontinuity); returns when every rendition's sink has received it. The next source
   // keyframe starts fresh encoders (each begins with an IDR).
-  void Flush();
+  void Flush() override;
 
   // The reconnect window (needs options.slate.enabled; without it the owner flushes and cuts
   // a discontinuity instead). The publisher is gone but the broadcast goes on, on one
@@ -159,15 +164,15 @@ class Transcoder : public media::MediaSink {
   // source keyframe is dropped, the slate ends there, and the new publisher's timestamps are
   // shifted to continue the timeline; every rendition cuts a segment at that keyframe
   // (AccessUnit::segment_start), so transcoded renditions need no discontinuity at either end.
-  void Hold();
+  void Hold() override;
   // Drives the slate while holding (call every ≤ 100 ms, on the caller's thread): emits
   // slate pictures and silence up to the wall-clock position of the timeline (it runs from
   // the last media at real time), catching up at most ~3× real time per call.
-  void Tick();
+  void Tick() override;
 
-  TranscoderStats Stats() const;
+  TranscoderStats Stats() const override;
   // Just the degradation state (cheap: for a 100 ms health poll).
-  DegradationState Degradation() const;
+  DegradationState Degradation() const override;
   const LadderPlan& plan() const { return plan_; }
 
  private:
