@@ -121,9 +121,14 @@ class Run:
         os.makedirs(self.work)
         os.chmod(self.work, 0o755)
         self.sc = servers.Steadycast(binary, self.work, "steadycast")
-        self.ng = servers.NginxRtmp(self.work)
-        self.ng_workers = servers.wait_until(lambda: children(self.ng.proc.pid), 10)
-        self.streams = [create_stream(self.sc) for _ in range(n)]
+        self.ng = None
+        try:
+            self.ng = servers.NginxRtmp(self.work)
+            servers.wait_until(lambda: children(self.ng.proc.pid), 10)
+            self.streams = [create_stream(self.sc) for _ in range(n)]
+        except BaseException:
+            self.stop()
+            raise
 
     def server_pids(self):
         return {"steadycast": [self.sc.proc.pid],
@@ -230,7 +235,8 @@ class Run:
         for p in reversed(self.procs):
             servers.stop_process(p)
         self.sc.stop()
-        self.ng.stop()
+        if self.ng is not None:
+            self.ng.stop()
 
 
 def create_stream(sc):
