@@ -40,6 +40,7 @@
 #include "ingest/srt/srt_ingest.h"
 #include "net/http_router.h"
 #include "net/http_server.h"
+#include "net/io_loops.h"
 #include "net/srt_server.h"
 #include "net/tcp_server.h"
 #include "session/stream_registry.h"
@@ -299,11 +300,18 @@ int RunServe(const Settings& settings) {
   tcp_options.idle_timeout = std::chrono::milliseconds(settings.Int("rtmp.idle_timeout_ms"));
   tcp_options.establish_timeout =
       std::chrono::milliseconds(settings.Int("rtmp.handshake_timeout_ms"));
-  net::TcpServer rtmp(io, tcp_options,
-                      ingest::rtmp::MakeRtmpHandlerFactory(
-                          rtmp_options, [&registry](const media::PublishRequest& request) {
-                            return registry.Authorize(request);
-                          }));
+  // RTMP(S) connections run on single-threaded loops of their own (net/io_loops.h): a
+  // publisher's reads then cost no hand-off between the threads of `io`.
+  unsigned rtmp_threads = static_cast<unsigned>(settings.Int("rtmp.io_threads"));
+  if (rtmp_threads == 0) rtmp_threads = std::max(1u, std::thread::hardware_concurrency());
+  net::IoLoops rtmp_loops(rtmp_threads);
+  net::TcpServer rtmp(
+      io, tcp_options,
+      ingest::rtmp::MakeRtmpHandlerFactory(rtmp_options,
+                                           [&registry](const media::PublishRequest& request) {
+                                             return registry.Authorize(request);
+                                           }),
+      &rtmp_loops);
 
   // RTMPS: the same protocol over TLS, only when a certificate is configured (docs/contract.md).
   const bool rtmps_enabled =
@@ -320,7 +328,8 @@ int RunServe(const Settings& settings) {
         ingest::rtmp::MakeRtmpHandlerFactory(rtmps_options,
                                              [&registry](const media::PublishRequest& request) {
                                                return registry.Authorize(request);
-                                             }));
+                                             }),
+        &rtmp_loops);
   }
 
   // SRT: the listen callback looks the key up before accept (passphrase, disabled, unknown).
@@ -451,6 +460,7 @@ int RunServe(const Settings& settings) {
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : pool) t.join();
+  rtmp_loops.Stop();  // after the same 300 ms of grace the connections on `io` got
   webhooks.dispatcher->Stop();
   SC_LOG_INFO("stopped");
   return 0;

@@ -99,6 +99,8 @@ const std::vector<SettingSpec>& ServeSettingSpecs() {
       {"rtmp.max_message_bytes", SettingType::kInt, "16777216",
        "largest RTMP message accepted (bigger chunk sizes/messages close the connection)", 4096,
        256 * 1024 * 1024},
+      {"rtmp.io_threads", SettingType::kInt, "0",
+       "threads that run RTMP(S) connections, each connection on one (0 = one per core)", 0, 256},
       {"rtmp.idle_timeout_ms", SettingType::kInt, "10000",
        "close an RTMP connection that sends nothing for this long", 1000, 600000},
       {"rtmp.handshake_timeout_ms", SettingType::kInt, "20000",

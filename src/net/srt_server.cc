@@ -2,6 +2,7 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -97,6 +98,8 @@ class SrtServer::Impl {
   bool stopped_ = false;
   std::thread thread_;
   std::atomic<bool> stop_requested_{false};
+  std::mutex idle_mu_;  // with idle_cv_: wakes the idle epoll thread on Stop()
+  std::condition_variable idle_cv_;
 
   // Set by Listen() before the thread starts; then used by the epoll thread only.
   SRTSOCKET listener_ = SRT_INVALID_SOCK;
@@ -199,7 +202,11 @@ void SrtServer::Impl::Stop() {
     if (stopped_) return;
     stopped_ = true;
   }
-  stop_requested_.store(true);
+  {
+    std::lock_guard lock(idle_mu_);
+    stop_requested_.store(true);
+  }
+  idle_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -276,7 +283,12 @@ void SrtServer::Impl::Run() {
   const auto poll_ms = std::max<int64_t>(1, options_.poll_interval.count());
   auto next_stats = SteadyClock::now() + options_.stats_interval;
   while (!stop_requested_.load()) {
-    const int n = srt_epoll_uwait(epoll_, events.data(), kMaxEventsPerWait, poll_ms);
+    // libsrt's epoll wait wakes every 10 ms whatever its timeout. With no caller connected
+    // there is nothing to read, only callers to accept, and their handshake is libsrt's own
+    // (done on its receiver thread): look once, then sleep poll_interval. A new caller then
+    // waits in the backlog that long at most; an idle server wakes 20 times a second, not 100.
+    const bool idle = connections_.empty();
+    const int n = srt_epoll_uwait(epoll_, events.data(), kMaxEventsPerWait, idle ? 0 : poll_ms);
     if (n < 0 && srt_getlasterror(nullptr) != SRT_ETIMEOUT) {
       SC_LOG_WARN("srt: epoll wait failed: {}", internal::LastSrtError());
       std::this_thread::sleep_for(options_.poll_interval);
@@ -293,6 +305,10 @@ void SrtServer::Impl::Run() {
     if (options_.stats_interval.count() > 0 && SteadyClock::now() >= next_stats) {
       next_stats = SteadyClock::now() + options_.stats_interval;
       SampleStats();
+    }
+    if (idle && n <= 0) {
+      std::unique_lock lock(idle_mu_);
+      idle_cv_.wait_for(lock, options_.poll_interval, [this] { return stop_requested_.load(); });
     }
   }
   Shutdown();

@@ -1,12 +1,16 @@
 #include "net/tcp_server.h"
 
+#include <unistd.h>
+
 #include <mutex>
 #include <vector>
 
 #include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
 
+#include "base/log.h"
 #include "net/accept_loop.h"
+#include "net/io_loops.h"
 #include "net/tcp_connection.h"
 
 namespace steadycast::net {
@@ -17,7 +21,7 @@ using boost::system::error_code;
 // Owns the accept loop and the context shared with connections.
 class TcpServer::Impl {
  public:
-  Impl(asio::io_context& io, TcpServerOptions options, TcpHandlerFactory factory)
+  Impl(asio::io_context& io, TcpServerOptions options, TcpHandlerFactory factory, IoLoops* loops)
       : context_(
             std::make_shared<internal::TcpServerContext>(std::move(options), std::move(factory))),
         accept_loop_(std::make_shared<internal::AcceptLoop>(
@@ -26,7 +30,8 @@ class TcpServer::Impl {
                                           .max_connections = context_->options.max_connections,
                                           .warn_on_limit = true},
             [context = context_] { return CountConnections(*context); },
-            [context = context_](internal::TcpSocket socket, std::string remote_address) {
+            [context = context_, loops](internal::TcpSocket socket, std::string remote_address) {
+              if (loops != nullptr) socket = MoveToLoop(std::move(socket), loops->Next());
               StartConnection(context, std::move(socket), std::move(remote_address));
             })) {}
 
@@ -82,6 +87,24 @@ class TcpServer::Impl {
     return context.connections.size();
   }
 
+  // The same socket on a strand of `loop`. On failure (never seen: release and assign only
+  // move the descriptor) the socket stays where it was, which works as well, only slower.
+  static internal::TcpSocket MoveToLoop(internal::TcpSocket socket, asio::io_context& loop) {
+    error_code ec;
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    if (ec) return socket;
+    const auto fd = socket.release(ec);
+    if (ec) return socket;
+    internal::TcpSocket moved(asio::make_strand(loop));
+    moved.assign(protocol, fd, ec);
+    if (ec) {
+      SC_LOG_WARN("tcp: cannot move a connection to its I/O loop: {}", ec.message());
+      ::close(fd);
+      return internal::TcpSocket(asio::make_strand(loop));  // closed: the connection ends
+    }
+    return moved;
+  }
+
   static void StartConnection(const std::shared_ptr<internal::TcpServerContext>& context,
                               internal::TcpSocket socket, std::string remote_address) {
     if (context->tls) {
@@ -101,8 +124,9 @@ class TcpServer::Impl {
   std::mutex mu_;  // guards the TLS set-up in Listen()
 };
 
-TcpServer::TcpServer(asio::io_context& io, TcpServerOptions options, TcpHandlerFactory factory)
-    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(factory))) {}
+TcpServer::TcpServer(asio::io_context& io, TcpServerOptions options, TcpHandlerFactory factory,
+                     IoLoops* loops)
+    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(factory), loops)) {}
 
 TcpServer::~TcpServer() { impl_->Stop(); }
 

@@ -10,6 +10,9 @@
 // handler until OnClosed. Connections may outlive the TcpServer object while they flush after
 // Stop(); the factory is kept alive with them.
 //
+// Loops: with an IoLoops, each accepted connection runs on one of its single-threaded loops
+// (round robin) instead of a strand of `io`, which then only accepts (net/io_loops.h says why).
+//
 // TLS (RTMPS): set tls_certificate_file and tls_private_key_file (PEM) and every accepted
 // connection is TLS 1.2+; handlers see plaintext and cannot tell the difference.
 
@@ -29,6 +32,8 @@ class io_context;
 }
 
 namespace steadycast::net {
+
+class IoLoops;
 
 class TcpConnection {
  public:
@@ -76,7 +81,10 @@ struct TcpServerOptions {
 
 class TcpServer {
  public:
-  TcpServer(boost::asio::io_context& io, TcpServerOptions options, TcpHandlerFactory factory);
+  // `loops` (optional, not owned) must outlive every connection: stop it after Stop() and
+  // after the connections had their close_linger.
+  TcpServer(boost::asio::io_context& io, TcpServerOptions options, TcpHandlerFactory factory,
+            IoLoops* loops = nullptr);
   ~TcpServer();
   // Binds and starts accepting. Port 0 picks a free port. Returns the bound "ip:port".
   // May be called more than once. Errors: address in use, bad TLS files.

@@ -17,6 +17,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 
+#include "net/io_loops.h"
 #include "net/testing/http_test_client.h"
 
 namespace steadycast::net {
@@ -106,15 +107,18 @@ class TcpServerTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     server_.reset();
+    loops_.reset();  // after the connections on it are gone
     work_.reset();
     io_.stop();
     for (auto& thread : threads_) thread.join();
     recorder_.connections.clear();
   }
 
-  void Start(TcpServerOptions options = {}, size_t flood_bytes = 0) {
+  void Start(TcpServerOptions options = {}, size_t flood_bytes = 0, size_t loops = 0) {
+    if (loops > 0) loops_ = std::make_unique<IoLoops>(loops);
     server_ = std::make_unique<TcpServer>(
-        io_, options, [this, flood_bytes](std::shared_ptr<TcpConnection> connection) {
+        io_, options,
+        [this, flood_bytes](std::shared_ptr<TcpConnection> connection) {
           {
             std::lock_guard lock(recorder_.mu);
             ++recorder_.opened;
@@ -122,7 +126,8 @@ class TcpServerTest : public ::testing::Test {
           }
           recorder_.cv.notify_all();
           return std::make_unique<EchoHandler>(std::move(connection), recorder_, flood_bytes);
-        });
+        },
+        loops_.get());
     auto bound = server_->Listen("127.0.0.1", 0);
     ASSERT_TRUE(bound.ok()) << bound.status().ToString();
     port_ = PortOf(*bound);
@@ -152,6 +157,7 @@ class TcpServerTest : public ::testing::Test {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{
       asio::make_work_guard(io_)};
   std::vector<std::thread> threads_;
+  std::unique_ptr<IoLoops> loops_;
   std::unique_ptr<TcpServer> server_;
   uint16_t port_ = 0;
 };
@@ -171,6 +177,40 @@ TEST_F(TcpServerTest, EchoesInOrderAndReportsRemoteAddress) {
   ASSERT_TRUE(connection);
   EXPECT_TRUE(connection->remote_address().starts_with("127.0.0.1:"));
   EXPECT_FALSE(recorder_.overlap);
+}
+
+TEST_F(TcpServerTest, ConnectionsOnIoLoopsEchoAndClose) {
+  Start({}, 0, /*loops=*/2);
+  std::vector<std::unique_ptr<TestClient>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<TestClient>(port_));
+    ASSERT_TRUE(clients.back()->connected());
+  }
+  std::string big(256 * 1024, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+  for (auto& client : clients) {
+    client->SendRaw("hello");
+    EXPECT_EQ(ReadExactly(*client, 5), "hello");
+    std::thread writer([&] { client->SendRaw(big); });
+    EXPECT_EQ(ReadExactly(*client, big.size()), big);
+    writer.join();
+  }
+  ASSERT_TRUE(recorder_.WaitFor([](Recorder& r) { return r.connections.size() == 3; }));
+  std::vector<std::shared_ptr<TcpConnection>> connections;
+  {
+    std::lock_guard lock(recorder_.mu);
+    connections = recorder_.connections;
+  }
+  std::thread closer([&connections] {
+    for (auto& connection : connections) {
+      connection->Send(base::Buffer::FromString("bye"));
+      connection->Close();
+    }
+  });
+  closer.join();
+  for (auto& client : clients) EXPECT_EQ(ReadExactly(*client, 4), "bye");  // then EOF
+  ASSERT_TRUE(WaitClosed(3));
+  // Connections on different loops may run at the same time: no overlap check here.
 }
 
 TEST_F(TcpServerTest, PeerCloseCallsOnClosedOnce) {
