@@ -5,12 +5,13 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 FUZZ_DIR ?= build-fuzz
+SANITIZE_DIR ?= build-sanitize
 FUZZ_SECONDS ?= 60
 ARGS ?=
 
 CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 
-.PHONY: all deps test-deps build run test unit integration format format-check tidy fuzz bench clean
+.PHONY: all deps test-deps build run test unit integration sanitize format format-check tidy fuzz bench clean
 
 all: build
 
@@ -40,6 +41,14 @@ unit: build
 
 integration: test-deps build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -L integration
+
+# The whole suite (unit, fuzz replays, integration) built with ASan + UBSan. Not part of
+# `make test` (it takes several times longer); any sanitizer report fails the test it ran in.
+sanitize: test-deps
+	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTEADYCAST_SANITIZE=ON
+	cmake --build $(SANITIZE_DIR) -j $(JOBS)
+	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(SANITIZE_DIR) --output-on-failure -j $(JOBS) --timeout 900 $(CTEST_ARGS)
 
 format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i
