@@ -16,10 +16,26 @@ try {
   await page.evaluate((url) => {
     window.__fatal = [];
     window.__nonfatal = [];
+    window.__reasons = [];
     const video = document.getElementById('v');
     const hls = new window.Hls({ liveSyncDurationCount: 3 });
     hls.on(window.Hls.Events.ERROR, (_e, data) => {
       (data.fatal ? window.__fatal : window.__nonfatal).push(`${data.type}/${data.details}`);
+      const ranges = [];
+      for (let i = 0; i < video.buffered.length; i++) {
+        ranges.push([+video.buffered.start(i).toFixed(3), +video.buffered.end(i).toFixed(3)]);
+      }
+      window.__reasons.push({ at: +video.currentTime.toFixed(3), details: data.details,
+                              reason: data.reason || (data.error && data.error.message) || '',
+                              buffered: ranges });
+    });
+    window.__frags = [];
+    hls.on(window.Hls.Events.FRAG_BUFFERED, (_e, data) => {
+      const f = data.frag;
+      const es = f.elementaryStreams || {};
+      const v = es.video || es.audio || {};
+      window.__frags.push([f.type, f.level, f.sn, f.cc, +f.start.toFixed(3),
+                           +(v.startPTS || 0).toFixed(3), +(v.endPTS || 0).toFixed(3)]);
     });
     hls.loadSource(url);
     hls.attachMedia(video);
@@ -38,7 +54,8 @@ try {
   }
   Object.assign(result, await page.evaluate(() => {
     const v = document.getElementById('v');
-    return { fatal: window.__fatal, nonfatal: window.__nonfatal,
+    return { fatal: window.__fatal, nonfatal: window.__nonfatal, reasons: window.__reasons,
+             frags: window.__frags,
              error: v.error ? v.error.code : null };
   }));
   result.ok = true;

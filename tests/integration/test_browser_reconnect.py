@@ -13,9 +13,10 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.parse
 
 from harness import Server, log, run_test
-from reconnect_helpers import rtmp_publisher, wait_status
+from reconnect_helpers import PlaylistWatcher, rtmp_publisher, wait_status
 
 ROOT = os.environ.get("STEADYCAST_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
 OUTAGE_S = 10.0
@@ -35,18 +36,43 @@ def longest_stall(samples):
     return best
 
 
-def browser_outage(ladder):
+def media_playlists(server, stream, master):
+    base = f"/hls/{stream['playback_ids'][0]['id']}.m3u8"
+    return [urllib.parse.urljoin(base, line) for line in master.splitlines()
+            if line and not line.startswith("#")]
+
+
+def log_arrivals(watchers, killed):
+    """When each rendition listed its segments after the kill (the slate, then the return)."""
+    for path, watcher in watchers.items():
+        seen, arrivals = set(), []
+        for t, code, _, uris in watcher.stop():
+            for uri in uris:
+                if uri not in seen:
+                    seen.add(uri)
+                    if t >= killed:
+                        arrivals.append(f"{uri.rsplit('/', 1)[-1]}@{t - killed:+.1f}")
+        log(f"  {path.rsplit('/', 2)[-2]}: new segments after the kill: {' '.join(arrivals)}")
+
+
+def browser_outage(ladder, max_stall_s=None, server_args=()):
     """Plays the stream (with `ladder`) in hls.js through a 10 s publisher outage; returns
-    (longest stall in s, player result). Asserts no fatal error and that playback resumes."""
-    with Server("--api-rate-limits", "false") as server, tempfile.TemporaryFile() as errlog:
+    (longest stall in s, player result). Asserts no fatal error, that playback resumes and, with
+    `max_stall_s`, that no stall was longer."""
+    with Server("--api-rate-limits", "false", *server_args) as server, \
+            tempfile.TemporaryFile() as errlog:
         stream = server.create_stream(reconnect_window=60, ladder=ladder)
         sid, key = stream["id"], stream["stream_key"]
         first = rtmp_publisher(server, key)
         second = None
         player = None
+        watchers = {}
+        killed = time.time()
         try:
-            server.wait_for_playlist(stream, timeout=20)
+            master = server.wait_for_playlist(stream, timeout=20)
             wait_status(server, sid, "active", 10)
+            watchers = {path: PlaylistWatcher(server, path, interval=0.25)
+                        for path in media_playlists(server, stream, master)}
             player = subprocess.Popen(
                 ["node", os.path.join(ROOT, "tests", "browser", "play_hls_reconnect.mjs"),
                  server.master_url(stream), server.url("/healthz"), str(WATCH_S)],
@@ -82,6 +108,7 @@ def browser_outage(ladder):
             if player and player.poll() is None:
                 player.kill()
                 player.wait()
+            log_arrivals(watchers, killed)
         errlog.seek(0)
         log(errlog.read().decode(errors="replace")[-2000:])
         assert result.get("ok"), result
@@ -95,9 +122,18 @@ def browser_outage(ladder):
             f"the {(samples[-1][0] / 1000 - restarted):.1f} s after the publisher restarted")
         log(f"hls.js fatal: {result['fatal']}, non-fatal: {result['nonfatal']}, "
             f"MediaError: {result['error']}")
+        # What hls.js appended (type, level, sn, discontinuity, start, PTS range) and why it
+        # reported each non-fatal error: where a stall came from.
+        for frag in result.get("frags", []):
+            log(f"  appended {frag}")
+        for reason in result.get("reasons", []):
+            log(f"  hls.js at {reason['at']:.3f} s: {reason['details']}: {reason['reason']} "
+                f"buffered {reason['buffered']}")
         assert result["fatal"] == [], result["fatal"]
         assert result["error"] is None, result["error"]
         assert advanced_after >= 5.0, f"playback did not resume: {samples[-12:]}"
+        if max_stall_s is not None:
+            assert stall <= max_stall_s, (stall, samples[-40:])
         return stall, result
 
 

@@ -11,9 +11,12 @@ MAX_STALL_S = 3.0
 
 
 def test_browser_slate():
-    stall, result = browser_outage("default")
+    # x264's fastest preset: on two cores the publisher, the ladder, the slate encoders and
+    # Chromium share the machine, and a ladder that falls behind real time starves the player
+    # regardless of the slate (what this test is about).
+    stall, _ = browser_outage("default", max_stall_s=MAX_STALL_S,
+                              server_args=("--transcode-preset", "ultrafast"))
     log(f"SLATE_PLAYER_STALL_SECONDS={stall:.2f} (outage {OUTAGE_S:.0f} s)")
-    assert stall <= MAX_STALL_S, (stall, result["samples"][-40:])
 
 
 if __name__ == "__main__":
