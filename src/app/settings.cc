@@ -115,7 +115,7 @@ const std::vector<SettingSpec>& ServeSettingSpecs() {
        "x264 threads per stream, shared by its renditions", 1, 64},
       {"transcode.slate_image", SettingType::kString, "",
        "PNG or JPEG shown while a stream waits for its publisher (empty: a generated card)"},
-      {"transcode.isolation", SettingType::kString, "thread",
+      {"transcode.isolation", SettingType::kString, "process",
        "where the ladder is transcoded: \"process\" (a supervised worker process per stream: a "
        "decoder crash costs that stream a restart, not the server) or \"thread\" (in the "
        "server process)"},
