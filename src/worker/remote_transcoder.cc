@@ -142,6 +142,10 @@ void RemoteTranscoder::OnAccessUnit(const media::AccessUnit& unit) {
   // source's there.
   if (holding_ && video && unit.keyframe) {
     holding_ = false;
+    {
+      std::lock_guard state(mu_);
+      hold_requested_ = false;
+    }
     std::lock_guard lock(passthrough_mu_);
     passthrough_from_worker_ = false;
     if (passthrough_index_ != SIZE_MAX) {
@@ -200,14 +204,33 @@ void RemoteTranscoder::Hold() {
     passthrough_from_worker_ = true;
     passthrough_got_slate_ = false;
   }
+  {
+    std::lock_guard lock(mu_);
+    hold_requested_ = true;
+  }
   Send(wl::Control{.command = wl::Command::kHold}, FrameClass::kControl);
 }
 
 void RemoteTranscoder::Flush() {
+  // A flush ends a hold (as in-process): the source rendition is fed from here again, with
+  // the configuration a returning publisher announced meanwhile.
+  if (holding_) {
+    holding_ = false;
+    std::lock_guard lock(passthrough_mu_);
+    passthrough_from_worker_ = false;
+    if (passthrough_index_ != SIZE_MAX) {
+      media::MediaSink& pt = *sinks_[passthrough_index_];
+      if (pending_pt_video_) pt.OnVideoConfig(*pending_pt_video_);
+      if (pending_pt_audio_) pt.OnAudioConfig(*pending_pt_audio_);
+    }
+  }
+  pending_pt_video_.reset();
+  pending_pt_audio_.reset();
   uint64_t answered = 0;
   const Instance* instance = nullptr;
   {
     std::lock_guard lock(mu_);
+    hold_requested_ = false;
     if (!instance_) return;
     answered = flushes_answered_;
     instance = instance_.get();
@@ -279,6 +302,9 @@ void RemoteTranscoder::StartWorker(Time now) {
   push(wl::Configure{.json = configure_json_});
   if (source_video_) push(wl::VideoConfig{.config = *source_video_});
   if (source_audio_) push(wl::AudioConfig{.config = *source_audio_});
+  // A worker restarted while the publisher is away shows the slate again (the source
+  // rendition takes the slate from it until the publisher's first keyframe).
+  if (hold_requested_) push(wl::Control{.command = wl::Command::kHold});
   if (restart) {
     policy_.OnStarted();
     last_restart_ = now;

@@ -136,7 +136,8 @@ class RemoteTranscoder final : public transcode::LadderTranscoder {
   bool stopping_ = false;
   std::unique_ptr<Instance> instance_;
   OutgoingQueue queue_;
-  bool need_cut_ = true;  // send no video until a keyframe the passthrough cuts at
+  bool need_cut_ = true;         // send no video until a keyframe the passthrough cuts at
+  bool hold_requested_ = false;  // a hold is in effect: a restarted worker gets it again
   std::optional<media::VideoTrackConfig> source_video_;
   std::optional<media::AudioTrackConfig> source_audio_;
   RestartPolicy policy_;

@@ -7,8 +7,9 @@ honours; ",width=480" aims it at B). Checked: the server's PID never changes; A'
 getting segments throughout and its transcoded renditions list new (non-gap) segments within
 ~4 s of the kill; A's segments keep their 2 s cadence while B crashes; B's src keeps
 flowing; the health event and /metrics show the restart; after 5 failures within 60 s B is
-passthrough only with a health warning. Prints RECOVERY_SECONDS (kill → A's first new
-transcoded segment)."""
+passthrough only with a health warning. Finally A's publisher leaves and A's worker is killed
+during the hold: the restarted worker shows the slate again in A's transcoded renditions and
+in src. Prints RECOVERY_SECONDS (kill → A's first new transcoded segment)."""
 
 import json
 import os
@@ -17,7 +18,7 @@ import time
 import urllib.parse
 
 from harness import Server, log, run_test
-from reconnect_helpers import Publisher, fetch, metrics, outbox
+from reconnect_helpers import Publisher, fetch, metrics, outbox, wait_status
 from srt_helpers import health, wait_until
 
 FAULT_AFTER_FRAMES = 40
@@ -197,6 +198,24 @@ def test_worker_containment():
             log("B reasons:", reasons)
             b_gap = segments(playlist(server, paths_b["240p"]))[-2:]
             assert all(gap for _, _, gap in b_gap), b_gap
+
+            # 3. A's publisher leaves (slate), then A's worker is killed during the hold: the
+            # restarted worker shows the slate again, in the transcoded renditions and in src.
+            pub_a.kill9()
+            wait_status(server, a["id"], "reconnecting", 10)
+            held_at = time.time()
+            wait_until(lambda: (watch_a.poll() or True) and
+                       watch_a.new_media_since("240p", held_at + 1), 15,
+                       interval=0.2, what="A's slate in 240p")
+            (pid_hold,) = wait_until(lambda: worker_pids(server_pid), 5, what="A's worker")
+            killed_at = time.time()
+            os.kill(pid_hold, 9)
+            for name in ("240p", "src"):
+                wait_until(lambda: (watch_a.poll() or True) and
+                           watch_a.new_media_since(name, killed_at + 0.5), 12,
+                           interval=0.2, what=f"A's {name} slate after the worker restart")
+            log(f"slate back in 240p and src {time.time() - killed_at:.1f} s after the kill")
+            assert health(server, a["id"])["slate"]["active"] is True
         finally:
             proc_b.kill()
             proc_b.wait(10)
