@@ -11,7 +11,7 @@
 //
 // Failure handling (restart_policy.h): a worker that exits, crashes, hangs (no output for
 // `hang_timeout` while video goes in) or sends garbage is killed (SIGKILL) and started again
-// after a back-off (0.5 s doubling to 8 s); meanwhile every transcoded rendition is paused
+// after a back-off (0.1 s doubling to 8 s); meanwhile every transcoded rendition is paused
 // (on_rendition_paused: the packager lists EXT-X-GAP segments, numbering stays in step). The
 // new worker gets video from the next source keyframe the passthrough's segmenter cuts at (a
 // SegmentCutMirror here), so its IDRs stay aligned, and each rendition resumes at its first

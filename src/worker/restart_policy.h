@@ -5,11 +5,11 @@
 // RemoteTranscoder's supervisor thread owns it).
 //
 //   running ──failure──▶ backing off ──RestartDue──▶ (caller starts a worker) ──▶ running
-//      │                     (0.5 s, doubling to 8 s)
+//      │                     (0.1 s, doubling to 8 s)
 //      └──failure, the 5th within 60 s──▶ gave up (for the rest of the broadcast)
 //
 // The back-off starts again from its initial value once no failure happened for a whole window
-// (a worker that crashes once an hour is restarted after 0.5 s each time).
+// (a worker that crashes once an hour is restarted after 0.1 s each time).
 //
 // HangDetector: a worker is hung when it wrote no access unit for `hang_timeout` although
 // video was sent to it in that time (silence without input is an idle worker, not a hang).
@@ -23,7 +23,7 @@
 namespace steadycast::worker {
 
 struct RestartPolicyOptions {
-  std::chrono::milliseconds initial_backoff{500};
+  std::chrono::milliseconds initial_backoff{100};
   std::chrono::milliseconds max_backoff{8000};
   int max_failures = 5;  // within `window`: give up
   std::chrono::milliseconds window{60000};

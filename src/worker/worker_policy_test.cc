@@ -18,7 +18,7 @@ Time At(int ms) { return Time(milliseconds(ms)); }
 TEST(RestartPolicyTest, BacksOffDoublingToTheCap) {
   RestartPolicy p(RestartPolicyOptions{.max_failures = 100});
   int now = 0;
-  const int expected[] = {500, 1000, 2000, 4000, 8000, 8000};
+  const int expected[] = {100, 200, 400, 800, 1600, 3200, 6400, 8000, 8000};
   for (int delay : expected) {
     EXPECT_EQ(p.OnFailure(At(now)), State::kBackingOff);
     EXPECT_FALSE(p.RestartDue(At(now + delay - 1)));
@@ -28,7 +28,7 @@ TEST(RestartPolicyTest, BacksOffDoublingToTheCap) {
     EXPECT_EQ(p.state(), State::kRunning);
     now += 10;  // it fails again quickly
   }
-  EXPECT_EQ(p.restarts(), 6);
+  EXPECT_EQ(p.restarts(), 9);
 }
 
 TEST(RestartPolicyTest, GivesUpAtTheFifthFailureWithinAMinute) {
@@ -62,10 +62,10 @@ TEST(RestartPolicyTest, AQuietWindowResetsTheBackoff) {
   p.OnFailure(At(0));
   p.OnStarted();
   p.OnFailure(At(1000));
-  EXPECT_EQ(p.current_backoff(), milliseconds(1000));
+  EXPECT_EQ(p.current_backoff(), milliseconds(200));
   p.OnStarted();
   p.OnFailure(At(120000));
-  EXPECT_EQ(p.current_backoff(), milliseconds(500));
+  EXPECT_EQ(p.current_backoff(), milliseconds(100));
 }
 
 TEST(HangDetectorTest, OnlyInputWithoutOutputIsAHang) {

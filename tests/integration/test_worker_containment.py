@@ -11,6 +11,7 @@ passthrough only with a health warning. Finally A's publisher leaves and A's wor
 during the hold: the restarted worker shows the slate again in A's transcoded renditions and
 in src. Prints RECOVERY_SECONDS (kill → A's first new transcoded segment)."""
 
+import datetime
 import json
 import os
 import subprocess
@@ -50,17 +51,23 @@ def playlist(server, path):
     return body.decode(errors="replace") if code == 200 else ""
 
 
-def segments(text):
-    """[(name, duration, gap)] of a media playlist."""
-    out, duration, gap = [], None, False
+def segments(text, dates=None):
+    """[(name, duration, gap)] of a media playlist; `dates` (a dict) gets each segment's
+    PROGRAM-DATE-TIME as unix seconds."""
+    out, duration, gap, date = [], None, False, None
     for line in text.splitlines():
-        if line.startswith("#EXTINF:"):
+        if line.startswith("#EXT-X-PROGRAM-DATE-TIME:"):
+            stamp = line.split(":", 1)[1].replace("Z", "+00:00")
+            date = datetime.datetime.fromisoformat(stamp).timestamp()
+        elif line.startswith("#EXTINF:"):
             duration = float(line[8:].split(",")[0])
         elif line == "#EXT-X-GAP":
             gap = True
         elif line and not line.startswith("#"):
             out.append((line.rsplit("/", 1)[-1].split("?")[0], duration, gap))
-            duration, gap = None, False
+            if dates is not None and date is not None:
+                dates[out[-1][0]] = date
+            duration, gap, date = None, False, None
     return out
 
 
@@ -77,11 +84,12 @@ class Watcher:
     def __init__(self, server, paths):
         self.server, self.paths = server, paths
         self.first_seen = {name: {} for name in paths}  # rendition → {segment: (t, dur, gap)}
+        self.dates = {name: {} for name in paths}  # rendition → {segment: program date}
 
     def poll(self):
         now = time.time()
         for name, path in self.paths.items():
-            for seg, duration, gap in segments(playlist(self.server, path)):
+            for seg, duration, gap in segments(playlist(self.server, path), self.dates[name]):
                 self.first_seen[name].setdefault(seg, (now, duration, gap))
 
     def new_media_since(self, name, t):
@@ -137,6 +145,14 @@ def test_worker_containment():
                     recovered[name] = time.time() - killed_at
             time.sleep(0.1)
         log("recovered after kill:", recovered)
+        # Where the media resumed: the program date of each rendition's first new segment
+        # (the source keyframe the restarted worker began at), relative to the kill.
+        resumed = {name: min(watch_a.dates[name][seg] for seg in
+                             watch_a.new_media_since(name, killed_at + 0.5)) - killed_at
+                   for name in recovered}
+        log("media resumed after the kill (program date):",
+            {k: round(v, 2) for k, v in resumed.items()})
+        print(f"RESUME_MEDIA_SECONDS {max(resumed.values()):.2f}", flush=True)
         print(f"RECOVERY_SECONDS {max(recovered.values()) if recovered else -1:.2f}", flush=True)
         assert len(recovered) == 2, recovered
         assert max(recovered.values()) <= 6.0, recovered  # ~2-4 s expected; slack for 2 cores
