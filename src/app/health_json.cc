@@ -195,7 +195,8 @@ json LinkHealthJson(const session::LinkHealth& health,
        health.degradation.reason.empty() ? json(nullptr) : json(health.degradation.reason)},
       {"paused_renditions", health.degradation.paused_renditions}};
   out["transcoder"] = {{"restarts", health.transcoder_restarts},
-                       {"passthrough_only", health.transcoder_gave_up}};
+                       {"passthrough_only", health.transcoder_gave_up},
+                       {"source_frames_dropped", health.transcoder_source_frames_dropped}};
   out["ladder_warnings"] = health.ladder_warnings;
   out["slate"] = {{"active", health.slate_active},
                   {"error", health.slate_error.empty() ? json(nullptr) : json(health.slate_error)}};
@@ -263,6 +264,16 @@ std::string LinkHealthMetrics(const std::map<std::string, session::LinkHealth>& 
     if (health.renditions.empty()) continue;
     out += fmt::format("steadycast_stream_transcoder_restarts_total{{live_stream_id=\"{}\"}} {}\n",
                        id, health.transcoder_restarts);
+  }
+  out +=
+      "# HELP steadycast_stream_transcoder_source_frames_dropped_total Source video frames not "
+      "sent to a transcoder worker that fell behind (this broadcast).\n# TYPE "
+      "steadycast_stream_transcoder_source_frames_dropped_total counter\n";
+  for (const auto& [id, health] : all) {
+    if (health.renditions.empty()) continue;
+    out += fmt::format(
+        "steadycast_stream_transcoder_source_frames_dropped_total{{live_stream_id=\"{}\"}} {}\n",
+        id, health.transcoder_source_frames_dropped);
   }
   for (const auto& series : kSeries) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", series.name, series.help, series.name,

@@ -203,6 +203,7 @@ void AddRenditionHealth(const Broadcast& broadcast, LinkHealth& health) {
     health.slate_active = encoded->slate_active;
     health.transcoder_restarts = encoded->worker_restarts;
     health.transcoder_gave_up = encoded->worker_gave_up;
+    health.transcoder_source_frames_dropped = encoded->link_video_dropped;
     health.slate_error = encoded->slate_error;
     health.degradation = {.level = encoded->degradation.level,
                           .reason = encoded->degradation.reason,

@@ -109,6 +109,8 @@ struct LinkHealth {
   // failure in this broadcast, and whether the stream gave up transcoding (source only).
   uint64_t transcoder_restarts = 0;
   bool transcoder_gave_up = false;
+  // Source video frames not sent to a worker that fell behind (its bounded queue was full).
+  uint64_t transcoder_source_frames_dropped = 0;
 };
 
 class StreamRegistry {

@@ -167,6 +167,11 @@ def test_worker_containment():
         key = f'steadycast_stream_transcoder_restarts_total{{live_stream_id="{a["id"]}"}}'
         assert m.get(key, 0) >= 1, {k: v for k, v in m.items() if "restarts" in k}
         assert health(server, a["id"])["transcoder"]["restarts"] >= 1
+        # A's worker kept up (a killed one's queue is discarded, not counted as dropped).
+        assert health(server, a["id"])["transcoder"]["source_frames_dropped"] == 0
+        key = ("steadycast_stream_transcoder_source_frames_dropped_total"
+               f"{{live_stream_id=\"{a['id']}\"}}")
+        assert m.get(key) == 0, sorted((k, v) for k, v in m.items() if "dropped" in k)
 
         # 2. B's workers crash after FAULT_AFTER_FRAMES frames, again and again.
         b_started = time.time()
