@@ -1,5 +1,7 @@
 #include "session/broadcast.h"
 
+#include "session/broadcast_finisher.h"
+
 #include "base/log.h"
 
 namespace steadycast::session {
@@ -26,6 +28,7 @@ std::unique_ptr<Broadcast> Broadcast::Create(const BroadcastOptions& options, ba
                                              const std::string& latency_mode,
                                              const std::optional<media::VideoTrackConfig>& video) {
   std::unique_ptr<Broadcast> broadcast(new Broadcast());
+  broadcast->finisher_ = options.finisher;
   // Plan: the stream's ladder when there is video to transcode, else the source alone.
   broadcast->plan_ = PassthroughPlan(video);
   if (options.transcoding_enabled && video) {
@@ -138,19 +141,44 @@ void Broadcast::Tick() {
 void Broadcast::End() {
   if (ended_) return;
   ended_ = true;
-  if (transcoder_) transcoder_->Flush();
+  if (transcoder_ && finisher_) {
+    // std::function needs a copyable job: the transcoder moves into a shared_ptr.
+    std::shared_ptr<transcode::LadderTranscoder> transcoder = std::move(transcoder_);
+    finisher_->Post([transcoder, packager = packager_, final = final_]() mutable {
+      transcoder->Flush();
+      KeepFinalFigures(*transcoder, *final);
+      packager->OnEndOfStream();
+      transcoder.reset();
+    });
+    return;
+  }
+  if (transcoder_) {
+    transcoder_->Flush();
+    KeepFinalFigures(*transcoder_, *final_);
+  }
   packager_->OnEndOfStream();
   transcoder_.reset();  // its threads stop; the packager keeps the final playlist
 }
 
+void Broadcast::KeepFinalFigures(const transcode::LadderTranscoder& transcoder,
+                                 FinalFigures& final) {
+  transcode::TranscoderStats stats = transcoder.Stats();
+  transcode::DegradationState degradation = transcoder.Degradation();
+  std::lock_guard lock(final.mu);
+  final.stats = std::move(stats);
+  final.degradation = std::move(degradation);
+}
+
 std::optional<transcode::TranscoderStats> Broadcast::TranscoderStats() const {
-  if (!transcoder_) return std::nullopt;
-  return transcoder_->Stats();
+  if (transcoder_) return transcoder_->Stats();
+  std::lock_guard lock(final_->mu);
+  return final_->stats;
 }
 
 std::optional<transcode::DegradationState> Broadcast::Degradation() const {
-  if (!transcoder_) return std::nullopt;
-  return transcoder_->Degradation();
+  if (transcoder_) return transcoder_->Degradation();
+  std::lock_guard lock(final_->mu);
+  return final_->degradation;
 }
 
 }  // namespace steadycast::session

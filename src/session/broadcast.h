@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,8 @@
 #include "transcode/transcoder.h"
 
 namespace steadycast::session {
+
+class BroadcastFinisher;
 
 struct BroadcastOptions {
   package::PackagerOptions packager;  // first_sequence is set per broadcast by the registry
@@ -44,6 +47,8 @@ struct BroadcastOptions {
       const transcode::LadderPlan&, const transcode::TranscoderOptions&,
       std::vector<media::MediaSink*>)>
       transcoder_factory;
+  // Where End() drains a transcoded broadcast (off the caller's thread); null: in End() itself.
+  BroadcastFinisher* finisher = nullptr;
 };
 
 class Broadcast {
@@ -69,26 +74,39 @@ class Broadcast {
   void Discontinuity(bool slate);
   // Drives the slate (call every ≤ 100 ms under the stream's lock).
   void Tick();
-  // Broadcast over: drain, ENDLIST on every rendition, stop the transcoder's threads.
+  // Broadcast over: drain, ENDLIST on every rendition, stop the transcoder's threads. With a
+  // finisher (BroadcastOptions) and a transcoder, that happens on the finisher's thread and
+  // End() returns at once; the packager gets ENDLIST when the drain is done.
   void End();
 
   const std::shared_ptr<package::StreamPackager>& packager() const { return packager_; }
   const transcode::LadderPlan& plan() const { return plan_; }
   const std::vector<std::string>& warnings() const { return warnings_; }
-  // Transcoder figures (nullopt without a transcoder).
+  // Transcoder figures (nullopt without a transcoder; after End, those at the end of the
+  // drain — nullopt while it runs).
   std::optional<transcode::TranscoderStats> TranscoderStats() const;
   // The ladder's degradation (level, reason, paused rungs); nullopt without a running
   // transcoder (passthrough, or the broadcast ended). Cheap: polled by the registry's Tick.
   std::optional<transcode::DegradationState> Degradation() const;
 
  private:
+  struct FinalFigures;
   Broadcast() = default;
+  static void KeepFinalFigures(const transcode::LadderTranscoder& transcoder, FinalFigures& final);
 
   std::shared_ptr<package::StreamPackager> packager_;
   std::unique_ptr<transcode::LadderTranscoder> transcoder_;
   transcode::LadderPlan plan_;
   std::vector<std::string> warnings_;
+  BroadcastFinisher* finisher_ = nullptr;
   bool ended_ = false;
+  // The transcoder's figures once it drained (End): health keeps reporting them.
+  struct FinalFigures {
+    std::mutex mu;
+    std::optional<transcode::TranscoderStats> stats;
+    std::optional<transcode::DegradationState> degradation;
+  };
+  std::shared_ptr<FinalFigures> final_ = std::make_shared<FinalFigures>();
 };
 
 }  // namespace steadycast::session

@@ -85,7 +85,9 @@ StreamRegistry::StreamRegistry(store::Store& store, base::Clock& clock, Registry
     : store_(store),
       clock_(clock),
       options_(std::move(options)),
-      guard_(options_.ingest_guard, clock) {}
+      guard_(options_.ingest_guard, clock) {
+  options_.broadcast.finisher = &finisher_;
+}
 
 StreamRegistry::~StreamRegistry() = default;
 

@@ -31,6 +31,7 @@
 #include "media/media_sink.h"
 #include "package/stream_packager.h"
 #include "session/broadcast.h"
+#include "session/broadcast_finisher.h"
 #include "session/ingest_guard.h"
 #include "session/lifecycle.h"
 #include "store/store.h"
@@ -197,6 +198,9 @@ class StreamRegistry {
 
   store::Store& store_;
   base::Clock& clock_;
+  // Declared before the streams (destroyed after them): broadcasts ended by the streams'
+  // destruction still drain here.
+  BroadcastFinisher finisher_;
   RegistryOptions options_;
   IngestGuard guard_;
 

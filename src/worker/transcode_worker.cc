@@ -187,6 +187,9 @@ class Worker {
           break;  // the next source keyframe resumes (Transcoder::Hold)
         case wl::Command::kFlush:
           transcoder_->Flush();
+          // The figures at the end of the drain (frames dropped on the way) reach the server
+          // before the answer it waits for.
+          writer_.Send(wl::Stats{.json = StatsToJson(transcoder_->Stats())});
           writer_.Send(wl::Event{.kind = wl::EventKind::kFlushed});
           break;
         case wl::Command::kStop:

@@ -124,7 +124,13 @@ def publish_and_check(server, size, expected_names, seconds):
         in metrics, metrics[-2000:]
     _, err = publisher.communicate(timeout=seconds + 60)
     assert publisher.returncode == 0, err.decode()
-    time.sleep(1)  # the server sees the publisher leave; the renditions drain
+    # The server sees the publisher leave and the renditions drain; ENDLIST comes after the
+    # drain, and the health's figures are then those at its end.
+    names = [v["URI"].split("/")[1] for v in variants]
+    deadline = time.time() + 15
+    while time.time() < deadline and not all(
+            b"#EXT-X-ENDLIST" in fetch(server.url(f"/hls/{pb}/{n}/index.m3u8")) for n in names):
+        time.sleep(0.2)
     final = server.api("GET", f"/v1/live-streams/{stream['id']}/health")["data"]
     dropped = {r["name"]: r.get("frames_dropped", 0) for r in final["renditions"]}
     log(f"frames dropped per rendition: {dropped}")
