@@ -49,6 +49,47 @@ def fd_count(pid):
         return -1
 
 
+def fd_targets(pid):
+    """{target: count} of the process's open fds ("socket:[...]" collapsed to "socket")."""
+    out = {}
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                t = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            for prefix in ("socket:", "pipe:", "anon_inode:"):
+                if t.startswith(prefix):
+                    t = t if prefix == "anon_inode:" else prefix[:-1]
+            out[t] = out.get(t, 0) + 1
+    except OSError:
+        pass
+    return out
+
+
+def fd_diff(before, after):
+    """The fd kinds whose count changed: {target: (before, after)}."""
+    keys = set(before) | set(after)
+    return {k: (before.get(k, 0), after.get(k, 0)) for k in sorted(keys)
+            if before.get(k, 0) != after.get(k, 0)}
+
+
+def wait_fds_steady(pid, steady_s=6.0, timeout=45.0):
+    """Waits until the process's fd count has not changed for `steady_s` (a live stream's
+    segment window holds one memfd per segment, so the count grows until the window is full).
+    Returns the count."""
+    start = time.time()
+    last, since = fd_count(pid), time.time()
+    while time.time() - start < timeout:
+        time.sleep(0.5)
+        now = fd_count(pid)
+        if now != last:
+            last, since = now, time.time()
+        elif time.time() - since >= steady_s:
+            break
+    return last
+
+
 def rss_kib(pid):
     try:
         with open(f"/proc/{pid}/status") as f:
