@@ -104,13 +104,27 @@ async def _viewer(port, path, start_at, end_at, interval, res):
         writer.close()
 
 
+async def _lag_probe(start_at, end_at, res):
+    """How late the viewer process's own event loop wakes up from a 10 ms sleep: the part of
+    the measured latencies that is the client's, not the server's."""
+    await asyncio.sleep(max(0.0, start_at - time.time()))
+    while time.time() < end_at:
+        t0 = time.monotonic()
+        await asyncio.sleep(0.010)
+        res["loop_lag"].append(time.monotonic() - t0 - 0.010)
+
+
 def _worker(port, paths, start_at, end_at, interval, out):
-    res = {"playlist": [], "segment": [], "bytes": 0, "requests": 0, "errors": [], "connects": 0}
+    res = {"playlist": [], "segment": [], "bytes": 0, "requests": 0, "errors": [], "connects": 0,
+           "loop_lag": []}
 
     async def main():
-        await asyncio.gather(*(_viewer(port, p, start_at, end_at, interval, res) for p in paths))
+        await asyncio.gather(_lag_probe(start_at, end_at, res),
+                             *(_viewer(port, p, start_at, end_at, interval, res) for p in paths))
 
+    cpu0 = time.process_time()
     asyncio.run(main())
+    res["cpu_s"] = time.process_time() - cpu0
     out.put(res)
 
 
@@ -194,6 +208,11 @@ def run(args):
     print(f"LOAD cadence max gap={max_gap:.2f} s (target {TARGET_SEGMENT_S} s, "
           f"excess {max_gap - TARGET_SEGMENT_S:+.2f} s); per stream "
           f"{[round(g, 2) for g in per_stream_gaps]}; new segments seen {new_segments}")
+    lag = [x for r in results for x in r["loop_lag"]]
+    client_cpu = [r["cpu_s"] / (seconds + 1) for r in results]
+    print(f"LOAD viewer-process event-loop lag p50={ms(percentile(lag, 50))} "
+          f"p99={ms(percentile(lag, 99))} max={ms(max(lag, default=0))}; viewer processes' CPU "
+          f"{[f'{100 * c:.0f}%' for c in client_cpu]} of a core")
     print(f"LOAD server cpu={100 * (cpu1 - cpu0) / (seconds + 1):.0f}% of a core "
           f"fds before={fds0} peak={fds_peak} rss before={rss0 // 1024} MiB "
           f"peak={rss_peak // 1024} MiB")

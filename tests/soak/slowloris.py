@@ -58,6 +58,7 @@ def open_slow(hostport, kind, data, period):
 
 
 def run(args):
+    waves = args.waves
     h = args.http if args.http is not None else (300 if args.short else 3000)
     r = args.rtmp if args.rtmp is not None else (100 if args.short else 1000)
     raise_nofile(h + r + 4096)
@@ -83,67 +84,75 @@ def run(args):
             wait_fds_steady(pid)
             fds0, rss0, targets0 = fd_count(pid), rss_kib(pid), fd_targets(pid)
             fds_peak, rss_peak = fds0, rss0
-            sel = selectors.DefaultSelector()
-            conns, open_errors = [], []
-            t_open = time.monotonic()
-            for i in range(h + r):
-                kind = "http" if i < h else "rtmp"
-                try:
-                    c = open_slow(server.http if kind == "http" else server.rtmp, kind,
-                                  HTTP_BYTES if kind == "http" else RTMP_BYTES,
-                                  HTTP_PERIOD_S if kind == "http" else RTMP_PERIOD_S)
-                except OSError as e:
-                    open_errors.append(f"{kind}: {e!r}")
-                    continue
-                conns.append(c)
-                sel.register(c.sock, selectors.EVENT_READ, c)
-            open_took = time.monotonic() - t_open
-            print(f"opened {len(conns)} slow connections in {open_took:.1f} s "
-                  f"({len(open_errors)} failed)", flush=True)
-            give_up = time.monotonic() + max(http_deadline, rtmp_deadline) + GRACE_S + 10
-            open_count = len(conns)
-            last_sample = 0.0
-
-            def mark_closed(c):
-                nonlocal open_count
-                if c.closed is None:
-                    c.closed = time.monotonic()
-                    open_count -= 1
-                    sel.unregister(c.sock)
-                    c.sock.close()
-
-            while open_count and time.monotonic() < give_up:
-                now = time.monotonic()
-                for c in conns:
-                    if c.closed is None and now >= c.next_send and c.sent < len(c.data):
-                        try:
-                            c.sock.send(c.data[c.sent:c.sent + 1])
-                            c.sent += 1
-                        except BlockingIOError:
-                            pass
-                        except OSError:
-                            mark_closed(c)
-                        c.next_send = now + c.period
-                for key, _ in sel.select(timeout=0.2):
-                    c = key.data
+            all_conns, open_errors, wave_after = [], [], []
+            for wave in range(waves):
+                sel = selectors.DefaultSelector()
+                conns = []
+                t_open = time.monotonic()
+                for i in range(h + r):
+                    kind = "http" if i < h else "rtmp"
                     try:
-                        data = c.sock.recv(65536)
-                    except BlockingIOError:
+                        c = open_slow(server.http if kind == "http" else server.rtmp, kind,
+                                      HTTP_BYTES if kind == "http" else RTMP_BYTES,
+                                      HTTP_PERIOD_S if kind == "http" else RTMP_PERIOD_S)
+                    except OSError as e:
+                        open_errors.append(f"{kind}: {e!r}")
                         continue
-                    except OSError:
-                        data = b""
-                    if data:
-                        c.answer += data[:200]
-                    else:
-                        mark_closed(c)
-                if now - last_sample >= 0.5:
-                    last_sample = now
-                    fds_peak = max(fds_peak, fd_count(pid))
-                    rss_peak = max(rss_peak, rss_kib(pid))
-            still_open = [c for c in conns if c.closed is None]
-            for c in still_open:
-                c.sock.close()
-            time.sleep(3)  # let the server finish its own closing
+                    conns.append(c)
+                    sel.register(c.sock, selectors.EVENT_READ, c)
+                open_took = time.monotonic() - t_open
+                print(f"wave {wave + 1}: opened {len(conns)} slow connections in {open_took:.1f} s "
+                      f"({len(open_errors)} failed)", flush=True)
+                give_up = time.monotonic() + max(http_deadline, rtmp_deadline) + GRACE_S + 10
+                open_count = len(conns)
+                last_sample = 0.0
+
+                def mark_closed(c):
+                    nonlocal open_count
+                    if c.closed is None:
+                        c.closed = time.monotonic()
+                        open_count -= 1
+                        sel.unregister(c.sock)
+                        c.sock.close()
+
+                while open_count and time.monotonic() < give_up:
+                    now = time.monotonic()
+                    for c in conns:
+                        if c.closed is None and now >= c.next_send and c.sent < len(c.data):
+                            try:
+                                c.sock.send(c.data[c.sent:c.sent + 1])
+                                c.sent += 1
+                            except BlockingIOError:
+                                pass
+                            except OSError:
+                                mark_closed(c)
+                            c.next_send = now + c.period
+                    for key, _ in sel.select(timeout=0.2):
+                        c = key.data
+                        try:
+                            data = c.sock.recv(65536)
+                        except BlockingIOError:
+                            continue
+                        except OSError:
+                            data = b""
+                        if data:
+                            c.answer += data[:200]
+                        else:
+                            mark_closed(c)
+                    if now - last_sample >= 0.5:
+                        last_sample = now
+                        fds_peak = max(fds_peak, fd_count(pid))
+                        rss_peak = max(rss_peak, rss_kib(pid))
+                still_open = [c for c in conns if c.closed is None]
+                for c in still_open:
+                    c.sock.close()
+                time.sleep(3)  # let the server finish its own closing
+                all_conns.extend(conns)
+                time.sleep(3)  # let the server finish its own closing
+                wave_after.append((fd_count(pid), rss_kib(pid)))
+                print(f"wave {wave + 1}: server fds {wave_after[-1][0]}, RSS "
+                      f"{wave_after[-1][1] / 1024:.1f} MiB after all closed", flush=True)
+            conns = all_conns
             fds1, rss1, targets1 = fd_count(pid), rss_kib(pid), fd_targets(pid)
             time.sleep(3)
             viewer_res = viewer.stop()[0]
@@ -184,7 +193,8 @@ def run(args):
           f"{max_gap:.2f} s (target {TARGET_SEGMENT_S} s)")
     print(f"SLOWLORIS server fds before={fds0} peak={fds_peak} after={fds1}; "
           f"RSS before={rss0 / 1024:.1f} peak={rss_peak / 1024:.1f} after={rss1 / 1024:.1f} MiB; "
-          f"fd kinds changed (before, after): {fd_diff(targets0, targets1)}")
+          f"fd kinds changed (before, after): {fd_diff(targets0, targets1)}; "
+          f"after each wave (fds, RSS MiB): {[(f, round(r / 1024, 1)) for f, r in wave_after]}")
     checks += [
         ("slow connections opened", not open_errors, f"{len(open_errors)} connect failures "
          f"{open_errors[:2]}"),
@@ -204,6 +214,8 @@ def main():
                         help="CI size: 300 HTTP + 100 RTMP, 5 s deadlines")
     parser.add_argument("--http", type=int, default=None)
     parser.add_argument("--rtmp", type=int, default=None)
+    parser.add_argument("--waves", type=int, default=1,
+                        help="repeat the open/close wave (RSS after each shows growth)")
     sys.exit(run(parser.parse_args()))
 
 
