@@ -7,7 +7,8 @@ duration, the pace at which a live HLS player reloads the playlist and fetches o
 --interval 0 = back-to-back, a saturation test). Viewers start with a random phase. They run in
 --workers child processes (asyncio), so the Python client is less of a bottleneck.
 
-Measured in the loaded mix itself: playlist latency p50/p99, segment latency p99, requests/s,
+Viewers connect and start looping 6 s before the measured window (the connection ramp is
+reported apart). Measured in the loaded mix itself, over the window: playlist latency p50/p99, segment latency p99, requests/s,
 MB/s, errors (any non-200 or connection error). A separate observer process polls each
 stream's playlist every 0.1 s on its own connection: it records when each new segment is
 listed (cadence: largest gap between new segments minus the 2 s target) and the latency of
@@ -33,6 +34,7 @@ from soak_common import (TARGET_SEGMENT_S, Observer, Server, cadence_gaps, fd_co
                          percentile, raise_nofile, rss_kib, stop_proc, verdict)
 
 PUBLISHERS = 4
+WARMUP_S = 6.0  # viewers connect and start looping this long before the measured window
 
 
 async def _get(reader, writer, path):
@@ -55,8 +57,11 @@ async def _get(reader, writer, path):
 
 
 async def _viewer(port, path, start_at, end_at, interval, res):
+    """One viewer; starts (with a random phase) WARMUP_S before start_at: what it measures
+    before start_at goes to the warm_* lists (the connection ramp, reported apart)."""
     rng = random.Random()
-    await asyncio.sleep(max(0.0, start_at - time.time()) + rng.uniform(0, max(interval, 0.5)))
+    await asyncio.sleep(max(0.0, start_at - WARMUP_S - time.time()) +
+                        rng.uniform(0, max(interval, 0.5)))
     reader = writer = None
     next_at = time.monotonic()
     while time.time() < end_at:
@@ -66,9 +71,14 @@ async def _viewer(port, path, start_at, end_at, interval, res):
                 res["connects"] += 1
             t0 = time.monotonic()
             status, body, close, size = await _get(reader, writer, path)
-            res["playlist"].append(time.monotonic() - t0)
-            res["bytes"] += size
-            res["requests"] += 1
+            took = time.monotonic() - t0
+            warm = time.time() < start_at
+            res["warm_playlist" if warm else "playlist"].append(took)
+            if took > 0.100:
+                res["slow"].append((time.time(), took, "playlist"))
+            if not warm:
+                res["bytes"] += size
+                res["requests"] += 1
             if status != 200:
                 res["errors"].append(f"playlist {status}")
             else:
@@ -77,9 +87,13 @@ async def _viewer(port, path, start_at, end_at, interval, res):
                     t1 = time.monotonic()
                     s2, _, close, size = await _get(
                         reader, writer, urllib.parse.urljoin(path, segs[-1]["uri"]))
-                    res["segment"].append(time.monotonic() - t1)
-                    res["bytes"] += size
-                    res["requests"] += 1
+                    took = time.monotonic() - t1
+                    res["warm_segment" if warm else "segment"].append(took)
+                    if took > 0.100:
+                        res["slow"].append((time.time(), took, "segment"))
+                    if not warm:
+                        res["bytes"] += size
+                        res["requests"] += 1
                     if s2 != 200:
                         res["errors"].append(f"segment {s2}")
                 elif not segs:
@@ -116,7 +130,7 @@ async def _lag_probe(start_at, end_at, res):
 
 def _worker(port, paths, start_at, end_at, interval, out):
     res = {"playlist": [], "segment": [], "bytes": 0, "requests": 0, "errors": [], "connects": 0,
-           "loop_lag": []}
+           "loop_lag": [], "slow": [], "warm_playlist": [], "warm_segment": []}
 
     async def main():
         await asyncio.gather(_lag_probe(start_at, end_at, res),
@@ -158,7 +172,7 @@ def run(args):
             observer = Observer(server.http, paths, poll_s=0.1)
             ctx = multiprocessing.get_context("fork")
             queue = ctx.Queue()
-            start_at = time.time() + 1.0
+            start_at = time.time() + 1.0 + WARMUP_S
             end_at = start_at + seconds
             assigned = [paths[i % len(paths)] for i in range(viewers)]
             workers = [ctx.Process(target=_worker, daemon=True,
@@ -189,7 +203,12 @@ def run(args):
     requests = sum(r["requests"] for r in results)
     nbytes = sum(r["bytes"] for r in results)
     connects = sum(r["connects"] for r in results)
-    side_lat = [x for s in side for x in s["playlist_latency"]]
+    warm_pl = [x for r in results for x in r["warm_playlist"]]
+    warm_sg = [x for r in results for x in r["warm_segment"]]
+    side_lat = [x for s in side for x, t in zip(s["playlist_latency"], s["playlist_at"])
+                if t >= start_at]
+    side_warm = [x for s in side for x, t in zip(s["playlist_latency"], s["playlist_at"])
+                 if t < start_at]
     side_errors = [x for s in side for x in s["errors"]]
     gaps = [g for s in side for g in cadence_gaps(s["new_times"])]
     max_gap = max(gaps) if gaps else float("inf")
@@ -203,6 +222,11 @@ def run(args):
           f"max={ms(max(playlist, default=0))} n={len(playlist)}; "
           f"segment p50={ms(percentile(segment, 50))} p99={ms(percentile(segment, 99))} "
           f"n={len(segment)}")
+    print(f"LOAD warm-up ({WARMUP_S:.0f} s before the window, viewers connecting; not in the "
+          f"figures above) playlist p50={ms(percentile(warm_pl, 50))} "
+          f"p99={ms(percentile(warm_pl, 99))} n={len(warm_pl)}; segment "
+          f"p99={ms(percentile(warm_sg, 99))}; side client meanwhile p50="
+          f"{ms(percentile(side_warm, 50))} p99={ms(percentile(side_warm, 99))} n={len(side_warm)}")
     print(f"LOAD side client playlist p50={ms(percentile(side_lat, 50))} "
           f"p99={ms(percentile(side_lat, 99))} n={len(side_lat)} errors={len(side_errors)}")
     print(f"LOAD cadence max gap={max_gap:.2f} s (target {TARGET_SEGMENT_S} s, "
@@ -213,6 +237,15 @@ def run(args):
     print(f"LOAD viewer-process event-loop lag p50={ms(percentile(lag, 50))} "
           f"p99={ms(percentile(lag, 99))} max={ms(max(lag, default=0))}; viewer processes' CPU "
           f"{[f'{100 * c:.0f}%' for c in client_cpu]} of a core")
+    slow = sorted(x for r in results for x in r["slow"])
+    if slow:
+        by_second = {}
+        for t, _, _ in slow:
+            k = int((t - start_at) // 1)
+            by_second[k] = by_second.get(k, 0) + 1
+        print(f"LOAD requests over 100 ms: {len(slow)}; by second of the run (negative: "
+              f"warm-up) "
+              f"{dict(sorted(by_second.items()))}")
     print(f"LOAD server cpu={100 * (cpu1 - cpu0) / (seconds + 1):.0f}% of a core "
           f"fds before={fds0} peak={fds_peak} rss before={rss0 // 1024} MiB "
           f"peak={rss_peak // 1024} MiB")

@@ -181,12 +181,13 @@ class HttpConn:
 # The observer: a separate process, so the load generator's own CPU use cannot delay it ---------
 def _observe_stream(hostport, path, poll_s, fetch_segments, stop, out):
     conn = HttpConn(hostport)
-    seen, new_times, pl_lat, seg_lat, errors = set(), [], [], [], []
+    seen, new_times, pl_lat, pl_at, seg_lat, errors = set(), [], [], [], [], []
     while not stop.is_set():
         t0 = time.monotonic()
         try:
             code, body = conn.get(path)
             pl_lat.append(time.monotonic() - t0)
+            pl_at.append(time.time())
             if code != 200:
                 errors.append(f"playlist {code}")
             else:
@@ -208,7 +209,7 @@ def _observe_stream(hostport, path, poll_s, fetch_segments, stop, out):
         if left > 0:
             stop.wait(left)
     conn.close()
-    out.put({"path": path, "new_times": new_times, "playlist_latency": pl_lat,
+    out.put({"path": path, "new_times": new_times, "playlist_latency": pl_lat, "playlist_at": pl_at,
              "segment_latency": seg_lat, "errors": errors})
 
 
