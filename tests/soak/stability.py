@@ -68,7 +68,7 @@ def publish_clip(server, key, clip):
 
 
 def part_a(cycles, clip):
-    print(f"(a) {cycles} publish/disconnect cycles on one stream", flush=True)
+    log(f"(a) {cycles} publish/disconnect cycles on one stream")
     samples = []  # (cycle, rss KiB, fds)
     ffmpeg_failures = 0
     with Server("--api-rate-limits", "false", "--log-level", "warn") as server:
@@ -119,7 +119,7 @@ def part_a(cycles, clip):
 
 
 def part_b(kills, clip):
-    print(f"(b) {kills} SIGKILL/restart cycles with a webhook receiver", flush=True)
+    log(f"(b) {kills} SIGKILL/restart cycles with a webhook receiver")
     rng = random.Random(1)
     restart_s = []
     with Server("--api-rate-limits", "false", "--log-level", "warn",
