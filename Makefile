@@ -72,7 +72,7 @@ bench: build
 	@bench/run-all.sh $(BUILD_DIR)
 
 # Soak tests (tests/soak/): load, slowloris, stability. Not part of `make test`; each script
-# prints PASS/FAIL with its figures. Full mode takes ~25 min; SOAK_ARGS=--short ~3 min.
+# prints PASS/FAIL with its figures. Full mode takes ~20 min; SOAK_ARGS=--short ~2-3 min.
 soak: test-deps build
 	cd tests/soak && STEADYCAST_BIN=$(abspath $(BUILD_DIR))/steadycast python3 load.py $(SOAK_ARGS)
 	cd tests/soak && STEADYCAST_BIN=$(abspath $(BUILD_DIR))/steadycast python3 slowloris.py $(SOAK_ARGS)
