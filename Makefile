@@ -8,10 +8,11 @@ FUZZ_DIR ?= build-fuzz
 SANITIZE_DIR ?= build-sanitize
 FUZZ_SECONDS ?= 60
 ARGS ?=
+SOAK_ARGS ?=
 
 CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 
-.PHONY: all deps test-deps build run test unit integration sanitize format format-check tidy fuzz bench clean
+.PHONY: all deps test-deps build run test unit integration sanitize format format-check tidy fuzz bench soak clean
 
 all: build
 
@@ -69,6 +70,13 @@ fuzz:
 bench: build
 	@scripts/install-deps.sh build test bench
 	@bench/run-all.sh $(BUILD_DIR)
+
+# Soak tests (tests/soak/): load, slowloris, stability. Not part of `make test`; each script
+# prints PASS/FAIL with its figures. Full mode takes ~20 min; SOAK_ARGS=--short ~2-3 min.
+soak: test-deps build
+	cd tests/soak && STEADYCAST_BIN=$(abspath $(BUILD_DIR))/steadycast python3 load.py $(SOAK_ARGS)
+	cd tests/soak && STEADYCAST_BIN=$(abspath $(BUILD_DIR))/steadycast python3 slowloris.py $(SOAK_ARGS)
+	cd tests/soak && STEADYCAST_BIN=$(abspath $(BUILD_DIR))/steadycast python3 stability.py $(SOAK_ARGS)
 
 clean:
 	rm -rf $(BUILD_DIR) $(FUZZ_DIR)
