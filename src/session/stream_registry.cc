@@ -2,6 +2,7 @@
 
 #include "base/log.h"
 #include "events/event.h"
+#include "events/event_types.h"
 #include "session/stream_entry.h"
 
 namespace steadycast::session {
@@ -293,6 +294,37 @@ void StreamRegistry::Recover() {
     ApplyLocked(*entry, entry->lifecycle.Recover(clock_.Now()), kicks);
     SC_LOG_INFO("stream {}: was {} before the restart; waiting {} s for its publisher", stream.id,
                 store::StreamStatusName(stream.status), stream.reconnect_window);
+  }
+  CloseDanglingConnections();
+}
+
+// A publisher that had connected but sent no media yet leaves its stream idle with
+// `live_stream.connected` as the last lifecycle event; if the server died then, nothing else
+// would ever pair it: the restart writes the `live_stream.disconnected` it never got.
+void StreamRegistry::CloseDanglingConnections() {
+  auto idle = store_.live_streams().ListByStatus({store::StreamStatus::kIdle});
+  if (!idle.ok()) {
+    SC_LOG_WARN("session: cannot list idle streams: {}", idle.status().ToString());
+    return;
+  }
+  for (const store::LiveStream& stream : *idle) {
+    store::EventQuery query;
+    query.object_id = stream.id;
+    query.newest_first = true;
+    query.limit = 1;
+    for (std::string_view type : {events::kStreamConnected, events::kStreamDisconnected,
+                                  events::kStreamActive, events::kStreamIdle}) {
+      query.types.emplace_back(type);
+    }
+    auto last = store_.events().List(query);
+    if (!last.ok() || last->empty() || last->front().type != events::kStreamConnected) continue;
+    auto entry = EntryFor(stream);
+    Kicks kicks;
+    std::lock_guard lock(entry->mu);
+    Effects effects;
+    effects.events.push_back({events::kStreamDisconnected, {{"reason", "server restarted"}}});
+    ApplyLocked(*entry, effects, kicks);
+    SC_LOG_INFO("stream {}: a publisher had connected before the restart; disconnected", stream.id);
   }
 }
 

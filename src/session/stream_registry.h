@@ -184,6 +184,7 @@ class StreamRegistry {
   LifecycleConfig ConfigFor(const store::LiveStream& stream) const;
   // Carries out `effects` for `entry` (its lock held); disconnect callbacks go to `kicks`.
   void ApplyLocked(StreamEntry& entry, const Effects& effects, Kicks& kicks);
+  void CloseDanglingConnections();
   base::Result<store::LiveStream> Persist(const std::string& stream_id, const Effects& effects);
   base::Result<store::LiveStream> RunCommand(
       const std::string& stream_id,

@@ -249,6 +249,40 @@ TEST_F(StreamRegistryTest, RecoverAfterRestart) {
   EXPECT_NE(registry_->LookupPlayback("pb_test").packager, nullptr);
 }
 
+TEST_F(StreamRegistryTest, RecoverPairsAConnectionThatSentNoMedia) {
+  int kicks = 0;
+  {
+    auto pub = registry_->Authorize(Request(&kicks));  // connected, no media yet
+    ASSERT_TRUE(pub.ok());
+    EXPECT_EQ(Status(), store::StreamStatus::kIdle);
+    registry_.reset();  // "kill -9" before any media
+    static auto* const killed = new std::vector<std::unique_ptr<media::PublishSession>>();
+    killed->push_back(std::move(*pub));
+  }
+  const auto lifecycle = [this] {
+    store::EventQuery query;
+    query.object_id = stream_.id;
+    query.limit = 100;
+    std::vector<std::string> types;
+    auto events = store_->events().List(query);
+    EXPECT_TRUE(events.ok());
+    for (const store::StoredEvent& e : *events) {
+      if (e.type != "live_stream.created") types.push_back(e.type);
+    }
+    return types;
+  };
+  EXPECT_EQ(lifecycle(), (std::vector<std::string>{"live_stream.connected"}));
+  registry_ = std::make_unique<StreamRegistry>(*store_, clock_, RegistryOptions{});
+  registry_->Recover();
+  EXPECT_EQ(Status(), store::StreamStatus::kIdle);
+  EXPECT_EQ(lifecycle(),
+            (std::vector<std::string>{"live_stream.connected", "live_stream.disconnected"}));
+  // A second restart has nothing left to pair.
+  registry_ = std::make_unique<StreamRegistry>(*store_, clock_, RegistryOptions{});
+  registry_->Recover();
+  EXPECT_EQ(lifecycle().size(), 2u);
+}
+
 TEST_F(StreamRegistryTest, RepeatedWrongKeysLockTheSourceOut) {
   int kicks = 0;
   auto bad = Request(&kicks);
