@@ -35,6 +35,7 @@ run: build
 
 test: test-deps $(BUILD_DIR)/build.ninja format-check
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+	@scripts/tidy-changed.sh $(BUILD_DIR)
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 300
 
 unit: build

@@ -97,7 +97,7 @@ std::string PortOf(const std::string& bound) { return bound.substr(bound.rfind('
 // is a wildcard, else "localhost".
 std::string PublicHost(const Settings& settings, const std::string& bound) {
   if (!settings.String("public_host").empty()) return settings.String("public_host");
-  const std::string host = bound.substr(0, bound.rfind(':'));
+  std::string host = bound.substr(0, bound.rfind(':'));
   if (host == "0.0.0.0" || host == "::" || host == "[::]") return "localhost";
   return host;
 }

@@ -69,8 +69,8 @@ struct TcpServerOptions {
   // accepted (the TLS handshake included) is closed, however steadily it trickles bytes.
   // Zero: no such deadline.
   std::chrono::milliseconds establish_timeout{0};
-  size_t max_send_queue_bytes = 8 * 1024 * 1024;
-  size_t read_buffer_bytes = 64 * 1024;
+  size_t max_send_queue_bytes = size_t{8} * 1024 * 1024;
+  size_t read_buffer_bytes = size_t{64} * 1024;
   size_t max_connections = 1024;
   // Close(): how long queued bytes may take to flush and the peer to acknowledge the close.
   std::chrono::milliseconds close_linger{2'000};

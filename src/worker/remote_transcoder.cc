@@ -401,7 +401,7 @@ void RemoteTranscoder::WriteLoop(Instance* instance) {
 
 void RemoteTranscoder::ReadLoop(Instance* instance) {
   wl::Decoder decoder;
-  std::vector<uint8_t> buffer(256 * 1024);
+  std::vector<uint8_t> buffer(size_t{256} * 1024);
   std::vector<wl::Message> messages;
   const auto fail = [&](const std::string& why) {
     std::lock_guard lock(mu_);

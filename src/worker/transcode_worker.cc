@@ -38,12 +38,13 @@ Fault ReadFault() {
   if (colon == std::string::npos) return {};
   Fault f;
   const std::string kind = v.substr(0, colon);
-  if (kind == "crash-after-frames")
+  if (kind == "crash-after-frames") {
     f.kind = Fault::Kind::kCrash;
-  else if (kind == "hang-after-frames")
+  } else if (kind == "hang-after-frames") {
     f.kind = Fault::Kind::kHang;
-  else
+  } else {
     return {};
+  }
   char* end = nullptr;
   f.after_frames = std::strtoull(v.c_str() + colon + 1, &end, 10);
   if (end != nullptr && std::string_view(end).starts_with(",width=")) {
@@ -112,7 +113,7 @@ class Worker {
 
   int Run() {
     writer_.Send(wl::Hello{.role = "transcode"});
-    std::vector<uint8_t> buf(256 * 1024);
+    std::vector<uint8_t> buf(size_t{256} * 1024);
     auto next_tick = steady_clock::now();
     auto next_heartbeat = next_tick + std::chrono::seconds(1);
     auto next_stats = next_tick + std::chrono::milliseconds(500);
