@@ -141,23 +141,23 @@ void Broadcast::Tick() {
 void Broadcast::End() {
   if (ended_) return;
   ended_ = true;
-  if (transcoder_ && finisher_) {
-    // std::function needs a copyable job: the transcoder moves into a shared_ptr.
-    std::shared_ptr<transcode::LadderTranscoder> transcoder = std::move(transcoder_);
-    finisher_->Post([transcoder, packager = packager_, final = final_]() mutable {
+  // Drain, keep the final figures, ENDLIST, stop the transcoder's threads: on the finisher's
+  // thread when there is a transcoder to drain and a finisher, else here. std::function needs
+  // a copyable job, so the transcoder moves into a shared_ptr.
+  std::shared_ptr<transcode::LadderTranscoder> transcoder = std::move(transcoder_);
+  auto finish = [transcoder, packager = packager_, final = final_]() mutable {
+    if (transcoder) {
       transcoder->Flush();
       KeepFinalFigures(*transcoder, *final);
-      packager->OnEndOfStream();
-      transcoder.reset();
-    });
-    return;
+    }
+    packager->OnEndOfStream();
+    transcoder.reset();  // the packager keeps the final playlist
+  };
+  if (transcoder && finisher_) {
+    finisher_->Post(std::move(finish));
+  } else {
+    finish();
   }
-  if (transcoder_) {
-    transcoder_->Flush();
-    KeepFinalFigures(*transcoder_, *final_);
-  }
-  packager_->OnEndOfStream();
-  transcoder_.reset();  // its threads stop; the packager keeps the final playlist
 }
 
 void Broadcast::KeepFinalFigures(const transcode::LadderTranscoder& transcoder,
